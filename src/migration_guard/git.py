@@ -1,0 +1,113 @@
+"""The one place that runs git. Every call goes through ``run_git``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from migration_guard.errors import GitError
+
+# Variables a git hook or a parent git process may set; they would point our calls elsewhere.
+_GIT_ENV_KEEP = {"GIT_EXEC_PATH", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_SSL_CAINFO", "GIT_SSL_NO_VERIFY"}
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k in _GIT_ENV_KEEP}
+    env["LC_ALL"] = "C"
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    return env
+
+
+def run_git(
+    *args: str, cwd: Path, input_bytes: bytes | None = None, check: bool = True
+) -> subprocess.CompletedProcess[bytes]:
+    try:
+        proc = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            input=input_bytes,
+            capture_output=True,
+            env=_env(),
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed or not on PATH") from exc
+    except NotADirectoryError as exc:
+        raise GitError(f"not a directory: {cwd}") from exc
+    if check and proc.returncode != 0:
+        stderr = proc.stderr.decode("utf-8", "replace").strip()
+        raise GitError(
+            f"git {' '.join(args[:3])} failed: {stderr or f'exit {proc.returncode}'}",
+            hint="Is git installed, and are you inside a Git repository?",
+        )
+    return proc
+
+
+def git_text(*args: str, cwd: Path) -> str:
+    return run_git(*args, cwd=cwd).stdout.decode("utf-8", "surrogateescape")
+
+
+def repo_root(cwd: Path) -> Path | None:
+    """The top of the work tree containing ``cwd``, or None outside a repository."""
+    proc = run_git("rev-parse", "--show-toplevel", cwd=cwd, check=False)
+    if proc.returncode != 0:
+        return None
+    return Path(proc.stdout.decode().strip())
+
+
+def resolve_commit(rev: str, *, cwd: Path) -> str:
+    proc = run_git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", cwd=cwd, check=False)
+    if proc.returncode != 0:
+        raise GitError(
+            f"unknown git revision {rev!r}",
+            hint="Fetch it first (git fetch origin) or name a branch, tag or commit that exists.",
+        )
+    return proc.stdout.decode().strip()
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    path: str
+    mode: str
+    kind: str
+    oid: str
+
+
+def ls_tree(rev: str, *, cwd: Path, paths: Sequence[str] = ()) -> list[TreeEntry]:
+    """Every blob below ``paths`` (whole tree when empty) at ``rev``, recursively."""
+    args = ["ls-tree", "-r", "-z", "--full-tree", rev]
+    if paths:
+        args += ["--", *paths]
+    out = run_git(*args, cwd=cwd).stdout
+    entries = []
+    for record in out.split(b"\0"):
+        if not record:
+            continue
+        meta, _, path = record.partition(b"\t")
+        mode, kind, oid = meta.decode().split(" ")
+        entries.append(TreeEntry(path.decode("utf-8", "surrogateescape"), mode, kind, oid))
+    return entries
+
+
+def cat_blobs(oids: Iterable[str], *, cwd: Path) -> dict[str, bytes]:
+    """Read many blobs with one ``git cat-file --batch`` process."""
+    wanted = list(dict.fromkeys(oids))
+    if not wanted:
+        return {}
+    out = run_git("cat-file", "--batch", cwd=cwd, input_bytes="\n".join(wanted).encode() + b"\n")
+    data = out.stdout
+    blobs: dict[str, bytes] = {}
+    pos = 0
+    for oid in wanted:
+        header_end = data.index(b"\n", pos)
+        header = data[pos:header_end].decode()
+        if header.endswith(" missing"):
+            raise GitError(f"git object {oid} is missing from the repository")
+        size = int(header.rsplit(" ", 1)[1])
+        start = header_end + 1
+        blobs[oid] = data[start : start + size]
+        pos = start + size + 1
+    return blobs
