@@ -1,0 +1,214 @@
+"""Command-line entry point: parse arguments, run one command, map errors to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from migration_guard import __version__
+from migration_guard.errors import GuardError
+
+EXIT_INTERNAL = 3
+_ONLY_FLAG = re.compile(r"^--([a-z0-9][a-z0-9_-]*)-only$")
+
+DESCRIPTION = """\
+Keep sequentially numbered migration chains (Alembic, sqitch) safe when many people or
+agents add migrations in parallel. Reads migration files statically: nothing is imported
+or executed, and no database is needed.
+
+exit codes: 0 ok, 1 findings (collision, several heads, lint errors),
+            2 bad usage/config/input, 3 could not decide (git/forge failure, incomplete data)
+"""
+
+
+def _add_format(parser: argparse.ArgumentParser, *choices: str) -> None:
+    parser.add_argument(
+        "--format",
+        dest="output_format",
+        choices=choices or ("text", "json"),
+        default="text",
+        help="output format (default: text)",
+    )
+
+
+def _add_rev(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rev",
+        metavar="REF",
+        help="read the chains from this git revision (branch, tag, commit) instead of the "
+        "working tree; nothing is checked out",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="migration-guard",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "-C",
+        "--repo",
+        metavar="DIR",
+        type=Path,
+        help="run as if started in DIR (default: the current directory)",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        help="configuration file (default: migration-guard.toml, else [tool.migration-guard] "
+        "in pyproject.toml, else discover chains)",
+    )
+    parser.add_argument(
+        "--traceback", action="store_true", help="print a traceback on internal errors"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "chains",
+        help="list the migration chains and where each stands",
+        description="List every configured (or discovered) chain: name, kind, path, number of "
+        "migrations, highest number and head(s).",
+    )
+    _add_rev(p)
+    _add_format(p)
+
+    p = sub.add_parser(
+        "heads",
+        help="single-head gate for Alembic chains (no database)",
+        description="Check that every Alembic chain (or the named ones) has exactly one head, "
+        "reading revision files statically. Also reports duplicated revision ids (which "
+        "`alembic heads` lets through with exit 0), missing down revisions, cycles, branch-label "
+        "clashes, duplicated number prefixes, prefix/revision mismatches and files that cannot "
+        "be read without executing them. `--NAME-only` is short for `--chain NAME`.",
+    )
+    p.add_argument(
+        "--chain",
+        dest="chains",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="check only this chain (repeatable; default: every Alembic chain)",
+    )
+    _add_rev(p)
+    _add_format(p)
+
+    p = sub.add_parser(
+        "lint",
+        help="lint sqitch plans and Alembic chains",
+        description="Lint sqitch plans with sqitch's own parser rules (same wording and line "
+        "numbers, plus plain-words hints where sqitch's message misleads) and the numbering "
+        "conventions sqitch does not enforce (number prefix, unique increasing numbers, "
+        "deploy/revert/verify scripts). For Alembic chains, runs the `heads` checks. "
+        "With no argument, lints every chain.",
+    )
+    p.add_argument(
+        "targets",
+        nargs="*",
+        metavar="PLAN_OR_CHAIN",
+        help="a chain name or a sqitch.plan path (default: every chain)",
+    )
+    p.add_argument(
+        "--syntax-only",
+        action="store_true",
+        help="check exactly what sqitch's parser checks (sqitch plans only), no conventions",
+    )
+    _add_rev(p)
+    _add_format(p)
+
+    p = sub.add_parser(
+        "demo",
+        help="build a sample monorepo in a temp folder and run the checks on it",
+        description="Build the runbook's sample monorepo (Console and Raptor Alembic chains, "
+        "Queue sqitch chain) in a temporary folder and run migration-guard on it, explaining "
+        "each step.",
+    )
+    p.add_argument(
+        "--keep",
+        metavar="DIR",
+        type=Path,
+        help="build the sample repository in DIR (must not exist) and keep it",
+    )
+    return parser
+
+
+def _expand_only_flags(argv: Sequence[str]) -> list[str]:
+    """The runbook's ``--console-only`` form: ``--NAME-only`` means ``--chain NAME``."""
+    expanded: list[str] = []
+    for arg in argv:
+        match = _ONLY_FLAG.match(arg)
+        if match and match.group(1) not in {"syntax"}:
+            expanded += ["--chain", match.group(1)]
+        else:
+            expanded.append(arg)
+    return expanded
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(_expand_only_flags(args_list))
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return _dispatch(args)
+    except GuardError as exc:
+        print(f"migration-guard {args.command}: error: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"  hint: {exc.hint}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("migration-guard: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # an unexpected bug: never a silent pass
+        if args.traceback:
+            traceback.print_exc()
+        print(
+            f"migration-guard {args.command}: internal error: {type(exc).__name__}: {exc}\n"
+            "  hint: rerun with --traceback and report it",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    out = sys.stdout
+    if args.command == "demo":
+        from migration_guard.commands import demo
+
+        return demo.run(keep=args.keep, out=out)
+
+    from migration_guard.workspace import open_workspace
+
+    workspace = open_workspace(args.repo, rev=getattr(args, "rev", None), config_file=args.config)
+    if args.command == "chains":
+        from migration_guard.commands import chains
+
+        return chains.run(workspace=workspace, output_format=args.output_format, out=out)
+    if args.command == "heads":
+        from migration_guard.commands import heads
+
+        return heads.run(
+            workspace=workspace, chains=args.chains, output_format=args.output_format, out=out
+        )
+    if args.command == "lint":
+        from migration_guard.commands import lint
+
+        return lint.run(
+            workspace=workspace,
+            targets=args.targets,
+            syntax_only=args.syntax_only,
+            output_format=args.output_format,
+            out=out,
+            cwd=(args.repo or Path.cwd()).resolve(),
+        )
+    raise AssertionError(f"unhandled command {args.command}")

@@ -1,0 +1,166 @@
+"""``migration-guard demo``: the runbook's monorepo in a temp folder, checked step by step."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+import tempfile
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from migration_guard import git, sample
+from migration_guard.errors import UsageError
+
+_IDENTITY = ("-c", "user.name=migration-guard demo", "-c", "user.email=demo@example.invalid")
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    args: tuple[str, ...]
+    expect: int
+    explain: str
+
+
+def _git(repo: Path, *args: str) -> None:
+    git.run_git(*_IDENTITY, *args, cwd=repo)
+
+
+def build_demo_repository(root: Path) -> None:
+    """A git repo with a bare origin, main pushed, and two incident branches on top."""
+    origin = root / "origin.git"
+    repo = root / "monorepo"
+    repo.mkdir(parents=True)
+    git.run_git("init", "-q", "--bare", "-b", "main", str(origin), cwd=root)
+    git.run_git("init", "-q", "-b", "main", cwd=repo)
+    sample.write_sample_repo(repo)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "Sample monorepo: console 0192, raptor 0057, queue 07")
+    _git(repo, "remote", "add", "origin", str(origin))
+    _git(repo, "push", "-q", "origin", "main")
+    _git(repo, "fetch", "-q", "origin")
+
+    # The runbook's incident: two agents of one wave both pick console 0193 from main ...
+    versions = repo / sample.CONSOLE_VERSIONS
+    for branch, slug in (("pr-3277", "promote_my_feature"), ("pr-3322", "add_refund_audit")):
+        _git(repo, "checkout", "-q", "-b", branch, "main")
+        (versions / f"0193_{slug}.py").write_text(
+            sample.alembic_script(
+                "0193",
+                "0192",
+                slug,
+                table=f"console_{slug}",
+                flag=slug if slug.startswith("promote") else None,
+            ),
+            encoding="utf-8",
+        )
+        _git(repo, "add", "-A")
+        _git(repo, "commit", "-q", "-m", f"Add console migration 0193_{slug}")
+    # ... and both merge: main now has two heads (what `heads` must catch).
+    _git(repo, "checkout", "-q", "-b", "incident", "main")
+    _git(repo, "merge", "-q", "--no-ff", "-m", "Merge PR #3277", "pr-3277")
+    _git(repo, "merge", "-q", "--no-ff", "-m", "Merge PR #3322", "pr-3322")
+    # A plan edited by hand with the timestamp in brackets (the runbook's lint example).
+    _git(repo, "checkout", "-q", "-b", "bad-plan", "main")
+    plan = repo / sample.QUEUE_PLAN
+    plan.write_text(
+        plan.read_text(encoding="utf-8")
+        + "08-billing-invoice-refund-column [2026-06-17T00:00:00Z] raxx-dev-bot <ops@raxx.app>\n",
+        encoding="utf-8",
+    )
+    _git(repo, "commit", "-q", "-am", "Add queue change 08 (hand-edited plan)")
+    _git(repo, "checkout", "-q", "main")
+
+
+STEPS = (
+    Step(
+        "List the chains",
+        ("chains",),
+        0,
+        "migration-guard.toml names three chains. `chains` reads each one statically (no "
+        "imports, no database) and shows its size, highest number and head.",
+    ),
+    Step(
+        "Single-head gate on main",
+        ("heads",),
+        0,
+        "The runbook's alembic-heads-gate: every Alembic chain must have exactly one head.",
+    ),
+    Step(
+        "Lint every chain on main",
+        ("lint",),
+        0,
+        "sqitch's own plan rules (same messages and line numbers) plus the numbering "
+        "conventions sqitch does not check; Alembic chains get the heads checks.",
+    ),
+    Step(
+        "The incident: two PRs with console 0193 both merged",
+        ("heads", "--console-only", "--rev", "incident"),
+        1,
+        "Branch `incident` merges two PRs that both picked 0193 from main. `alembic heads` "
+        "would print two heads and exit 0; migration-guard fails (exit 1) and names both files.",
+    ),
+    Step(
+        "A hand-edited sqitch plan",
+        ("lint", "queue", "--rev", "bad-plan"),
+        1,
+        "Branch `bad-plan` put the timestamp in brackets. sqitch's message talks about "
+        "punctuation in a name; the hint says what is actually wrong.",
+    ),
+)
+
+
+@contextlib.contextmanager
+def _workdir(keep: Path | None) -> Iterator[Path]:
+    if keep is not None:
+        if keep.exists():
+            raise UsageError(f"--keep {keep}: the folder already exists", hint="name a new folder")
+        keep.mkdir(parents=True)
+        yield keep
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="migration-guard-demo-"))
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(*, keep: Path | None, out: TextIO) -> int:
+    from migration_guard.cli import main
+
+    with _workdir(keep) as root:
+        build_demo_repository(root)
+        repo = root / "monorepo"
+        print(f"migration-guard demo: sample monorepo built in {repo}", file=out)
+        print(
+            "(git repository with a bare origin; branches: main, pr-3277, pr-3322, "
+            "incident, bad-plan)\n",
+            file=out,
+        )
+        surprises = []
+        for number, step in enumerate(STEPS, 1):
+            print(f"Step {number}/{len(STEPS)}: {step.title}", file=out)
+            print(
+                textwrap.fill(step.explain, 92, initial_indent="  ", subsequent_indent="  "),
+                file=out,
+            )
+            print(f"  $ migration-guard {' '.join(step.args)}", file=out)
+            buffer = io.StringIO()
+            with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+                code = main(["-C", str(repo), *step.args])
+            print(textwrap.indent(buffer.getvalue().rstrip(), "    "), file=out)
+            verdict = "as expected" if code == step.expect else f"EXPECTED {step.expect}"
+            print(f"  exit {code} ({verdict})\n", file=out)
+            if code != step.expect:
+                surprises.append(number)
+        if keep is not None:
+            print(f"The repository is kept in {repo}; try the commands there.", file=out)
+        if surprises:
+            print(f"demo: steps {surprises} did not behave as expected. FAIL.", file=out)
+            return 1
+        print("demo: every step behaved as expected. OK.", file=out)
+        return 0

@@ -1,0 +1,38 @@
+"""``migration-guard heads``: the single-head gate for Alembic chains, with no database."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from migration_guard.chains import read_chain
+from migration_guard.errors import UsageError
+from migration_guard.model import ChainKind
+from migration_guard.report import chain_json, heads_text, to_json
+from migration_guard.workspace import Workspace
+
+
+def run(*, workspace: Workspace, chains: list[str], output_format: str, out: TextIO) -> int:
+    selected = workspace.config.select(chains)
+    not_alembic = [c for c in selected if c.kind is not ChainKind.ALEMBIC]
+    if chains and not_alembic:
+        name = not_alembic[0].name
+        raise UsageError(
+            f"chain {name!r} is a {not_alembic[0].kind.value} chain; heads checks Alembic chains",
+            hint=f"use `migration-guard lint {name}`",
+        )
+    specs = [c for c in selected if c.kind is ChainKind.ALEMBIC]
+    if not specs:
+        raise UsageError(
+            "no Alembic chains to check",
+            hint="configure one in migration-guard.toml, or see `migration-guard chains`",
+        )
+    states = [read_chain(workspace.tree, spec) for spec in specs]
+    ok = all(s.ok and len(s.heads) == 1 for s in states)
+    if output_format == "json":
+        print(
+            to_json({"command": "heads", "ok": ok, "chains": [chain_json(s) for s in states]}),
+            file=out,
+        )
+    else:
+        print(heads_text(states), file=out)
+    return 0 if ok else 1

@@ -1,0 +1,89 @@
+"""``migration-guard lint``: sqitch plan linter and Alembic chain checks."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import TextIO
+
+from migration_guard.chains import read_chain
+from migration_guard.errors import UsageError
+from migration_guard.model import ChainKind, ChainSpec, ChainState
+from migration_guard.report import chain_json, lint_text, plural, to_json
+from migration_guard.workspace import Workspace
+
+
+def _resolve_targets(workspace: Workspace, targets: list[str], cwd: Path) -> list[ChainSpec]:
+    by_name = {c.name: c for c in workspace.config.chains}
+    by_path = {c.path: c for c in workspace.config.chains}
+    specs: list[ChainSpec] = []
+    for target in targets:
+        if target in by_name:
+            specs.append(by_name[target])
+            continue
+        rel = workspace.relpath(target, cwd)
+        if rel in by_path:
+            specs.append(by_path[rel])
+        elif workspace.tree.is_dir(rel) or rel.endswith(".py"):
+            raise UsageError(
+                f"{target} is not a configured chain",
+                hint="name a chain (see `migration-guard chains`) or a sqitch plan file",
+            )
+        elif workspace.tree.exists(rel):
+            specs.append(_adhoc_plan_spec(rel))
+        else:
+            known = ", ".join(by_name) or "(none)"
+            raise UsageError(f"{target}: no such chain or file", hint=f"known chains: {known}")
+    return specs
+
+
+def _adhoc_plan_spec(rel: str) -> ChainSpec:
+    """A plan file that no configured chain names: lint it with inferred conventions."""
+    name = rel.rsplit("/", 2)[-2] if "/" in rel else "plan"
+    return ChainSpec(
+        name=name, title=rel, kind=ChainKind.SQITCH, path=rel, width=0, discovered=True
+    )
+
+
+def run(
+    *,
+    workspace: Workspace,
+    targets: list[str],
+    syntax_only: bool,
+    output_format: str,
+    out: TextIO,
+    cwd: Path,
+) -> int:
+    specs = _resolve_targets(workspace, targets, cwd) if targets else list(workspace.config.chains)
+    if syntax_only:
+        not_sqitch = [s.name for s in specs if s.kind is not ChainKind.SQITCH]
+        if targets and not_sqitch:
+            raise UsageError(f"--syntax-only checks sqitch plans; {not_sqitch[0]!r} is not one")
+        specs = [s for s in specs if s.kind is ChainKind.SQITCH]
+    if not specs:
+        raise UsageError("no chains to lint", hint="see `migration-guard chains`")
+    states = [_lint_one(workspace, spec, syntax_only=syntax_only) for spec in specs]
+    ok = all(s.ok for s in states)
+    if output_format == "json":
+        print(
+            to_json({"command": "lint", "ok": ok, "chains": [chain_json(s) for s in states]}),
+            file=out,
+        )
+    else:
+        print(lint_text(states), file=out)
+        problems = sum(not s.ok for s in states)
+        verdict = "OK." if ok else f"{plural(problems, 'chain')} with problems. FAIL."
+        print(f"lint: {plural(len(states), 'chain')} checked. {verdict}", file=out)
+    return 0 if ok else 1
+
+
+def _lint_one(workspace: Workspace, spec: ChainSpec, *, syntax_only: bool) -> ChainState:
+    adhoc = spec.width == 0
+    if spec.kind is ChainKind.SQITCH and (syntax_only or adhoc):
+        from migration_guard.chains import sqitch
+
+        findings = sqitch.lint_plan(
+            workspace.tree, spec.path, None if adhoc else spec, syntax_only=syntax_only
+        )
+        return replace(ChainState(spec=spec), findings=tuple(findings))
+    return read_chain(workspace.tree, spec)

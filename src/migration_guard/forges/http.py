@@ -1,0 +1,512 @@
+"""A tiny stdlib JSON client for forge APIs (GitHub REST and GraphQL, GitLab REST).
+
+* JSON in, JSON out; ``Link: rel="next"`` and GitLab's ``x-next-page`` pagination.
+* Retries, bounded by ``RetryPolicy.attempts``: 5xx answers and connection failures (only for
+  idempotent requests), and rate-limit answers (403/429 with ``retry-after`` or
+  ``x-ratelimit-remaining: 0``; a GraphQL ``RATE_LIMITED`` error body) when the wait they ask
+  for is at most ``RetryPolicy.max_wait``. Otherwise ``RateLimitError``: a rate limit is never
+  success. ``sleep`` and ``clock`` are injectable so tests run without waiting.
+* The token is a ``Secret``: its ``str``/``repr`` is ``***``, every error message is masked,
+  it is only sent to the origin of ``base_url`` (not to a ``Link`` or redirect elsewhere), and
+  no exception chains back to an object that holds it.
+* ``requests`` counts every HTTP request sent (retries included).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from email.message import Message
+from typing import Any
+
+from migration_guard.errors import ForgeError
+
+USER_AGENT = "migration-guard"
+_RETRY_STATUSES = frozenset({500, 502, 503, 504})
+_LINK_RE = re.compile(r"<([^>]*)>\s*((?:;\s*[^,;]+)*)")
+
+
+class Secret:
+    """A token that never shows itself: ``str``/``repr`` give ``***``."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    def __str__(self) -> str:
+        return "***"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Secret cannot be pickled")
+
+
+class HTTPStatusError(ForgeError):
+    """The forge answered with an error status (after any retries)."""
+
+    def __init__(self, message: str, *, status: int, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+
+
+class RateLimitError(ForgeError):
+    """A rate limit that we may not (or can no longer) wait out."""
+
+    def __init__(self, message: str, *, reset_at: float | None = None) -> None:
+        super().__init__(
+            message,
+            hint="Wait for the limit to reset, or use a token with its own budget.",
+        )
+        self.reset_at = reset_at
+
+
+class GraphQLError(ForgeError):
+    """A GraphQL answer with ``errors`` (other than a rate limit)."""
+
+    def __init__(self, message: str, *, types: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.types = types
+
+
+class TransportError(ForgeError):
+    """The forge could not be reached (DNS, connection, timeout, TLS)."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 4
+    """Total tries of one request (1 = no retry)."""
+    backoff: float = 1.0
+    """Wait before retry ``n`` (0-based): ``backoff * 2**n`` unless the server says otherwise."""
+    max_wait: float = 60.0
+    """The longest single wait we accept; a rate limit asking for more fails at once."""
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: Mapping[str, str]
+    data: Any
+    url: str
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    def link(self, rel: str) -> str | None:
+        return parse_links(self.header("link") or "").get(rel)
+
+
+def parse_links(value: str) -> dict[str, str]:
+    """``<url>; rel="next", <url>; rel="last"`` -> ``{"next": url, "last": url}``."""
+    links: dict[str, str] = {}
+    for match in _LINK_RE.finditer(value):
+        url, params = match.group(1), match.group(2)
+        for param in params.split(";"):
+            key, _, val = param.strip().partition("=")
+            if key.strip().lower() == "rel":
+                for rel in val.strip().strip('"').split():
+                    links.setdefault(rel, url)
+    return links
+
+
+def _is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+class _NoLeakRedirect(urllib.request.HTTPRedirectHandler):
+    """Follow redirects, re-adding the credential only when the origin does not change."""
+
+    def __init__(self, auth: tuple[str, str] | None) -> None:
+        self._auth = auth
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Message,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and self._auth and _origin(newurl) == _origin(req.full_url):
+            new.add_unredirected_header(*self._auth)
+        return new
+
+
+@dataclass
+class _Counter:
+    value: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def bump(self) -> None:
+        with self.lock:
+            self.value += 1
+
+
+class JsonClient:
+    """JSON over HTTP(S) to one forge. Thread-safe (the request counter is locked)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: Secret | None = None,
+        auth_header: str = "Authorization",
+        auth_prefix: str = "Bearer ",
+        headers: Mapping[str, str] | None = None,
+        name: str = "forge",
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.name = name
+        self._token = token if token else None
+        self._auth = (auth_header, f"{auth_prefix}{token.reveal()}") if token else None
+        self._headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
+        self._timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._clock = clock
+        self._counter = _Counter()
+        handlers: list[urllib.request.BaseHandler] = [_NoLeakRedirect(self._auth)]
+        if _is_loopback(urllib.parse.urlsplit(self.base_url).hostname):
+            handlers.append(urllib.request.ProxyHandler({}))  # never send loopback to a proxy
+        self._opener = urllib.request.build_opener(*handlers)
+
+    def __repr__(self) -> str:
+        token = "***" if self._token else "None"
+        return f"JsonClient({self.base_url!r}, token={token})"
+
+    @property
+    def requests(self) -> int:
+        return self._counter.value
+
+    @property
+    def has_token(self) -> bool:
+        return self._token is not None
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def mask(self, text: str) -> str:
+        """``text`` with the token (raw or URL-quoted) replaced by ``***``."""
+        if self._token:
+            raw = self._token.reveal()
+            for form in {raw, urllib.parse.quote(raw, safe=""), urllib.parse.quote_plus(raw)}:
+                text = text.replace(form, "***")
+        return text
+
+    def url(self, path: str, params: Mapping[str, str | int] | None = None) -> str:
+        url = path if "://" in path else f"{self.base_url}/{path.lstrip('/')}"
+        if params:
+            sep = "&" if "?" in url else "?"
+            url += sep + urllib.parse.urlencode({k: str(v) for k, v in params.items()})
+        return url
+
+    def _check_origin(self, url: str) -> None:
+        if _origin(url) != _origin(self.base_url):
+            raise ForgeError(
+                self.mask(
+                    f"{self.name} pointed to {url}, outside {self.base_url}; refusing to follow"
+                )
+            )
+
+    # -- one request, with retries ---------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        body: Any = None,
+        idempotent: bool | None = None,
+        allow: Sequence[int] = (),
+        graphql: bool = False,
+    ) -> Response:
+        """Send one request (retrying per the policy) and return the decoded answer.
+
+        ``allow``: error statuses returned to the caller instead of raised (e.g. 404).
+        ``graphql``: inspect a 200 body for a rate-limit error (GitHub answers those with 200).
+        """
+        url = self.url(path, params)
+        self._check_origin(url)
+        if idempotent is None:
+            idempotent = method.upper() in {"GET", "HEAD", "PUT", "PATCH", "DELETE"}
+        data = None if body is None else json.dumps(body).encode()
+        attempt = 0
+        while True:
+            attempt += 1
+            last = attempt >= max(1, self.retry.attempts)
+            try:
+                status, headers, raw = self._send(method, url, data)
+            except TransportError:
+                if not idempotent or last:
+                    raise
+                self._sleep(self._backoff(attempt))
+                continue
+            decoded = self._decode(raw, status, url, headers)
+            wait = self._rate_limit_wait(status, headers, decoded, graphql=graphql, attempt=attempt)
+            if wait is not None:
+                if last or wait > self.retry.max_wait:
+                    raise self._rate_limit_error(headers, decoded, url, method)
+                self._sleep(wait)
+                continue
+            if status in _RETRY_STATUSES and idempotent and not last:
+                self._sleep(self._backoff(attempt))
+                continue
+            if 200 <= status < 300 or status in allow:
+                if graphql and 200 <= status < 300:
+                    _raise_graphql_errors(decoded, self.mask)
+                return Response(status, headers, decoded, url)
+            raise self._status_error(method, url, status, decoded, attempt)
+
+    def _backoff(self, attempt: int) -> float:
+        return float(min(self.retry.max_wait, self.retry.backoff * 2 ** (attempt - 1)))
+
+    def _send(self, method: str, url: str, data: bytes | None) -> tuple[int, dict[str, str], bytes]:
+        req = urllib.request.Request(url, data=data, method=method.upper())
+        for key, value in self._headers.items():
+            req.add_header(key, value)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        if self._auth:
+            req.add_unredirected_header(*self._auth)
+        self._counter.bump()
+        try:
+            with self._opener.open(req, timeout=self._timeout) as resp:
+                return resp.status, _lower(resp.headers), resp.read()
+        except urllib.error.HTTPError as exc:
+            with exc:
+                return exc.code, _lower(exc.headers), exc.read()
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise TransportError(
+                self.mask(f"could not reach {self.name} at {_strip_query(url)}: {reason}"),
+                hint="Check the API URL and the network.",
+            ) from None
+
+    def _decode(self, raw: bytes, status: int, url: str, headers: Mapping[str, str]) -> Any:
+        if not raw.strip():
+            return None
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            if 200 <= status < 300:
+                ctype = headers.get("content-type", "?")
+                raise ForgeError(
+                    self.mask(
+                        f"{self.name} answered {_strip_query(url)} with something that is not "
+                        f"JSON (HTTP {status}, {ctype})"
+                    )
+                ) from None
+            return raw.decode("utf-8", "replace")[:200]
+
+    # -- rate limits -----------------------------------------------------------------------
+
+    def _rate_limit_wait(
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        decoded: Any,
+        *,
+        graphql: bool,
+        attempt: int,
+    ) -> float | None:
+        """Seconds to wait before retrying a rate-limited answer; ``None`` if not rate-limited."""
+        limited = False
+        if status == 429:
+            limited = True
+        elif status == 403:
+            limited = (
+                "retry-after" in headers
+                or headers.get("x-ratelimit-remaining") == "0"
+                or "rate limit" in _message(decoded).lower()
+            )
+        elif graphql and 200 <= status < 300 and _graphql_rate_limited(decoded):
+            limited = True
+        if not limited:
+            return None
+        retry_after = headers.get("retry-after", "").strip()
+        if retry_after.isdigit():
+            return float(retry_after)
+        reset = headers.get("x-ratelimit-reset", "").strip()
+        if headers.get("x-ratelimit-remaining") == "0" and reset.isdigit():
+            return max(0.0, int(reset) - self._clock()) + 1.0
+        return self._backoff(attempt)
+
+    def _rate_limit_error(
+        self, headers: Mapping[str, str], decoded: Any, url: str, method: str
+    ) -> RateLimitError:
+        reset = headers.get("x-ratelimit-reset", "").strip()
+        reset_at = float(reset) if reset.isdigit() else None
+        when = ""
+        if reset_at is not None:
+            when = " until " + time.strftime("%H:%M:%S UTC", time.gmtime(reset_at))
+        elif headers.get("retry-after", "").strip().isdigit():
+            when = f" for {headers['retry-after'].strip()} s"
+        detail = _message(decoded) or "rate limit exceeded"
+        return RateLimitError(
+            self.mask(
+                f"{self.name} rate limit: {method} {_strip_query(url)} refused{when}: {detail}"
+            ),
+            reset_at=reset_at,
+        )
+
+    def _status_error(
+        self, method: str, url: str, status: int, decoded: Any, attempt: int
+    ) -> HTTPStatusError:
+        detail = _message(decoded)
+        tries = f" after {attempt} attempts" if attempt > 1 else ""
+        hint = None
+        if status == 401:
+            hint = "The token is missing, expired or wrong."
+        elif status == 403:
+            hint = "The token lacks a permission this needs."
+        elif status == 404:
+            hint = "Check the repository/project name and that the token can see it."
+        message = f"{self.name}: {method} {_strip_query(url)} failed with HTTP {status}{tries}"
+        if detail:
+            message += f": {detail}"
+        return HTTPStatusError(self.mask(message), status=status, hint=hint)
+
+    # -- conveniences ----------------------------------------------------------------------
+
+    def pages(
+        self, path: str, params: Mapping[str, str | int] | None = None, *, max_pages: int = 10_000
+    ) -> Iterator[Response]:
+        """Every page of a list: ``Link: rel="next"``, else GitLab's ``x-next-page``."""
+        url: str | None = self.url(path, params)
+        seen: set[str] = set()
+        while url is not None:
+            if url in seen or len(seen) >= max_pages:
+                raise ForgeError(self.mask(f"{self.name}: pagination loops at {_strip_query(url)}"))
+            seen.add(url)
+            resp = self.request("GET", url)
+            if not isinstance(resp.data, list):
+                raise ForgeError(
+                    self.mask(f"{self.name}: {_strip_query(url)} did not answer with a list")
+                )
+            yield resp
+            url = resp.link("next")
+            if url is None:
+                next_page = (resp.header("x-next-page") or "").strip()
+                if next_page:
+                    url = _with_param(resp.url, "page", next_page)
+
+    def get_all(self, path: str, params: Mapping[str, str | int] | None = None) -> list[Any]:
+        items: list[Any] = []
+        for page in self.pages(path, params):
+            items.extend(page.data)
+        return items
+
+    def graphql(self, url: str, query: str, variables: Mapping[str, Any]) -> dict[str, Any]:
+        """POST a GraphQL query; the ``data`` object, or ``GraphQLError``/``RateLimitError``."""
+        resp = self.request(
+            "POST",
+            url,
+            body={"query": query, "variables": dict(variables)},
+            idempotent=True,
+            graphql=True,
+        )
+        data = resp.data.get("data") if isinstance(resp.data, dict) else None
+        if not isinstance(data, dict):
+            raise GraphQLError(self.mask(f"{self.name}: GraphQL answer without data"), types=())
+        return data
+
+
+def _lower(headers: Message | None) -> dict[str, str]:
+    if headers is None:
+        return {}
+    return {k.lower(): v for k, v in headers.items()}
+
+
+def _strip_query(url: str) -> str:
+    return url.split("?", 1)[0]
+
+
+def _with_param(url: str, key: str, value: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    query = [
+        (k, v) for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True) if k != key
+    ]
+    query.append((key, value))
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+
+
+def _message(decoded: Any) -> str:
+    if isinstance(decoded, dict):
+        for key in ("message", "error_description", "error"):
+            value = decoded.get(key)
+            if isinstance(value, str):
+                return value[:300]
+        errors = decoded.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            return str(errors[0].get("message", ""))[:300]
+    if isinstance(decoded, str):
+        return decoded.strip()[:200]
+    return ""
+
+
+def _graphql_errors(decoded: Any) -> list[dict[str, Any]]:
+    if isinstance(decoded, dict) and isinstance(decoded.get("errors"), list):
+        return [e for e in decoded["errors"] if isinstance(e, dict)]
+    return []
+
+
+def _graphql_rate_limited(decoded: Any) -> bool:
+    for error in _graphql_errors(decoded):
+        kind = str(error.get("type", "")).upper()
+        code = str(error.get("code", "")).lower()
+        if kind in {"RATE_LIMITED", "RATE_LIMIT"} or code == "graphql_rate_limit":
+            return True
+        if "rate limit" in str(error.get("message", "")).lower():
+            return True
+    return False
+
+
+def _raise_graphql_errors(decoded: Any, mask: Callable[[str], str]) -> None:
+    errors = _graphql_errors(decoded)
+    if not errors:
+        return
+    types = tuple(str(e.get("type", "")) for e in errors)
+    first = str(errors[0].get("message", "unknown error"))[:300]
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    raise GraphQLError(mask(f"GraphQL error: {first}{more}"), types=types)

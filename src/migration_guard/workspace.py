@@ -1,0 +1,52 @@
+"""Where a command runs: the repository root, the tree it reads, and the chain config."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from migration_guard import git
+from migration_guard.config import Config, load_config
+from migration_guard.errors import InputError
+from migration_guard.tree import GitTree, Tree, WorkTree
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    tree: Tree
+    config: Config
+    in_git: bool
+
+    def relpath(self, user_path: str, cwd: Path | None = None) -> str:
+        """A path typed by the user (relative to cwd) as a repository-relative POSIX path."""
+        candidate = Path(user_path)
+        if not candidate.is_absolute():
+            candidate = (cwd or Path.cwd()) / candidate
+        try:
+            rel = Path(os.path.normpath(candidate)).relative_to(self.root.resolve())
+        except ValueError:
+            try:
+                rel = Path(os.path.normpath(candidate)).relative_to(self.root)
+            except ValueError:
+                raise InputError(f"{user_path} is outside the repository {self.root}") from None
+        return str(PurePosixPath(rel.as_posix())) if str(rel) != "." else ""
+
+
+def open_workspace(
+    repo: Path | None, *, rev: str | None = None, config_file: Path | None = None
+) -> Workspace:
+    start = (repo or Path.cwd()).resolve()
+    if not start.is_dir():
+        raise InputError(f"{start} is not a directory")
+    top = git.repo_root(start)
+    root = top if top is not None else start
+    if rev is not None:
+        if top is None:
+            raise InputError(f"--rev needs a git repository; {start} is not inside one")
+        tree: Tree = GitTree(root, rev)
+    else:
+        tree = WorkTree(root)
+    config = load_config(root, tree, config_file=config_file)
+    return Workspace(root=root, tree=tree, config=config, in_git=top is not None)

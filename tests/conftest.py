@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+                   ) -> Iterator[None]:
+    """No test reads or writes the real HOME or git config, or talks to a real forge."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    (home / ".gitconfig").write_text(
+        "[user]\n\tname = Test\n\temail = test@example.invalid\n[init]\n\tdefaultBranch = main\n"
+        "[protocol \"file\"]\n\tallow = always\n"
+    )
+    for var in ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_ACTIONS", "GITHUB_EVENT_PATH",
+                "GITHUB_REPOSITORY", "GITLAB_CI", "GITLAB_TOKEN", "CI_API_V4_URL",
+                "CI_MERGE_REQUEST_IID", "GITHUB_STEP_SUMMARY", "SQITCH_CONFIG"):
+        monkeypatch.delenv(var, raising=False)
+    yield
+
+
+@pytest.fixture
+def sample_repo(tmp_path: Path) -> Path:
+    """The demo's monorepo (main, pr-3277, pr-3322, incident, bad-plan) in a temp folder."""
+    from migration_guard.commands.demo import build_demo_repository
+
+    build_demo_repository(tmp_path)
+    return tmp_path / "monorepo"
