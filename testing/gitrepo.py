@@ -6,13 +6,22 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-_IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid",
-             "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
+_IDENTITY = [
+    "-c",
+    "user.name=Test",
+    "-c",
+    "user.email=test@example.invalid",
+    "-c",
+    "commit.gpgsign=false",
+    "-c",
+    "init.defaultBranch=main",
+]
 
 
 def git(cwd: Path, *args: str) -> str:
-    proc = subprocess.run(["git", *_IDENTITY, *args], cwd=cwd, capture_output=True, text=True,
-                          check=False)
+    proc = subprocess.run(
+        ["git", *_IDENTITY, *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
     if proc.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr}")
     return proc.stdout

@@ -7,8 +7,9 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-                   ) -> Iterator[None]:
+def _isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
     """No test reads or writes the real HOME or git config, or talks to a real forge."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
@@ -16,11 +17,21 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
     (home / ".gitconfig").write_text(
         "[user]\n\tname = Test\n\temail = test@example.invalid\n[init]\n\tdefaultBranch = main\n"
-        "[protocol \"file\"]\n\tallow = always\n"
+        '[protocol "file"]\n\tallow = always\n'
     )
-    for var in ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_ACTIONS", "GITHUB_EVENT_PATH",
-                "GITHUB_REPOSITORY", "GITLAB_CI", "GITLAB_TOKEN", "CI_API_V4_URL",
-                "CI_MERGE_REQUEST_IID", "GITHUB_STEP_SUMMARY", "SQITCH_CONFIG"):
+    for var in (
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "GITHUB_ACTIONS",
+        "GITHUB_EVENT_PATH",
+        "GITHUB_REPOSITORY",
+        "GITLAB_CI",
+        "GITLAB_TOKEN",
+        "CI_API_V4_URL",
+        "CI_MERGE_REQUEST_IID",
+        "GITHUB_STEP_SUMMARY",
+        "SQITCH_CONFIG",
+    ):
         monkeypatch.delenv(var, raising=False)
     yield
 

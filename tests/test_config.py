@@ -27,7 +27,10 @@ def repo(tmp_path: Path) -> Path:
 
 
 def test_reads_migration_guard_toml(repo: Path) -> None:
-    _write(repo, "migration-guard.toml", """
+    _write(
+        repo,
+        "migration-guard.toml",
+        """
 [[chains]]
 name = "console"
 title = "Console"
@@ -40,17 +43,26 @@ name = "queue"
 kind = "sqitch"
 path = "queue/sqitch.plan"
 exempt = ["appschema"]
-""")
+""",
+    )
     config = load_config(repo, WorkTree(repo))
     assert config.source == "migration-guard.toml"
     console, queue = config.chains
     assert (console.name, console.title, console.kind, console.path, console.width) == (
-        "console", "Console", ChainKind.ALEMBIC, "db/versions", 4)
+        "console",
+        "Console",
+        ChainKind.ALEMBIC,
+        "db/versions",
+        4,
+    )
     assert (queue.title, queue.width, queue.exempt) == ("Queue", 2, ("appschema",))
 
 
 def test_reads_pyproject_tool_table(repo: Path) -> None:
-    _write(repo, "pyproject.toml", """
+    _write(
+        repo,
+        "pyproject.toml",
+        """
 [project]
 name = "x"
 
@@ -58,7 +70,8 @@ name = "x"
 name = "db"
 kind = "alembic"
 path = "db/versions"
-""")
+""",
+    )
     config = load_config(repo, WorkTree(repo))
     assert config.source == "pyproject.toml [tool.migration-guard]"
     assert [c.name for c in config.chains] == ["db"]
@@ -68,28 +81,46 @@ path = "db/versions"
     ("toml", "message"),
     [
         ('colour = "red"\n', "migration-guard.toml: unknown key 'colour'"),
-        ('[[chains]]\nname = "a"\nkind = "alembic"\npath = "db/versions"\nlabel = "x"\n',
-         "migration-guard.toml: chains[1]: unknown key 'label'"),
-        ('[[chains]]\nname = "a"\nkind = "alembic"\npath = "nope/versions"\n',
-         "migration-guard.toml: chain 'a': versions folder 'nope/versions' does not exist in "
-         "the working tree"),
-        ('[[chains]]\nname = "a"\nkind = "sqitch"\npath = "queue/missing.plan"\n',
-         "migration-guard.toml: chain 'a': sqitch plan 'queue/missing.plan' does not exist in "
-         "the working tree"),
-        ('[[chains]]\nname = "a"\nkind = "alembic"\npath = "db/versions"\n'
-         '[[chains]]\nname = "a"\nkind = "sqitch"\npath = "queue/sqitch.plan"\n',
-         "migration-guard.toml: chain name 'a' is used more than once"),
-        ('[[chains]]\nname = "a"\nkind = "flyway"\npath = "db/versions"\n',
-         "migration-guard.toml: chain 'a': unknown kind 'flyway'"),
-        ('[[chains]]\nname = "a"\nkind = "alembic"\n',
-         "migration-guard.toml: chains[1]: missing required key 'path'"),
-        ('[[chains]]\nname = "A B"\nkind = "alembic"\npath = "db/versions"\n',
-         "migration-guard.toml: chains[1]: name 'A B' is not valid"),
-        ('[[chains]]\nname = "a"\nkind = "alembic"\npath = "db/versions"\nwidth = 0\n',
-         "migration-guard.toml: chain 'a': 'width' must be a whole number from 1 to 12"),
-        ('[[chains]]\nname = "a"\nkind = "alembic"\npath = "../db/versions"\n',
-         "migration-guard.toml: chain 'a': path '../db/versions' must be relative to the "
-         "repository root"),
+        (
+            '[[chains]]\nname = "a"\nkind = "alembic"\npath = "db/versions"\nlabel = "x"\n',
+            "migration-guard.toml: chains[1]: unknown key 'label'",
+        ),
+        (
+            '[[chains]]\nname = "a"\nkind = "alembic"\npath = "nope/versions"\n',
+            "migration-guard.toml: chain 'a': versions folder 'nope/versions' does not exist in "
+            "the working tree",
+        ),
+        (
+            '[[chains]]\nname = "a"\nkind = "sqitch"\npath = "queue/missing.plan"\n',
+            "migration-guard.toml: chain 'a': sqitch plan 'queue/missing.plan' does not exist in "
+            "the working tree",
+        ),
+        (
+            '[[chains]]\nname = "a"\nkind = "alembic"\npath = "db/versions"\n'
+            '[[chains]]\nname = "a"\nkind = "sqitch"\npath = "queue/sqitch.plan"\n',
+            "migration-guard.toml: chain name 'a' is used more than once",
+        ),
+        (
+            '[[chains]]\nname = "a"\nkind = "flyway"\npath = "db/versions"\n',
+            "migration-guard.toml: chain 'a': unknown kind 'flyway'",
+        ),
+        (
+            '[[chains]]\nname = "a"\nkind = "alembic"\n',
+            "migration-guard.toml: chains[1]: missing required key 'path'",
+        ),
+        (
+            '[[chains]]\nname = "A B"\nkind = "alembic"\npath = "db/versions"\n',
+            "migration-guard.toml: chains[1]: name 'A B' is not valid",
+        ),
+        (
+            '[[chains]]\nname = "a"\nkind = "alembic"\npath = "db/versions"\nwidth = 0\n',
+            "migration-guard.toml: chain 'a': 'width' must be a whole number from 1 to 12",
+        ),
+        (
+            '[[chains]]\nname = "a"\nkind = "alembic"\npath = "../db/versions"\n',
+            "migration-guard.toml: chain 'a': path '../db/versions' must be relative to the "
+            "repository root",
+        ),
         ("[[chains]\n", "migration-guard.toml is not valid TOML"),
     ],
 )
@@ -110,8 +141,7 @@ def test_select_unknown_chain_names_known_ones(repo: Path) -> None:
 
 
 def test_discovery_finds_alembic_ini_env_py_and_plans(tmp_path: Path) -> None:
-    _write(tmp_path, "console/migrations/alembic.ini",
-           "[alembic]\nscript_location = %(here)s/.\n")
+    _write(tmp_path, "console/migrations/alembic.ini", "[alembic]\nscript_location = %(here)s/.\n")
     _write(tmp_path, "console/migrations/env.py")
     _write(tmp_path, "console/migrations/versions/0001_a.py")
     _write(tmp_path, "backend_v2/alembic.ini", "[alembic]\nscript_location = alembic\n")
@@ -119,15 +149,17 @@ def test_discovery_finds_alembic_ini_env_py_and_plans(tmp_path: Path) -> None:
     _write(tmp_path, "backend_v2/alembic/versions/0001_a.py")
     _write(tmp_path, "svc/alembic/env.py")
     _write(tmp_path, "svc/alembic/versions/00001_a.py")
-    _write(tmp_path, "queue/migrations/sqitch/sqitch.plan",
-           "%project=q\n\n01-a 2026-01-01T00:00:00Z a <a@b>\n")
+    _write(
+        tmp_path,
+        "queue/migrations/sqitch/sqitch.plan",
+        "%project=q\n\n01-a 2026-01-01T00:00:00Z a <a@b>\n",
+    )
     _write(tmp_path, "node_modules/x/sqitch.plan", "%project=x\n")
     chains = discover_chains(WorkTree(tmp_path))
     got = [(c.name, c.kind.value, c.path, c.width, c.alembic_config) for c in chains]
     assert got == [
         ("backend_v2", "alembic", "backend_v2/alembic/versions", 4, "backend_v2/alembic.ini"),
-        ("console", "alembic", "console/migrations/versions", 4,
-         "console/migrations/alembic.ini"),
+        ("console", "alembic", "console/migrations/versions", 4, "console/migrations/alembic.ini"),
         ("svc", "alembic", "svc/alembic/versions", 5, None),
         ("queue", "sqitch", "queue/migrations/sqitch/sqitch.plan", 2, None),
     ]
@@ -135,10 +167,13 @@ def test_discovery_finds_alembic_ini_env_py_and_plans(tmp_path: Path) -> None:
 
 
 def test_discovery_version_locations_and_recursive_flag(tmp_path: Path) -> None:
-    _write(tmp_path, "app/alembic.ini",
-           "[alembic]\nscript_location = migrations\n"
-           "version_locations = %(here)s/one %(here)s/two\n"
-           "recursive_version_locations = True\n")
+    _write(
+        tmp_path,
+        "app/alembic.ini",
+        "[alembic]\nscript_location = migrations\n"
+        "version_locations = %(here)s/one %(here)s/two\n"
+        "recursive_version_locations = True\n",
+    )
     _write(tmp_path, "app/one/0001_a.py")
     _write(tmp_path, "app/two/0002_b.py")
     chains = discover_chains(WorkTree(tmp_path))

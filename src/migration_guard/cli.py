@@ -123,6 +123,58 @@ def build_parser() -> argparse.ArgumentParser:
     _add_format(p)
 
     p = sub.add_parser(
+        "check",
+        help="CI guard: this PR's new migration numbers vs open PRs and the base branch",
+        description="Find the migrations this change adds (merge-base(base, head)..head), "
+        "compare their numbers with every other open PR/MR into the same base branch, with the "
+        "base branch tip and with each other, and on a collision name the colliding PRs, the "
+        "next available number and the command that fixes it. Needs no database; reads git "
+        "objects only. Inside GitHub Actions or GitLab CI the base, PR number and forge come "
+        "from the environment.",
+        epilog="exit codes: 0 no collision, 1 collision, 2 bad usage or config, "
+        "3 could not decide (forge/git failure or incomplete data; never reported as OK)",
+    )
+    _add_sources(p)
+    p.add_argument(
+        "--head",
+        default="HEAD",
+        metavar="REF",
+        help="the change to check (default: HEAD; uncommitted files are not seen)",
+    )
+    p.add_argument(
+        "--pr-number",
+        type=int,
+        metavar="N",
+        help="this PR's number, excluded from the other open PRs (0 = a local run; "
+        "default: from the CI environment, else 0)",
+    )
+    p.add_argument(
+        "--post-comment",
+        action="store_true",
+        help="create or update one sticky comment on the PR (github/gitlab; needs a "
+        "token: GITHUB_TOKEN/GH_TOKEN or GITLAB_TOKEN)",
+    )
+    _add_format(p, "text", "json", "markdown", "github")
+
+    p = sub.add_parser(
+        "next",
+        help="print the next free number(s) of a chain",
+        description="Print the next available number(s) of CHAIN: the smallest numbers above "
+        "the base branch's highest that no open PR claims. Replaces "
+        "`ls versions/ | sort | tail -1` when picking a number for a new migration.",
+    )
+    p.add_argument("chain", metavar="CHAIN", help="chain name (see `migration-guard chains`)")
+    p.add_argument(
+        "--count",
+        type=int,
+        default=1,
+        metavar="K",
+        help="how many consecutive free numbers (default 1)",
+    )
+    _add_sources(p)
+    _add_format(p)
+
+    p = sub.add_parser(
         "demo",
         help="build a sample monorepo in a temp folder and run the checks on it",
         description="Build the runbook's sample monorepo (Console and Raptor Alembic chains, "
@@ -136,6 +188,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="build the sample repository in DIR (must not exist) and keep it",
     )
     return parser
+
+
+def _add_sources(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--base-sha",
+        metavar="REF",
+        help="base to compare with (default: from the CI environment, else `base` in the "
+        "configuration, else origin/main)",
+    )
+    parser.add_argument(
+        "--provider",
+        choices=("auto", "github", "gitlab", "git", "none"),
+        default="auto",
+        help="where other open changes come from: github/gitlab APIs, git (remote branches "
+        "not merged into base, no token), none (base only); auto: --open-prs if given, else "
+        "github/gitlab when their CI environment is present, else git",
+    )
+    parser.add_argument(
+        "--open-prs",
+        metavar="FILE",
+        type=Path,
+        help="JSON as printed by `gh pr list --state open --json "
+        "number,files,baseRefName,headRefName` (files as objects with path, or strings)",
+    )
 
 
 def _expand_only_flags(argv: Sequence[str]) -> list[str]:
@@ -210,5 +286,32 @@ def _dispatch(args: argparse.Namespace) -> int:
             output_format=args.output_format,
             out=out,
             cwd=(args.repo or Path.cwd()).resolve(),
+        )
+    if args.command == "check":
+        from migration_guard.commands import check
+
+        return check.run(
+            workspace=workspace,
+            base_sha=args.base_sha,
+            head=args.head,
+            pr_number=args.pr_number,
+            provider=args.provider,
+            open_prs=args.open_prs,
+            post_comment=args.post_comment,
+            output_format=args.output_format,
+            out=out,
+        )
+    if args.command == "next":
+        from migration_guard.commands import next_number
+
+        return next_number.run(
+            workspace=workspace,
+            chain=args.chain,
+            count=args.count,
+            base_sha=args.base_sha,
+            provider=args.provider,
+            open_prs=args.open_prs,
+            output_format=args.output_format,
+            out=out,
         )
     raise AssertionError(f"unhandled command {args.command}")

@@ -72,9 +72,10 @@ def load_config(root: Path, tree: Tree, *, config_file: Path | None = None) -> C
             raise ConfigError(f"config file {config_file} does not exist")
         data = _read_toml(config_file)
         if config_file.name == "pyproject.toml":
-            data = _tool_table(data, config_file)
-            if data is None:
+            table = _tool_table(data, config_file)
+            if table is None:
                 raise ConfigError(f"{config_file} has no [tool.migration-guard] table")
+            data = table
         return _validate(data, str(config_file), tree)
     own = root / CONFIG_FILE
     if own.is_file():
@@ -290,8 +291,10 @@ def _ini_version_dirs(tree: Tree, ini_path: str, folder: str) -> list[tuple[str,
         if not raw or raw.startswith("/") or (":" in raw and "%(here)s" not in raw):
             return None  # absolute, or a "package:resource" location: not a folder of this repo
         # Relative locations are relative to where alembic runs: the ini's folder.
-        anchored = raw.replace("%(here)s", folder or ".") if "%(here)s" in raw else (
-            f"{folder}/{raw}" if folder else raw
+        anchored = (
+            raw.replace("%(here)s", folder or ".")
+            if "%(here)s" in raw
+            else (f"{folder}/{raw}" if folder else raw)
         )
         return _normpath(anchored)
 

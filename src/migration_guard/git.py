@@ -121,3 +121,39 @@ def cat_blobs(oids: Iterable[str], *, cwd: Path) -> dict[str, bytes]:
         blobs[oid] = data[start : start + size]
         pos = start + size + 1
     return blobs
+
+
+def merge_base(a: str, b: str, *, cwd: Path) -> str:
+    proc = run_git("merge-base", a, b, cwd=cwd, check=False)
+    if proc.returncode != 0:
+        raise GitError(
+            f"{a} and {b} have no common history",
+            hint="fetch the base branch with full history (actions/checkout: fetch-depth: 0)",
+        )
+    return proc.stdout.decode().strip()
+
+
+@dataclass(frozen=True)
+class FileChange:
+    status: str  # git's letter: A added, M modified, D deleted, R renamed, C copied, T type
+    path: str
+    old_path: str | None = None
+
+
+def diff_name_status(a: str, b: str, *, cwd: Path, paths: Sequence[str] = ()) -> list[FileChange]:
+    """Files changed from commit ``a`` to commit ``b`` (renames detected)."""
+    args = ["diff", "--name-status", "-z", "-M", "--no-ext-diff", a, b]
+    if paths:
+        args += ["--", *paths]
+    fields = run_git(*args, cwd=cwd).stdout.decode("utf-8", "surrogateescape").split("\0")
+    changes = []
+    i = 0
+    while i < len(fields) and fields[i]:
+        status = fields[i][0]
+        if status in "RC":
+            changes.append(FileChange(status, fields[i + 2], fields[i + 1]))
+            i += 3
+        else:
+            changes.append(FileChange(status, fields[i + 1]))
+            i += 2
+    return changes

@@ -6,6 +6,7 @@ and (for ``check``) base and head side by side without checking anything out.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Protocol
@@ -25,12 +26,20 @@ class Tree(Protocol):
         """Names directly inside folder ``path`` (files and folders), sorted."""
         ...
 
+    def list_entries(self, path: str) -> list[tuple[str, bool]]:
+        """``(name, is_folder)`` for everything directly inside ``path``, sorted by name."""
+        ...
+
     def read_bytes(self, path: str) -> bytes: ...
 
     def read_many(self, paths: Iterable[str]) -> dict[str, bytes]: ...
 
 
 def _norm(path: str) -> str:
+    if path in ("", "."):
+        return ""
+    if "//" not in path and "./" not in path and not path.endswith(("/", "/.")):
+        return path  # already normal: the common case, kept cheap (thousands of calls)
     p = str(PurePosixPath(path))
     return "" if p in (".", "") else p.strip("/")
 
@@ -40,10 +49,15 @@ class WorkTree:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._root_str = str(root)
         self.label = "working tree"
 
     def _abs(self, path: str) -> Path:
         return self.root / _norm(path) if _norm(path) else self.root
+
+    def _os_path(self, path: str) -> str:
+        rel = _norm(path)
+        return os.path.join(self._root_str, rel) if rel else self._root_str
 
     def exists(self, path: str) -> bool:
         return self._abs(path).exists()
@@ -57,9 +71,18 @@ class WorkTree:
             return []
         return sorted(child.name for child in folder.iterdir())
 
+    def list_entries(self, path: str) -> list[tuple[str, bool]]:
+        try:
+            with os.scandir(self._os_path(path)) as entries:
+                found = [(e.name, e.is_dir()) for e in entries]
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        return sorted(found)
+
     def read_bytes(self, path: str) -> bytes:
         try:
-            return self._abs(path).read_bytes()
+            with open(self._os_path(path), "rb") as handle:
+                return handle.read()
         except OSError as exc:
             raise InputError(f"cannot read {path}: {exc.strerror}") from exc
 
@@ -96,6 +119,11 @@ class GitTree:
 
     def list_dir(self, path: str) -> list[str]:
         return sorted(self._dirs.get(_norm(path), ()))
+
+    def list_entries(self, path: str) -> list[tuple[str, bool]]:
+        folder = _norm(path)
+        prefix = f"{folder}/" if folder else ""
+        return [(name, prefix + name in self._dirs) for name in self.list_dir(folder)]
 
     def read_bytes(self, path: str) -> bytes:
         return self.read_many([path])[_norm(path)]

@@ -94,9 +94,10 @@ class OpenChanges:
 
 @dataclass(frozen=True)
 class CommentResult:
-    """What ``upsert_comment`` did: ``created``, ``updated``, or ``unchanged`` (same body)."""
+    """What ``upsert_comment`` did: ``created``, ``updated``, ``unchanged`` (same body), or
+    ``skipped`` (no comment yet and ``create=False``: nothing to correct, so no noise)."""
 
-    action: Literal["created", "updated", "unchanged"]
+    action: Literal["created", "updated", "unchanged", "skipped"]
     comment_id: int
     url: str = ""
     requests: int = 0
@@ -111,7 +112,9 @@ class Forge(Protocol):
 
     def read_files(self, change: OpenChange, paths: Sequence[str]) -> dict[str, bytes | None]: ...
 
-    def upsert_comment(self, number: int, marker: str, body: str) -> CommentResult: ...
+    def upsert_comment(
+        self, number: int, marker: str, body: str, *, create: bool = True
+    ) -> CommentResult: ...
 
 
 def hidden_marker(marker: str) -> str:

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import json
 import re
@@ -25,6 +26,7 @@ import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import Message
+from http.client import HTTPMessage
 from typing import Any
 
 from migration_guard.errors import ForgeError
@@ -160,7 +162,7 @@ class _NoLeakRedirect(urllib.request.HTTPRedirectHandler):
         fp: Any,
         code: int,
         msg: str,
-        headers: Message,
+        headers: HTTPMessage,
         newurl: str,
     ) -> urllib.request.Request | None:
         new = super().redirect_request(req, fp, code, msg, headers, newurl)
@@ -195,8 +197,11 @@ class JsonClient:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
+        also_allow: Sequence[str] = (),
     ) -> None:
+        """``also_allow``: URLs of other origins the token may be sent to (GraphQL endpoint)."""
         self.base_url = base_url.rstrip("/")
+        self._origins = {_origin(self.base_url), *(_origin(u) for u in also_allow)}
         self.name = name
         self._token = token if token else None
         self._auth = (auth_header, f"{auth_prefix}{token.reveal()}") if token else None
@@ -241,10 +246,10 @@ class JsonClient:
         return url
 
     def _check_origin(self, url: str) -> None:
-        if _origin(url) != _origin(self.base_url):
+        if _origin(url) not in self._origins:
             raise ForgeError(
                 self.mask(
-                    f"{self.name} pointed to {url}, outside {self.base_url}; refusing to follow"
+                    f"{self.name}: not sending a request to {url}: it is outside {self.base_url}"
                 )
             )
 
@@ -315,8 +320,12 @@ class JsonClient:
                 return resp.status, _lower(resp.headers), resp.read()
         except urllib.error.HTTPError as exc:
             with exc:
-                return exc.code, _lower(exc.headers), exc.read()
-        except (urllib.error.URLError, OSError, ValueError) as exc:
+                try:
+                    body = exc.read()
+                except (OSError, http.client.HTTPException):
+                    body = b""  # the status is what matters; the body is only for messages
+                return exc.code, _lower(exc.headers), body
+        except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
             reason = getattr(exc, "reason", exc)
             raise TransportError(
                 self.mask(f"could not reach {self.name} at {_strip_query(url)}: {reason}"),
@@ -357,7 +366,7 @@ class JsonClient:
         elif status == 403:
             limited = (
                 "retry-after" in headers
-                or headers.get("x-ratelimit-remaining") == "0"
+                or _rate_headers(headers)[0] == "0"
                 or "rate limit" in _message(decoded).lower()
             )
         elif graphql and 200 <= status < 300 and _graphql_rate_limited(decoded):
@@ -367,15 +376,15 @@ class JsonClient:
         retry_after = headers.get("retry-after", "").strip()
         if retry_after.isdigit():
             return float(retry_after)
-        reset = headers.get("x-ratelimit-reset", "").strip()
-        if headers.get("x-ratelimit-remaining") == "0" and reset.isdigit():
+        remaining, reset = _rate_headers(headers)
+        if remaining == "0" and reset.isdigit():
             return max(0.0, int(reset) - self._clock()) + 1.0
         return self._backoff(attempt)
 
     def _rate_limit_error(
         self, headers: Mapping[str, str], decoded: Any, url: str, method: str
     ) -> RateLimitError:
-        reset = headers.get("x-ratelimit-reset", "").strip()
+        reset = _rate_headers(headers)[1]
         reset_at = float(reset) if reset.isdigit() else None
         when = ""
         if reset_at is not None:
@@ -456,6 +465,17 @@ def _lower(headers: Message | None) -> dict[str, str]:
     if headers is None:
         return {}
     return {k.lower(): v for k, v in headers.items()}
+
+
+def _rate_headers(headers: Mapping[str, str]) -> tuple[str, str]:
+    """(remaining, reset epoch) from GitHub's ``x-ratelimit-*`` or GitLab's ``ratelimit-*``."""
+    for prefix in ("x-ratelimit-", "ratelimit-"):
+        if prefix + "remaining" in headers:
+            return (
+                headers[prefix + "remaining"].strip(),
+                headers.get(prefix + "reset", "").strip(),
+            )
+    return "", ""
 
 
 def _strip_query(url: str) -> str:

@@ -1,0 +1,157 @@
+"""Alembic chains: list a versions folder as Alembic does, read each script statically, analyse.
+
+Listing follows Alembic 1.20.1 (``Script._list_py_dir``/``_from_path``): the files directly in
+the folder, or with ``recursive`` the whole tree top-down (a folder's files in sorted order,
+then its sorted subfolders, hidden ones included); files directly in a folder whose name ends
+in ``__pycache__`` are skipped; a file loads when its name matches
+``(?!\\.\\#|__init__)(.*\\.py)$``. All files are read with one ``Tree.read_many`` call (one
+``git cat-file --batch`` for a git revision), parsed by :mod:`.alembic_script` and analysed by
+:mod:`.alembic_graph`.
+
+A versions folder that does not exist is read as an empty chain with a warning (MG140):
+Alembic skips missing folders too, and a git revision older than the chain has none; config
+validation already fails on a configured folder missing from the working tree. A path that
+exists but is a file is an error (MG141).
+
+Not modelled: ``sourceless`` (``.pyc``) scripts, several ``version_locations`` in one chain, and
+symlinks (Alembic does not descend into symlinked folders; the working tree does).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from migration_guard.chains.alembic_graph import ChainGraph, analyse, file_name, number_prefix
+from migration_guard.chains.alembic_script import ParsedScript, parse_script
+from migration_guard.errors import InputError
+from migration_guard.model import ChainSpec, ChainState, Finding, Head, Migration, Severity
+from migration_guard.tree import Tree
+
+SCRIPT_NAME = re.compile(r"(?!\.\#|__init__)(.*\.py)$")  # Alembic's _only_source_rev_file
+
+# Findings after which the heads no longer say where the chain ends.
+HEAD_BREAKING = frozenset(
+    {"MG103", "MG105", "MG107", "MG110", "MG120", "MG121", "MG122", "MG124", "MG125", "MG141"}
+)
+
+
+def _join(folder: str, name: str) -> str:
+    return f"{folder}/{name}" if folder else name
+
+
+def _norm(path: str) -> str:
+    path = path.strip("/")
+    while path.startswith("./"):
+        path = path[2:]
+    return "" if path == "." else path
+
+
+def script_paths(tree: Tree, folder: str, *, recursive: bool = False) -> list[str]:
+    """Repository-relative paths of the revision scripts under ``folder``, in load order."""
+    paths: list[str] = []
+    todo = [_norm(folder)]
+    while todo:
+        current = todo.pop()
+        skip_files = current.rsplit("/", 1)[-1].endswith("__pycache__")
+        subfolders: list[str] = []
+        for name, is_dir in tree.list_entries(current):
+            path = _join(current, name)
+            if is_dir:
+                if recursive:
+                    subfolders.append(path)
+            elif not skip_files and SCRIPT_NAME.match(name):
+                paths.append(path)
+        if recursive:
+            todo.extend(reversed(subfolders))  # pop() takes the first, sorted, subfolder next
+    return paths
+
+
+def read_scripts(
+    tree: Tree, spec: ChainSpec, *, check_syntax: bool = False
+) -> tuple[ParsedScript, ...]:
+    """Every revision script of the chain, parsed, in Alembic's load order."""
+    paths = script_paths(tree, spec.path, recursive=spec.recursive)
+    sources = tree.read_many(paths)
+    return tuple(parse_script(p, sources[p], check_syntax=check_syntax) for p in paths)
+
+
+def chain_state(spec: ChainSpec, scripts: Sequence[ParsedScript]) -> ChainState:
+    """Analyse parsed scripts into the chain's state (pure)."""
+    graph: ChainGraph = analyse(scripts)
+    migrations = []
+    for script in scripts:
+        name = file_name(script.path)
+        prefix = number_prefix(name)
+        if prefix is not None:
+            migrations.append(
+                Migration(
+                    chain=spec.name,
+                    number=int(prefix),
+                    number_text=prefix,
+                    name=name[: -len(".py")],
+                    path=script.path,
+                )
+            )
+    return ChainState(
+        spec=spec,
+        migrations=tuple(migrations),
+        heads=tuple(Head(h.revision, h.path) for h in graph.heads),
+        findings=graph.findings,
+    )
+
+
+def read_chain(tree: Tree, spec: ChainSpec, *, check_syntax: bool = False) -> ChainState:
+    """Read and validate one Alembic chain. ``check_syntax`` compiles every file in full
+    (slower; otherwise a syntax error after a script's header goes unnoticed)."""
+    folder = _norm(spec.path)
+    if not tree.is_dir(folder):
+        if tree.exists(folder):
+            finding = Finding(
+                "MG141",
+                f"{folder} is a file, not a versions folder",
+                folder,
+                None,
+                "point the chain's path at the folder holding the revision scripts",
+            )
+        else:
+            finding = Finding(
+                "MG140",
+                f"versions folder {folder} does not exist in the {tree.label}; "
+                "read as an empty chain",
+                folder,
+                None,
+                "check the chain's path in migration-guard.toml",
+                Severity.WARNING,
+            )
+        return ChainState(spec=spec, findings=(finding,))
+    return chain_state(spec, read_scripts(tree, spec, check_syntax=check_syntax))
+
+
+def current_heads(state: ChainState) -> tuple[Head, ...]:
+    """The chain's heads, for commands that build on them (a new migration's down_revision).
+
+    Raises InputError when the chain is too broken for its heads to mean anything
+    (unreadable scripts, missing down revisions, cycles; see ``HEAD_BREAKING``).
+    """
+    broken = [f for f in state.findings if f.code in HEAD_BREAKING]
+    if broken:
+        first = broken[0]
+        where = f"{first.location}: " if first.location else ""
+        raise InputError(
+            f"cannot tell where {state.spec.title} ends: {where}{first.code} {first.message}",
+            hint=f"fix it first (migration-guard lint {state.spec.name})",
+        )
+    return state.heads
+
+
+def current_head(state: ChainState) -> Head | None:
+    """The one head of the chain (None if it has no scripts); InputError if it has several."""
+    heads = current_heads(state)
+    if len(heads) > 1:
+        listed = ", ".join(f"{h.revision} ({h.path})" for h in heads)
+        raise InputError(
+            f"{state.spec.title} has {len(heads)} heads: {listed}",
+            hint=f"settle them first (migration-guard heads {state.spec.name})",
+        )
+    return heads[0] if heads else None

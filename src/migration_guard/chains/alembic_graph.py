@@ -1,0 +1,460 @@
+"""Analyse one Alembic chain's revision graph: heads as ``alembic heads`` prints them, and findings.
+
+Pure: the parsed scripts of one chain (in Alembic's load order) in, heads and findings out.
+
+Heads follow Alembic 1.20.1's ``RevisionMap`` exactly, duplicates included: a head is a
+script no processed script names in ``down_revision`` (``depends_on`` is ignored). Alembic
+keys its map by id, so of several scripts with one id only the *last* loaded (and any that
+own a branch label) has its links processed; every copy stays in the head list unless
+something names it, so ``alembic heads`` prints a duplicated id twice and exits 0.
+
+Findings report everything Alembic fails on while building the graph (each with the code
+below), and a few things it lets through that break a numbered chain:
+
+- MG101 duplicate revision id: Alembic only warns; we fail, naming both files.
+- MG102 several heads: one finding per head (not reported while a script is unreadable:
+  the heads are then guesses, and the unreadable script is the finding to fix).
+- MG111 two files share a number prefix, and MG112 a file's number prefix differs from its
+  revision id's. A *number prefix* is the run of ASCII digits a name starts with, when a
+  non-alphanumeric character or the end follows (``0145_add.py`` -> ``0145``;
+  ``27c6a30d7c24_add.py`` has none). Both checks apply only where revision ids are numbers
+  themselves (the runbook's ``0193_slug.py`` holding ``revision = "0193"``): MG111 fires when
+  at least one of the files sharing a number has a numbered revision id, so date-based file
+  templates (``2024_01_15_1030-ae10..._slug.py``) with hash ids are left alone; MG112 fires
+  when the revision id has a number prefix (``"0193"``, ``"0193_add"``) and it is not,
+  textually, the file's.
+- Stricter than Alembic: an empty revision id (MG127), ``""`` in ``depends_on`` (MG123; Alembic
+  ignores a lone ``""`` there, except on a base, which it then no longer counts as one and
+  fails with a dependency cycle), and every cycle (MG107/MG108): Alembic's own check misses a
+  cycle that also reaches a base through a merge, and then loops in ``upgrade``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from migration_guard.chains.alembic_script import (
+    BAD_VALUE,
+    NO_DOWN_REVISION,
+    NO_REVISION,
+    SYNTAX,
+    UNREADABLE,
+    ParsedScript,
+    ScriptInfo,
+    Unreadable,
+)
+from migration_guard.model import Finding
+
+CODES: dict[str, str] = {
+    "MG101": "duplicate revision id",
+    "MG102": "several heads",
+    "MG103": "down revision not found",
+    "MG104": "depends_on revision not found",
+    "MG105": "revision is its own down revision",
+    "MG106": "revision depends on itself",
+    "MG107": "cycle in down revisions",
+    "MG108": "dependency cycle",
+    "MG109": "branch label clash",
+    "MG110": "down revision is a branch label",
+    "MG111": "number used by two files",
+    "MG112": "file number and revision id disagree",
+    UNREADABLE: "cannot read statically",
+    SYNTAX: "syntax error",
+    NO_DOWN_REVISION: "no down_revision",
+    "MG123": "empty revision id in a link",
+    BAD_VALUE: "value of the wrong type",
+    NO_REVISION: "no revision id",
+    "MG126": "illegal character in revision id",
+    "MG127": "empty revision id",
+    # Used by chains.alembic (the adapter), listed here to keep one catalogue.
+    "MG140": "versions folder missing",
+    "MG141": "versions path is not a folder",
+}
+
+_ILLEGAL = frozenset("@-+:")
+_NUMBER = re.compile(r"[0-9]+(?![0-9A-Za-z])")
+
+_HINTS: dict[str, str] = {
+    UNREADABLE: 'write the value as a plain literal at top level: revision = "0193"',
+    SYNTAX: "fix the file; Alembic cannot load it either",
+    NO_DOWN_REVISION: 'add down_revision = "<parent id>" (or None for a first migration)',
+    BAD_VALUE: "use a string, a tuple of strings or None",
+    NO_REVISION: 'add revision = "<id>" near the top of the file',
+}
+
+
+def number_prefix(name: str) -> str | None:
+    """The sequence number a file name or id starts with (see module docs), or None."""
+    match = _NUMBER.match(name)
+    return match.group(0) if match else None
+
+
+def file_name(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class ChainGraph:
+    """The analysed chain. ``heads``/``bases`` in load order; ``findings`` sorted by file."""
+
+    scripts: tuple[ParsedScript, ...]
+    heads: tuple[ScriptInfo, ...]
+    bases: tuple[ScriptInfo, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def complete(self) -> bool:
+        """Every script was read, so ``heads`` is what Alembic would print (if it loads)."""
+        return all(isinstance(s, ScriptInfo) for s in self.scripts)
+
+
+def _where(script: ParsedScript) -> str:
+    line = script.line
+    return f"{script.path}:{line}" if line is not None else script.path
+
+
+def analyse(scripts: Sequence[ParsedScript]) -> ChainGraph:
+    """Heads and findings of one chain; ``scripts`` in Alembic's load order, paths unique."""
+    collector = _Collector({s.path: i for i, s in enumerate(scripts)})
+    readable = [s for s in scripts if isinstance(s, ScriptInfo)]
+    unreadable = [s for s in scripts if isinstance(s, Unreadable)]
+    for bad in unreadable:
+        collector.add(bad.code, bad.reason, bad.path, bad.line, _HINTS.get(bad.code, ""))
+    for script in readable:
+        _check_ids(script, collector)
+
+    last_by_id: dict[str, ScriptInfo] = {}
+    first_by_id: dict[str, ScriptInfo] = {}
+    for script in readable:
+        first = first_by_id.setdefault(script.revision, script)
+        if first is not script:
+            collector.add(
+                "MG101",
+                f"duplicate revision id {script.revision!r} (also in {_where(first)})",
+                script.path,
+                script.line,
+                "Alembic only warns on this and keeps both; renumber one of them: "
+                f"migration-guard renumber {script.path} --to next",
+            )
+        last_by_id[script.revision] = script
+    labels = _map_labels(readable, last_by_id, collector)
+    elsewhere = {u.revision for u in unreadable if u.revision is not None}
+
+    def resolve(ref: str) -> ScriptInfo | None:
+        return last_by_id.get(ref) or labels.get(ref)
+
+    down_edges: dict[str, set[str]] = {rev: set() for rev in last_by_id}
+    all_edges: dict[str, set[str]] = {rev: set() for rev in last_by_id}
+    for script in readable:
+        _link(script, last_by_id, labels, elsewhere, down_edges, all_edges, collector)
+
+    # Alembic's heads: discard what the processed scripts (map values) name as down revision.
+    processed = {id(s) for s in last_by_id.values()} | {id(s) for s in labels.values()}
+    named: set[int] = set()
+    for script in readable:
+        if id(script) in processed:
+            for ref in script.down_revisions:
+                target = resolve(ref)
+                if target is not None:
+                    named.add(id(target))
+    heads = tuple(s for s in readable if id(s) not in named)
+    bases = tuple(s for s in readable if not s.down_revisions)
+    if len(heads) > 1 and not unreadable:  # with unread links the heads are guesses
+        ids = ", ".join(repr(h.revision) for h in heads[:5]) + (", ..." if len(heads) > 5 else "")
+        for head in heads:
+            collector.add(
+                "MG102",
+                f"head {head.revision!r} is one of {len(heads)} heads ({ids})",
+                head.path,
+                head.line,
+                "`alembic upgrade head` fails with several heads; if this migration came last, "
+                f"move it onto the other head (migration-guard renumber {head.path} --to next), "
+                "or merge the heads (alembic merge heads)",
+            )
+
+    _check_cycles(readable, last_by_id, down_edges, all_edges, collector)
+    _check_numbers(scripts, collector)
+    return ChainGraph(tuple(scripts), heads, bases, collector.sorted())
+
+
+class _Collector:
+    def __init__(self, order: dict[str, int]) -> None:
+        self.order = order
+        self.findings: list[Finding] = []
+
+    def add(self, code: str, message: str, path: str, line: int | None, hint: str) -> None:
+        self.findings.append(Finding(code, message, path, line, hint))
+
+    def sorted(self) -> tuple[Finding, ...]:
+        def key(finding: Finding) -> tuple[int, int, str]:
+            return (
+                self.order.get(finding.path or "", len(self.order)),
+                finding.line or 0,
+                finding.code,
+            )
+
+        return tuple(sorted(self.findings, key=key))
+
+
+def _check_ids(script: ScriptInfo, out: _Collector) -> None:
+    rev = script.revision
+    if rev == "":
+        out.add("MG127", "empty revision id", script.path, script.line, 'use revision = "<id>"')
+    illegal = sorted(set(rev) & _ILLEGAL)
+    if illegal:
+        chars = " ".join(illegal)
+        out.add(
+            "MG126",
+            f"revision id {rev!r} contains {chars} (Alembic allows none of @ - + :)",
+            script.path,
+            script.line,
+            "rename the revision id (and every down_revision naming it)",
+        )
+    down_line = script.down_revision_span.line
+    if rev in script.down_revisions:
+        out.add(
+            "MG105",
+            f"revision {rev!r} names itself in down_revision (Alembic: Self-loop is detected)",
+            script.path,
+            down_line,
+            "set down_revision to the parent revision's id",
+        )
+    if rev in script.depends_on:
+        dep_line = script.depends_on_span.line if script.depends_on_span else down_line
+        out.add(
+            "MG106",
+            f"revision {rev!r} names itself in depends_on",
+            script.path,
+            dep_line,
+            "remove it from depends_on",
+        )
+    if "" in script.down_revisions:
+        out.add(
+            "MG123",
+            "down_revision '' is not a base (Alembic fails with KeyError)",
+            script.path,
+            down_line,
+            "use down_revision = None for a first migration",
+        )
+    if "" in script.depends_on:
+        dep_line = script.depends_on_span.line if script.depends_on_span else down_line
+        out.add(
+            "MG123",
+            "depends_on '' names no revision",
+            script.path,
+            dep_line,
+            "use depends_on = None",
+        )
+
+
+def _map_labels(
+    readable: Sequence[ScriptInfo], last_by_id: dict[str, ScriptInfo], out: _Collector
+) -> dict[str, ScriptInfo]:
+    """Branch label -> owner, as Alembic maps them; every clash is a finding (Alembic fails)."""
+    labels: dict[str, ScriptInfo] = {}
+    for script in readable:
+        span = script.branch_labels_span
+        line = span.line if span else script.line
+        for label in script.branch_labels:
+            if label in last_by_id:
+                other = last_by_id[label]
+                out.add(
+                    "MG109",
+                    f"branch label {label!r} is also a revision id ({_where(other)})",
+                    script.path,
+                    line,
+                    "rename the branch label",
+                )
+            elif label in labels:
+                owner = labels[label]
+                out.add(
+                    "MG109",
+                    f"branch label {label!r} already used by revision {owner.revision!r} "
+                    f"({_where(owner)})",
+                    script.path,
+                    line,
+                    "a branch label names one branch; rename or remove one of them",
+                )
+            else:
+                labels[label] = script
+    return labels
+
+
+def _link(
+    script: ScriptInfo,
+    last_by_id: dict[str, ScriptInfo],
+    labels: dict[str, ScriptInfo],
+    elsewhere: set[str],
+    down_edges: dict[str, set[str]],
+    all_edges: dict[str, set[str]],
+    out: _Collector,
+) -> None:
+    rev = script.revision
+    down_line = script.down_revision_span.line
+    for ref in script.down_revisions:
+        if ref == "" or ref == rev:
+            continue  # MG123 / MG105
+        if ref in last_by_id:
+            down_edges[rev].add(ref)
+            all_edges[rev].add(ref)
+        elif ref in labels:
+            out.add(
+                "MG110",
+                f"down_revision {ref!r} is a branch label (of revision {labels[ref].revision!r}), "
+                "not a revision id",
+                script.path,
+                down_line,
+                f"use the revision id {labels[ref].revision!r}",
+            )
+        elif ref not in elsewhere:
+            out.add(
+                "MG103",
+                f"down revision {ref!r} not found",
+                script.path,
+                down_line,
+                "no script in this chain has that id; fix down_revision or restore the parent",
+            )
+    dep_line = script.depends_on_span.line if script.depends_on_span else down_line
+    for ref in script.depends_on:
+        if ref == "" or ref == rev:
+            continue  # MG123 / MG106
+        target = last_by_id.get(ref) or labels.get(ref)
+        if target is not None:
+            all_edges[rev].add(target.revision)
+        elif ref not in elsewhere:
+            out.add(
+                "MG104",
+                f"depends_on {ref!r} not found",
+                script.path,
+                dep_line,
+                "depends_on takes full revision ids or branch labels of this chain",
+            )
+
+
+def _check_cycles(
+    readable: Sequence[ScriptInfo],
+    last_by_id: dict[str, ScriptInfo],
+    down_edges: dict[str, set[str]],
+    all_edges: dict[str, set[str]],
+    out: _Collector,
+) -> None:
+    first_by_id: dict[str, ScriptInfo] = {}
+    for script in readable:
+        first_by_id.setdefault(script.revision, script)
+    order = list(first_by_id)
+    position = {rev: i for i, rev in enumerate(order)}
+    if all(position[p] < position[c] for c, parents in all_edges.items() for p in parents):
+        return  # every link points to an earlier script: no cycle (the usual, fast case)
+    down_cycles = [c for c in _components(order, down_edges) if _is_cycle(c, down_edges)]
+    for cycle in down_cycles:
+        at = first_by_id[min(cycle, key=position.__getitem__)]
+        ids = ", ".join(sorted(cycle))
+        out.add(
+            "MG107",
+            f"cycle through down_revision: {ids} (Alembic: Cycle is detected)",
+            at.path,
+            at.down_revision_span.line,
+            "each down_revision must name an older revision; fix the one that points forward",
+        )
+    known = [frozenset(c) for c in down_cycles]
+    for cycle in _components(order, all_edges):
+        if not _is_cycle(cycle, all_edges) or frozenset(cycle) in known:
+            continue
+        at = first_by_id[min(cycle, key=position.__getitem__)]
+        span = at.depends_on_span or at.down_revision_span
+        ids = ", ".join(sorted(cycle))
+        out.add(
+            "MG108",
+            f"dependency cycle through depends_on: {ids} (Alembic: Dependency cycle is detected)",
+            at.path,
+            span.line,
+            "depends_on must name revisions that do not depend back on this one",
+        )
+
+
+def _is_cycle(component: list[str], edges: dict[str, set[str]]) -> bool:
+    return len(component) > 1 or component[0] in edges.get(component[0], ())
+
+
+def _components(order: Iterable[str], edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components (iterative Tarjan), deterministic for a given order."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    result: list[list[str]] = []
+    counter = 0
+    for root in order:
+        if root in index:
+            continue
+        work: list[tuple[str, list[str]]] = [(root, sorted(edges.get(root, ())))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, pending = work[-1]
+            if pending:
+                nxt = pending.pop()
+                if nxt not in index:
+                    index[nxt] = low[nxt] = counter
+                    counter += 1
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, sorted(edges.get(nxt, ()))))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                result.append(component)
+    return result
+
+
+def _check_numbers(scripts: Sequence[ParsedScript], out: _Collector) -> None:
+    groups: dict[int, list[tuple[ParsedScript, str]]] = {}
+    for script in scripts:
+        prefix = number_prefix(file_name(script.path))
+        if prefix is None:
+            continue
+        groups.setdefault(int(prefix), []).append((script, prefix))
+        revision = script.revision
+        rev_prefix = number_prefix(revision) if revision is not None else None
+        if rev_prefix is not None and rev_prefix != prefix:
+            out.add(
+                "MG112",
+                f"file number {prefix} but revision id {revision!r}",
+                script.path,
+                script.line,
+                f"make them agree: revision = {prefix!r}, or rename the file "
+                f"(migration-guard renumber {script.path} --to next)",
+            )
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        numbered = any(
+            s.revision is not None and number_prefix(s.revision) is not None for s, _ in members
+        )
+        if not numbered:
+            continue
+        first, _ = members[0]
+        for script, prefix in members[1:]:
+            out.add(
+                "MG111",
+                f"number {prefix} is also used by {first.path}",
+                script.path,
+                script.line,
+                f"renumber one of them: migration-guard renumber {script.path} --to next",
+            )

@@ -1,0 +1,929 @@
+"""Read one Alembic revision script statically: ``ast``, never import, never execute.
+
+Pure: source bytes in, a :class:`ScriptInfo` or an :class:`Unreadable` out.
+
+What is read (reference/alembic.md, checked against Alembic 1.20.1): the module-level
+``revision``, ``down_revision``, ``branch_labels`` and ``depends_on``, bound by a top-level
+``x = value`` or ``x: T = value`` (the annotation is ignored, the last binding wins, ``x: T``
+alone binds nothing). A value is a string literal (adjacent literals join), ``None``, or a
+tuple, list or set of string literals. Every other way of giving one of these names a value
+(a name, a call, an f-string, ``+``, a binding inside ``if``/``try``/``with``/``for``, an
+import, ``del``, ``+=``, tuple unpacking, ``globals()``/``exec``/``setattr`` at top level, a
+module ``__getattr__``, a star import) cannot be known without running the file: the result
+is :class:`Unreadable` naming the line and the reason, never a guess.
+
+Speed: ``ast.parse`` costs about 3 µs per source line here (85 µs for the default template),
+too slow for 5,000 files. :func:`parse_script` therefore first tries a pre-scan that reads the
+*header* (everything before the first top-level ``def``/``class``/decorator) line by line:
+the four values with a tiny literal scanner, every other statement with a cached
+``ast.parse`` of that statement alone. The rest of the file is only searched (one regex, in C)
+for any word that could bind the names at import time; if one appears, or anything in the
+header is unusual, the whole file is parsed with ``ast`` instead. The pre-scan gives exactly
+the result of the full parse, with one difference: a syntax error *after* the header (inside
+``upgrade()`` say) is only reported with ``check_syntax=True``, which always compiles the
+whole file (and then also catches compile-time errors such as ``return`` outside a function).
+
+Columns in :class:`Span` count characters of the decoded line (0-based, end exclusive), so
+``line_text[col:end_col]`` is the value's source text; lines are 1-based.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+import tokenize
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Literal, NamedTuple
+
+NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
+_NAME_SET = frozenset(NAMES)
+
+# Codes of per-file problems; alembic_graph.CODES has their titles.
+UNREADABLE = "MG120"  # cannot be read statically
+SYNTAX = "MG121"  # does not parse
+NO_DOWN_REVISION = "MG122"  # Alembic: AttributeError
+BAD_VALUE = "MG124"  # statically known, but not a string / strings / None
+NO_REVISION = "MG125"  # Alembic: "Could not determine revision id from filename ..."
+
+_LEGACY_REV = re.compile(r"([a-f0-9]+)\.py$")  # Alembic's legacy rule, used with .match()
+
+# Calls at module level that can read or write the module namespace.
+_NAMESPACE_CALLS = frozenset({"globals", "locals", "exec", "eval"})
+
+
+class Span(NamedTuple):
+    """Where a value node sits in the source: 1-based lines, 0-based character columns."""
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+
+@dataclass(frozen=True)
+class ScriptInfo:
+    """The statically known identity and links of one revision script.
+
+    ``down_revisions``/``depends_on``/``branch_labels`` are tuples in source order (a set is
+    deduplicated, its order is the source order although Alembic's is arbitrary); ``()`` when
+    the value is ``None``, ``()``, ``[]`` or the name is not bound (not allowed for
+    ``down_revision``). Empty strings are kept: the graph reports them. ``revision_span`` is
+    None when the id comes from a legacy hex file name; the other spans are None when the
+    name is not bound.
+    """
+
+    path: str
+    revision: str
+    down_revisions: tuple[str, ...]
+    depends_on: tuple[str, ...]
+    branch_labels: tuple[str, ...]
+    revision_span: Span | None
+    down_revision_span: Span
+    depends_on_span: Span | None = None
+    branch_labels_span: Span | None = None
+    doc_revision_line: int | None = None
+    doc_revises_line: int | None = None
+
+    @property
+    def line(self) -> int:
+        """The line that names this revision (its ``revision`` or, failing that, down link)."""
+        return (self.revision_span or self.down_revision_span).line
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A script whose revision data cannot be known statically, or is invalid on its face.
+
+    ``code`` is one of this module's per-file codes; ``revision`` is the id when it is known
+    anyway (so that children of this file are not reported as orphans).
+    """
+
+    path: str
+    line: int | None
+    reason: str
+    code: str = UNREADABLE
+    revision: str | None = None
+
+
+ParsedScript = ScriptInfo | Unreadable
+
+
+def parse_script(path: str, source: bytes, *, check_syntax: bool = False) -> ParsedScript:
+    """Read one revision script. ``path`` is only used for messages and the legacy id rule."""
+    if not check_syntax:
+        fast = _prescan(path, source)
+        if fast is not None:
+            return fast
+    return _parse_full(path, source, check_syntax=check_syntax)
+
+
+# ---------------------------------------------------------------------------------------------
+# Values and results shared by both readers
+
+
+_Value = str | None | tuple[str, ...]
+_Binding = tuple[_Value, Span]
+
+
+class _Refusal(Exception):
+    def __init__(
+        self, line: int | None, reason: str, code: str = UNREADABLE, name: str | None = None
+    ) -> None:
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+        self.code = code
+        # The names whose value this refusal leaves unknown (all of them unless said).
+        self.names = frozenset((name,)) if name else _NAME_SET
+        self.revision: str | None = None
+
+
+def _as_tuple(value: _Value) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else value
+
+
+def _result(
+    path: str,
+    bindings: dict[str, _Binding],
+    doc_lines: tuple[int | None, int | None],
+) -> ParsedScript:
+    # Checked in Alembic's order: the legacy file name rule, then down_revision, then the id.
+    filename = path.rsplit("/", 1)[-1]
+    rev_binding = bindings.get("revision")
+    down = bindings.get("down_revision")
+    if rev_binding is None:
+        legacy = _LEGACY_REV.match(filename)
+        if legacy is None:
+            return Unreadable(
+                path,
+                down[1].line if down else None,
+                f"no revision, and the file name {filename} is not a hex revision id "
+                "(Alembic: Could not determine revision id from filename)",
+                NO_REVISION,
+            )
+        revision: _Value = legacy.group(1)
+        rev_span = None
+    else:
+        revision, rev_span = rev_binding
+    if down is None:
+        return Unreadable(
+            path,
+            rev_span.line if rev_span else None,
+            "no down_revision (Alembic fails with AttributeError); use None for a base",
+            NO_DOWN_REVISION,
+            revision if isinstance(revision, str) else None,
+        )
+    if not isinstance(revision, str):
+        what = "None" if revision is None else "a tuple"
+        line = rev_span.line if rev_span else None
+        return Unreadable(path, line, f"revision is {what}, not a string", BAD_VALUE)
+    deps = bindings.get("depends_on")
+    labels = bindings.get("branch_labels")
+    return ScriptInfo(
+        path=path,
+        revision=revision,
+        down_revisions=_as_tuple(down[0]),
+        depends_on=_as_tuple(deps[0]) if deps else (),
+        branch_labels=_as_tuple(labels[0]) if labels else (),
+        revision_span=rev_span,
+        down_revision_span=down[1],
+        depends_on_span=deps[1] if deps else None,
+        branch_labels_span=labels[1] if labels else None,
+        doc_revision_line=doc_lines[0],
+        doc_revises_line=doc_lines[1],
+    )
+
+
+def _doc_lines(lines: list[str], first: int, last: int) -> tuple[int | None, int | None]:
+    """Line numbers of ``Revision ID:`` / ``Revises:`` among docstring lines first..last."""
+    rev_line = revises_line = None
+    for number in range(first, last + 1):
+        text = lines[number - 1].lstrip()
+        if rev_line is None and text.startswith("Revision ID:"):
+            rev_line = number
+        elif revises_line is None and text.startswith("Revises:"):
+            revises_line = number
+    return rev_line, revises_line
+
+
+# ---------------------------------------------------------------------------------------------
+# The full reader: ast over the whole file. The reference for what the pre-scan must match.
+
+
+def _parse_full(path: str, source: bytes, *, check_syntax: bool) -> ParsedScript:
+    try:
+        tree = ast.parse(source, filename=path)
+        if check_syntax:
+            compile(tree, path, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return Unreadable(path, exc.lineno, f"syntax error: {exc.msg}", SYNTAX)
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return Unreadable(path, None, f"syntax error: {exc}", SYNTAX)
+    lines = _source_lines(source)
+    try:
+        bindings = _module_bindings(tree, lines)
+    except _Refusal as refusal:
+        return Unreadable(path, refusal.line, refusal.reason, refusal.code, refusal.revision)
+    doc_lines: tuple[int | None, int | None] = (None, None)
+    first = tree.body[0] if tree.body else None
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+        and first.end_lineno is not None
+    ):
+        doc_lines = _doc_lines(lines, first.lineno, first.end_lineno)
+    return _result(path, bindings, doc_lines)
+
+
+def _source_lines(source: bytes) -> list[str]:
+    """The decoded source split the way Python numbers lines (\\n, \\r\\n, \\r only)."""
+    try:
+        encoding, _ = tokenize.detect_encoding(BytesIO(source).readline)
+    except SyntaxError:
+        encoding = "utf-8"
+    text = source.decode(encoding, "replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return re.split(r"\r\n|\r|\n", text)
+
+
+def _span(node: ast.expr, lines: list[str]) -> Span:
+    end_line = node.end_lineno if node.end_lineno is not None else node.lineno
+    end_col = node.end_col_offset if node.end_col_offset is not None else node.col_offset
+    return Span(
+        node.lineno,
+        _char_col(lines, node.lineno, node.col_offset),
+        end_line,
+        _char_col(lines, end_line, end_col),
+    )
+
+
+def _char_col(lines: list[str], line: int, byte_col: int) -> int:
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    if text.isascii():
+        return byte_col
+    return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+
+
+def _module_bindings(tree: ast.Module, lines: list[str]) -> dict[str, _Binding]:
+    """The four names' last top-level bindings; raises the first refusal met.
+
+    The refusal carries ``revision`` when the id is still known for certain (refused
+    statements not touching it), so that the graph need not report this file's children.
+    """
+    bindings: dict[str, _Binding] = {}
+    first: _Refusal | None = None
+    tainted: set[str] = set()
+    for stmt in tree.body:
+        try:
+            _bind_statement(stmt, lines, bindings)
+        except _Refusal as refusal:
+            first = first or refusal
+            tainted |= refusal.names
+    if first is not None:
+        rev = bindings.get("revision")
+        if "revision" not in tainted and rev is not None and isinstance(rev[0], str):
+            first.revision = rev[0]
+        raise first
+    return bindings
+
+
+def _bind_statement(stmt: ast.stmt, lines: list[str], bindings: dict[str, _Binding]) -> None:
+    if isinstance(stmt, ast.Assign):
+        ours = [t for t in stmt.targets if isinstance(t, ast.Name) and t.id in _NAME_SET]
+        for target in stmt.targets:
+            if not isinstance(target, ast.Name):
+                _check_target(target)
+        _check_code(stmt.value)
+        if ours:
+            value = _literal(stmt.value, ours[0].id)
+            for target in ours:
+                bindings[target.id] = (value, _span(stmt.value, lines))
+    elif isinstance(stmt, ast.AnnAssign):
+        _check_code(stmt.annotation)
+        if stmt.value is not None:
+            _check_code(stmt.value)
+        if isinstance(stmt.target, ast.Name):
+            if stmt.target.id in _NAME_SET and stmt.value is not None:
+                value = _literal(stmt.value, stmt.target.id)
+                bindings[stmt.target.id] = (value, _span(stmt.value, lines))
+        else:
+            _check_target(stmt.target)
+    else:
+        _check_statement(stmt)
+
+
+_KIND_NAMES: dict[type[ast.AST], str] = {
+    ast.If: "an if block",
+    ast.Try: "a try block",
+    ast.With: "a with block",
+    ast.AsyncWith: "a with block",
+    ast.For: "a for loop",
+    ast.AsyncFor: "a for loop",
+    ast.While: "a while loop",
+    ast.Match: "a match block",
+    ast.ClassDef: "a class body",
+}
+if hasattr(ast, "TryStar"):  # Python 3.11+
+    _KIND_NAMES[ast.TryStar] = "a try block"
+
+
+def _check_statement(stmt: ast.stmt) -> None:
+    """Refuse a top-level statement other than a plain assignment that could bind a name."""
+    line = stmt.lineno
+    if isinstance(stmt, ast.AugAssign):
+        if isinstance(stmt.target, ast.Name) and stmt.target.id in _NAME_SET:
+            raise _Refusal(
+                line, f"{stmt.target.id} is changed by augmented assignment", name=stmt.target.id
+            )
+        _check_target(stmt.target)
+        _check_code(stmt.value)
+    elif isinstance(stmt, ast.Import | ast.ImportFrom):
+        _check_import(stmt)
+    elif isinstance(stmt, ast.Delete):
+        for target in stmt.targets:
+            if isinstance(target, ast.Name) and target.id in _NAME_SET:
+                raise _Refusal(line, f"{target.id} is deleted with del", name=target.id)
+            _check_target(target)
+    elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+        if stmt.name in _NAME_SET:
+            raise _Refusal(line, f"{stmt.name} is bound by a def statement", name=stmt.name)
+        if stmt.name == "__getattr__":
+            raise _Refusal(line, "the module defines __getattr__, so any name may resolve")
+        for node in (*stmt.decorator_list, stmt.args, *([stmt.returns] if stmt.returns else ())):
+            _check_code(node)
+        _check_globals_decl(stmt)
+    elif isinstance(stmt, ast.Global):
+        return
+    else:
+        kind = _KIND_NAMES.get(type(stmt))
+        if kind is not None:
+            if isinstance(stmt, ast.ClassDef) and stmt.name in _NAME_SET:
+                raise _Refusal(line, f"{stmt.name} is bound by a class statement", name=stmt.name)
+            bound = _bound_names(stmt, class_body=isinstance(stmt, ast.ClassDef))
+            ours = sorted((at, name) for name, at in bound if name in _NAME_SET)
+            if ours:
+                at, name = ours[0]
+                raise _Refusal(at, f"{name} is bound inside {kind}", name=name)
+        _check_code(stmt)
+
+
+def _check_import(stmt: ast.Import | ast.ImportFrom) -> None:
+    for alias in stmt.names:
+        if alias.name == "*":
+            raise _Refusal(stmt.lineno, "a star import may bind revision names")
+        bound = alias.asname or alias.name.split(".")[0]
+        if bound in _NAME_SET:
+            raise _Refusal(stmt.lineno, f"{bound} is bound by an import", name=bound)
+
+
+def _check_target(target: ast.expr) -> None:
+    """A non-Name assignment target: refuse unpacking into, or attribute/item writes of, names."""
+    for node in ast.walk(target):
+        if isinstance(node, ast.Name) and node.id in _NAME_SET:
+            if isinstance(node.ctx, ast.Store | ast.Del):
+                raise _Refusal(
+                    target.lineno, f"{node.id} is bound by tuple-unpacking assignment", name=node.id
+                )
+        elif isinstance(node, ast.Attribute) and node.attr in _NAME_SET:
+            if isinstance(node.ctx, ast.Store | ast.Del):
+                raise _Refusal(target.lineno, f"{node.attr} is set as an attribute", name=node.attr)
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.slice, ast.Constant)
+            and node.slice.value in _NAME_SET
+        ):
+            key = str(node.slice.value)
+            raise _Refusal(target.lineno, f"{key} is set through a subscript", name=key)
+    _check_code(target)
+
+
+def _walk_code(node: ast.AST) -> Iterator[ast.AST]:
+    """Nodes that run when ``node`` runs at import: skips function and lambda bodies."""
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        yield current
+        if isinstance(current, ast.FunctionDef | ast.AsyncFunctionDef):
+            todo.extend(current.decorator_list)
+            todo.append(current.args)
+            if current.returns is not None:
+                todo.append(current.returns)
+        elif isinstance(current, ast.Lambda):
+            todo.append(current.args)
+        else:
+            todo.extend(ast.iter_child_nodes(current))
+
+
+def _check_code(node: ast.AST) -> None:
+    """Refuse code run at import that reaches the module namespace or binds by walrus."""
+    for sub in _walk_code(node):
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name):
+            name = sub.func.id
+            if name in _NAMESPACE_CALLS or (name == "vars" and not sub.args):
+                raise _Refusal(sub.lineno, f"{name}() at module level can change any name")
+            if name == "setattr" and len(sub.args) >= 2:
+                attr = sub.args[1]
+                if not isinstance(attr, ast.Constant) or attr.value in _NAME_SET:
+                    raise _Refusal(sub.lineno, "setattr() at module level may set revision names")
+        elif isinstance(sub, ast.Attribute) and sub.attr == "__dict__":
+            raise _Refusal(sub.lineno, "__dict__ at module level can change any name")
+        elif (
+            isinstance(sub, ast.NamedExpr)
+            and isinstance(sub.target, ast.Name)
+            and sub.target.id in _NAME_SET
+        ):
+            raise _Refusal(
+                sub.lineno,
+                f"{sub.target.id} is bound by an assignment expression",
+                name=sub.target.id,
+            )
+        elif isinstance(sub, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            _check_globals_decl(sub)
+
+
+def _check_globals_decl(func: ast.AST) -> None:
+    """A function declaring ``global revision`` may set it when called at import."""
+    for sub in ast.walk(func):
+        if isinstance(sub, ast.Global):
+            for name in sub.names:
+                if name in _NAME_SET:
+                    raise _Refusal(sub.lineno, f"a function declares global {name}", name=name)
+
+
+def _bound_names(stmt: ast.stmt, *, class_body: bool) -> Iterator[tuple[str, int]]:
+    """Names a compound statement binds in the module namespace, with their lines."""
+    for node in _walk_code(stmt):
+        line = getattr(node, "lineno", stmt.lineno)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            if not class_body:
+                yield node.id, line
+        elif isinstance(node, ast.alias) and not class_body:
+            yield node.asname or node.name.split(".")[0], line
+        elif (
+            isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar)
+            and node.name
+            and not class_body
+        ):
+            yield node.name, line
+        elif isinstance(node, ast.MatchMapping) and node.rest and not class_body:
+            yield node.rest, line
+        elif (
+            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            and node is not stmt
+            and not class_body
+        ):
+            yield node.name, line
+        elif isinstance(node, ast.Global):
+            yield from ((name, line) for name in node.names)
+        elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+            yield node.target.id, line
+
+
+def _describe(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return f"the name {node.id}"
+    if isinstance(node, ast.JoinedStr):
+        return "an f-string"
+    if isinstance(node, ast.Call):
+        return "a call"
+    if isinstance(node, ast.Attribute):
+        return "an attribute"
+    if isinstance(node, ast.Starred):
+        return "a starred expression"
+    return "an expression"
+
+
+def _literal(node: ast.expr, name: str) -> _Value:
+    """The value of a literal, or a refusal naming what the value is instead."""
+    line = node.lineno
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if value is None or isinstance(value, str):
+            return value
+        raise _Refusal(
+            line, f"{name} is {_type_name(value)}, not a string, strings or None", BAD_VALUE, name
+        )
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        items: list[str] = []
+        for elt in node.elts:
+            if isinstance(elt, ast.Constant):
+                if isinstance(elt.value, str):
+                    items.append(elt.value)
+                    continue
+                raise _Refusal(
+                    line, f"{name} contains {_type_name(elt.value)}, not a string", BAD_VALUE, name
+                )
+            raise _Refusal(
+                line,
+                f"{name} contains {_describe(elt)}; cannot read it without running the file",
+                name=name,
+            )
+        if isinstance(node, ast.Set):
+            return tuple(dict.fromkeys(items))
+        return tuple(items)
+    if isinstance(node, ast.Dict):
+        raise _Refusal(line, f"{name} is a dict, not a string, strings or None", BAD_VALUE, name)
+    raise _Refusal(
+        line, f"{name} is {_describe(node)}; cannot read it without running the file", name=name
+    )
+
+
+def _type_name(value: object) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, bool):
+        return "a bool"
+    if isinstance(value, bytes):
+        return "bytes"
+    if value is Ellipsis:
+        return "Ellipsis"
+    article = "an" if type(value).__name__[0] in "aeiou" else "a"
+    return f"{article} {type(value).__name__}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The pre-scan. Returns None whenever anything differs from the plain shape; the full reader
+# then decides. Everything it accepts, it accepts with the same meaning as the full reader.
+
+_OUR_STMT = re.compile(r"(down_revision|revision|branch_labels|depends_on)[ \t]*([:=])")
+_STRING_START = re.compile(r"[rRuUbBfF]{0,2}['\"]")
+_CODING = re.compile(r"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
+_STRING_FIRST = frozenset("rRuUbBfF'\"")
+_IDENT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+# After the header: any of these words (as a whole word) could (re)bind a name at import,
+# and then the whole file is parsed. Checked with str.find, which is ~6x faster than a regex.
+_TAIL_WORDS = (
+    "revision",
+    "down_revision",
+    "branch_labels",
+    "depends_on",
+    "globals",
+    "locals",
+    "vars",
+    "exec",
+    "eval",
+    "setattr",
+    "__getattr__",
+    "__dict__",
+)
+_STAR_IMPORT = re.compile(r"import[ \t\\\n]*\*")
+_MAX_STATEMENT_LINES = 60
+
+_OK, _INCOMPLETE, _FALLBACK = 0, 1, 2
+
+
+def _prescan(path: str, source: bytes) -> ParsedScript | None:
+    if source.startswith(b"\xef\xbb\xbf") or b"\0" in source:
+        return None
+    try:
+        text = source.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    first_two = "\n".join(text.split("\n", 2)[:2])
+    if "coding" in first_two and _CODING.search(first_two):
+        return None
+    if "\r" in text:
+        if "\r" in text.replace("\r\n", "\n"):
+            return None
+        text = text.replace("\r\n", "\n")  # columns before a line end are unchanged
+    lines = text.split("\n")
+    count = len(lines)
+    bindings: dict[str, _Binding] = {}
+    doc_lines: tuple[int | None, int | None] = (None, None)
+    statements = 0
+    index = 0  # 0-based line index
+    while index < count:
+        line = lines[index]
+        if not line:
+            index += 1
+            continue
+        first = line[0]
+        if first == "#":
+            index += 1
+            continue
+        if first in " \t\f":
+            stripped = line.lstrip()
+            if not stripped or stripped[0] == "#":
+                index += 1
+                continue
+            return None  # indented code at top level: a block, or broken
+        match = _OUR_STMT.match(line) if first in "rdb" else None
+        if match is not None:
+            statements += 1
+            step = _our_statement(lines, index, match, bindings)
+        elif first in "dac@" and line.startswith(("def ", "async ", "class ", "@")):
+            tail = sum(map(len, lines[:index])) + index
+            if _tail_may_bind(text, tail):
+                return None
+            break
+        elif statements == 0 and first in _STRING_FIRST and _STRING_START.match(line):
+            if not line.startswith(('"""', "'''")):
+                return None
+            end = _docstring_end(lines, index)
+            if end is None:
+                return None
+            doc_lines = _doc_lines(lines, index + 1, end + 1)
+            statements = 1
+            step = end + 1
+        else:
+            statements += 1
+            step = _other_statement(lines, index)
+        if step is None:
+            return None
+        index = step
+    return _result(path, bindings, doc_lines)
+
+
+def _tail_may_bind(text: str, start: int) -> bool:
+    """Could the code from ``start`` on bind one of the names at import time?"""
+    if not text.isascii():
+        # Python folds identifiers with NFKC: a fullwidth 'ｒevision' is 'revision'.
+        text = unicodedata.normalize("NFKC", text[start:])
+        start = 0
+    for word in _TAIL_WORDS:
+        at = text.find(word, start)
+        while at >= 0:
+            end = at + len(word)
+            if (at == 0 or text[at - 1] not in _IDENT_CHARS) and (
+                end == len(text) or text[end] not in _IDENT_CHARS
+            ):
+                return True
+            at = text.find(word, end)
+    return "*" in text[start:] and _STAR_IMPORT.search(text, start) is not None
+
+
+def _docstring_end(lines: list[str], index: int) -> int | None:
+    """Index of the line closing a plain triple-quoted docstring that starts the line."""
+    line = lines[index]
+    quote = line[:3]
+    close = line.find(quote, 3)
+    at = index
+    while close < 0:
+        if "\\" in line:
+            return None
+        at += 1
+        if at >= len(lines):
+            return None
+        line = lines[at]
+        close = line.find(quote)
+    if "\\" in line[:close]:
+        return None
+    rest = line[close + 3 :].lstrip()
+    if rest and rest[0] != "#":
+        return None
+    return at
+
+
+def _our_statement(
+    lines: list[str], index: int, match: re.Match[str], bindings: dict[str, _Binding]
+) -> int | None:
+    line = lines[index]
+    name = match.group(1)
+    equals = line.find("=", match.end(2) - 1 if match.group(2) == "=" else match.end())
+    if equals < 0:
+        # ``name: T`` alone: binds nothing, if it is that.
+        return index + 1 if _classify_annotation_only(line, name) else None
+    if line[equals + 1 : equals + 2] == "=":
+        return None
+    if not _prefix_ok(line[: equals + 1], name):
+        return None
+    scanned = _scan_value(lines, index, equals + 1)
+    if scanned is None:
+        return None
+    value, span, next_index = scanned
+    bindings[name] = (value, span)
+    return next_index
+
+
+@functools.lru_cache(maxsize=4096)
+def _prefix_ok(prefix: str, name: str) -> bool:
+    """``prefix`` + a value is a plain (annotated) assignment to ``name`` alone."""
+    try:
+        body = ast.parse(prefix + " None").body
+    except (SyntaxError, ValueError):
+        return False
+    if len(body) != 1 or "#" in prefix:
+        return False
+    stmt = body[0]
+    try:
+        if isinstance(stmt, ast.AnnAssign):
+            _check_code(stmt.annotation)
+            return (
+                isinstance(stmt.target, ast.Name)
+                and stmt.target.id == name
+                and stmt.value is not None
+            )
+        if isinstance(stmt, ast.Assign):
+            return (
+                len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+                and stmt.targets[0].id == name
+            )
+    except _Refusal:
+        return False
+    return False
+
+
+@functools.lru_cache(maxsize=1024)
+def _classify_annotation_only(line: str, name: str) -> bool:
+    try:
+        body = ast.parse(line).body
+    except (SyntaxError, ValueError):
+        return False
+    if len(body) != 1 or not isinstance(body[0], ast.AnnAssign):
+        return False
+    stmt = body[0]
+    try:
+        _check_code(stmt.annotation)
+    except _Refusal:
+        return False
+    return isinstance(stmt.target, ast.Name) and stmt.target.id == name and stmt.value is None
+
+
+def _other_statement(lines: list[str], index: int) -> int | None:
+    """A statement not starting with one of the names: accept it if it is simple and harmless."""
+    text = lines[index]
+    last = index
+    while True:
+        verdict = _INCOMPLETE if text.endswith("\\") else _classify(text)
+        if verdict == _OK:
+            return last + 1
+        if verdict == _FALLBACK:
+            return None
+        last += 1
+        if last >= len(lines) or last - index >= _MAX_STATEMENT_LINES:
+            return None
+        text = text + "\n" + lines[last]
+
+
+_SIMPLE = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Pass)
+
+
+@functools.lru_cache(maxsize=8192)
+def _classify(text: str) -> int:
+    try:
+        body = ast.parse(text).body
+    except (SyntaxError, ValueError):
+        return _INCOMPLETE
+    for stmt in body:
+        if not isinstance(stmt, _SIMPLE):
+            return _FALLBACK
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+            return _FALLBACK  # maybe a docstring the full reader would see; rare anyway
+        for node in ast.walk(stmt):
+            if (
+                isinstance(node, ast.Name)
+                and node.id in _NAME_SET
+                and isinstance(node.ctx, ast.Store | ast.Del)
+            ):
+                return _FALLBACK
+        try:
+            if isinstance(stmt, ast.Import | ast.ImportFrom):
+                _check_import(stmt)
+            elif isinstance(stmt, ast.Assign | ast.AnnAssign):
+                _check_assign(stmt)
+            else:
+                _check_statement(stmt)
+        except _Refusal:
+            return _FALLBACK
+    return _OK
+
+
+def _check_assign(stmt: ast.Assign | ast.AnnAssign) -> None:
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    for target in targets:
+        if not isinstance(target, ast.Name):
+            _check_target(target)
+    if isinstance(stmt, ast.AnnAssign):
+        _check_code(stmt.annotation)
+    if stmt.value is not None:
+        _check_code(stmt.value)
+
+
+def _scan_value(lines: list[str], index: int, col: int) -> tuple[_Value, Span, int] | None:
+    """Scan a literal starting at ``lines[index][col:]`` (after the ``=``).
+
+    Returns the value, its span and the index of the line after the statement.
+    """
+    line = lines[index]
+    n = len(line)
+    while col < n and line[col] in " \t":
+        col += 1
+    if col >= n:
+        return None
+    start = (index, col)
+    char = line[col]
+    value: _Value
+    if line.startswith("None", col):
+        col += 4
+        if col < n and line[col] in _IDENT_CHARS:
+            return None
+        value = None
+    elif char in "\"'":
+        scanned = _scan_string(line, col)
+        if scanned is None:
+            return None
+        value, col = scanned
+    elif char in "([{":
+        closer = {"(": ")", "[": "]", "{": "}"}[char]
+        items: list[str] = []
+        trailing_comma = False
+        col += 1
+        while True:
+            moved = _skip_blank(lines, index, col)
+            if moved is None:
+                return None
+            index, col = moved
+            line = lines[index]
+            if line[col] == closer:
+                col += 1
+                break
+            if line[col] not in "\"'":
+                return None
+            scanned = _scan_string(line, col)
+            if scanned is None:
+                return None
+            item, col = scanned
+            items.append(item)
+            moved = _skip_blank(lines, index, col)
+            if moved is None:
+                return None
+            index, col = moved
+            line = lines[index]
+            if line[col] == ",":
+                trailing_comma = True
+                col += 1
+                continue
+            if line[col] == closer:
+                trailing_comma = False
+                col += 1
+                break
+            return None
+        if char == "{":
+            if not items:
+                return None  # {} is a dict
+            value = tuple(dict.fromkeys(items))
+        elif char == "(" and len(items) == 1 and not trailing_comma:
+            return None  # ("x") is a string; ast's span would exclude the parentheses
+        else:
+            value = tuple(items)
+        n = len(line)
+    else:
+        return None
+    span = Span(start[0] + 1, start[1], index + 1, col)
+    while col < n and line[col] in " \t":
+        col += 1
+    if col < n and line[col] != "#":
+        return None
+    return value, span, index + 1
+
+
+def _scan_string(line: str, col: int) -> tuple[str, int] | None:
+    """A one-line, unprefixed, escape-free string literal at ``col``: (value, end col)."""
+    quote = line[col]
+    if line.startswith(quote * 3, col):
+        return None
+    end = line.find(quote, col + 1)
+    if end < 0:
+        return None
+    value = line[col + 1 : end]
+    if "\\" in value:
+        return None
+    after = end + 1
+    rest = line[after:].lstrip(" \t")
+    if rest[:1] in ("'", '"'):
+        return None  # adjacent literals: let ast join them
+    return value, after
+
+
+def _skip_blank(lines: list[str], index: int, col: int) -> tuple[int, int] | None:
+    """Skip spaces, comments and line ends inside brackets; None at the end of the file."""
+    while True:
+        line = lines[index]
+        n = len(line)
+        while col < n and line[col] in " \t":
+            col += 1
+        if col < n and line[col] != "#":
+            return index, col
+        index += 1
+        col = 0
+        if index >= len(lines):
+            return None
+
+
+Mode = Literal["fast", "full"]
+
+
+def parse_script_with(path: str, source: bytes, mode: Mode) -> ParsedScript | None:
+    """Testing aid: the result of one reader only (``fast`` may return None: "not sure")."""
+    if mode == "fast":
+        return _prescan(path, source)
+    return _parse_full(path, source, check_syntax=False)

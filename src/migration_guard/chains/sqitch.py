@@ -1,0 +1,742 @@
+"""The sqitch chain kind: a ``sqitch.plan`` whose change names carry a number (``07-slug``).
+
+Reads the plan with :mod:`migration_guard.chains.sqitch_plan` (sqitch's own rules), then checks
+what sqitch does not: every change name has the chain's number prefix (a configured list of old
+changes may be exempt), numbers are unique and increasing in plan order, and every change has a
+deploy, revert and verify script while no script lacks a plan entry. Script folders follow the
+project's ``sqitch.conf`` (``top_dir``, ``deploy_dir``..., ``extension``, per engine and target)
+and reworked changes (``name@tag.sql``).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from migration_guard.chains.sqitch_plan import Change, ErrorKind, Plan, PlanError, parse_plan
+from migration_guard.errors import InputError
+from migration_guard.model import ChainKind, ChainSpec, ChainState, Finding, Head, Migration
+from migration_guard.tree import Tree
+
+__all__ = [
+    "CODES",
+    "ScriptLayout",
+    "SqitchConf",
+    "find_sqitch_conf",
+    "lint_plan",
+    "number_prefix",
+    "parse_sqitch_conf",
+    "read_chain",
+    "read_sqitch_conf",
+]
+
+CODES: dict[str, str] = {
+    "MG201": "sqitch rejects the plan",
+    "MG202": "change name without number prefix",
+    "MG203": "duplicate change number",
+    "MG204": "change number out of order",
+    "MG205": "missing deploy, revert or verify script",
+    "MG206": "script without a plan entry",
+    "MG207": "sqitch 1.3.1 would crash or hang on this plan",
+    "MG208": "change number not padded to the chain's width",
+    "MG209": "sqitch dependency error",
+    "MG210": "plan is not valid UTF-8",
+    "MG211": "sqitch.conf cannot be used",
+}
+
+_ERROR_CODES = {
+    ErrorKind.SYNTAX: "MG201",
+    ErrorKind.PROJECT: "MG201",
+    ErrorKind.CRASH: "MG207",
+    ErrorKind.DEPENDENCY: "MG209",
+    ErrorKind.ENCODING: "MG210",
+}
+
+_NUMBER_RE = re.compile(r"([0-9]+)[-_]")
+_KEY_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+_SECTION_RE = re.compile(r"[ \t]*([A-Za-z0-9._-]+)[ \t]*")
+_Fetch = Callable[[str], "str | None"]
+_DEFAULT_WIDTH = 2
+_SCRIPT_KINDS = ("deploy", "revert", "verify")
+
+# URI::db's engine aliases (canonical_engine), as shipped with sqitch 1.3.1.
+_ENGINE_ALIASES = {
+    "cockroachdb": "cockroach",
+    "couch": "couchdb",
+    "maria": "mysql",
+    "mariadb": "mysql",
+    "max": "maxdb",
+    "monet": "monetdb",
+    "mongo": "mongodb",
+    "pgsql": "pg",
+    "pgxc": "pg",
+    "postgres": "pg",
+    "postgresql": "pg",
+    "postgresxc": "pg",
+    "redshift": "pg",
+    "yugabyte": "pg",
+    "yugabytedb": "pg",
+    "sqlite3": "sqlite",
+    "sqlserver": "mssql",
+}
+
+
+def number_prefix(name: str) -> str | None:
+    """The leading number of a change name (``07`` in ``07-billing``), or None."""
+    match = _NUMBER_RE.match(name)
+    return match.group(1) if match else None
+
+
+# --------------------------------------------------------------------------------------------
+# sqitch.conf
+
+
+def _fail(path: str, line: int, message: str) -> InputError:
+    return InputError(
+        f"{path}:{line}: {message}",
+        hint='sqitch.conf uses git-config syntax: [section] or [section "sub"], key = value',
+    )
+
+
+def parse_sqitch_conf(text: str, path: str = "sqitch.conf") -> dict[str, str]:
+    """Parse git-config-style text into ``{"section.sub.key": value}`` (last value wins).
+
+    Section and key names are case-insensitive (lowercased), subsections are kept as written.
+    A key without ``=`` gets the value ``""``. Raises :class:`InputError` on a syntax error.
+    """
+    values: dict[str, str] = {}
+    section: str | None = None
+    pos, line, size = 0, 1, len(text)
+    while pos < size:
+        char = text[pos]
+        if char == "\n":
+            line += 1
+            pos += 1
+        elif char in " \t\r\f\v":
+            pos += 1
+        elif char in "#;":
+            end = text.find("\n", pos)
+            pos = size if end < 0 else end
+        elif char == "[":
+            section, pos = _section_header(text, pos + 1, path, line)
+        elif char.isascii() and char.isalpha():
+            match = _KEY_RE.match(text, pos)
+            assert match is not None
+            key = match.group().lower()
+            pos = match.end()
+            while pos < size and text[pos] in " \t":
+                pos += 1
+            if section is None:
+                raise _fail(path, line, f"key {key!r} outside of a section")
+            if pos < size and text[pos] == "=":
+                value, pos, lines = _value(text, pos + 1, path, line)
+                line += lines
+            elif pos >= size or text[pos] in "\r\n#;":
+                value = ""
+            else:
+                raise _fail(path, line, f"expected '=' after key {key!r}")
+            values[f"{section}.{key}"] = value
+        else:
+            raise _fail(path, line, f"unexpected character {char!r}")
+    return values
+
+
+def _section_header(text: str, pos: int, path: str, line: int) -> tuple[str, int]:
+    match = _SECTION_RE.match(text, pos)
+    if match is None:
+        raise _fail(path, line, "invalid section header")
+    name = match.group(1).lower()
+    pos = match.end()
+    if pos < len(text) and text[pos] == '"':
+        sub: list[str] = []
+        pos += 1
+        while True:
+            if pos >= len(text) or text[pos] == "\n":
+                raise _fail(path, line, "unterminated subsection name")
+            char = text[pos]
+            if char == '"':
+                pos += 1
+                break
+            if char == "\\" and pos + 1 < len(text):
+                pos += 1
+                char = text[pos]
+            sub.append(char)
+            pos += 1
+        name = f"{name}.{''.join(sub)}"
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+    if pos >= len(text) or text[pos] != "]":
+        raise _fail(path, line, "invalid section header")
+    return name, pos + 1
+
+
+_VALUE_ESCAPES = {"n": "\n", "t": "\t", "b": "\b", "\\": "\\", '"': '"'}
+
+
+def _value(text: str, pos: int, path: str, line: int) -> tuple[str, int, int]:
+    """A value after '=': (value, position after it, newlines consumed by continuations)."""
+    out: list[str] = []
+    pending_space = ""  # unquoted blanks are kept only if something follows them
+    quoted = False
+    lines = 0
+    size = len(text)
+    while pos < size and text[pos] in " \t":
+        pos += 1
+    while pos < size:
+        char = text[pos]
+        if char == "\n" or (char == "\r" and text[pos + 1 : pos + 2] == "\n"):
+            if quoted:
+                raise _fail(path, line, "unterminated quoted value")
+            break
+        if not quoted and char in "#;":
+            end = text.find("\n", pos)
+            pos = size if end < 0 else end
+            break
+        if not quoted and char in " \t":
+            pending_space += char
+            pos += 1
+            continue
+        out.append(pending_space)
+        pending_space = ""
+        if char == '"':
+            quoted = not quoted
+        elif char == "\\":
+            nxt = text[pos + 1 : pos + 2]
+            if nxt == "\n" or text[pos + 1 : pos + 3] == "\r\n":
+                pos += 2 if nxt == "\n" else 3
+                lines += 1
+                continue
+            if nxt not in _VALUE_ESCAPES:
+                raise _fail(path, line, f"invalid escape \\{nxt} in value")
+            out.append(_VALUE_ESCAPES[nxt])
+            pos += 1
+        else:
+            out.append(char)
+        pos += 1
+    if quoted:
+        raise _fail(path, line, "unterminated quoted value")
+    return "".join(out), pos, lines
+
+
+@dataclass(frozen=True)
+class ScriptLayout:
+    """Where sqitch looks for a project's files; repo-relative POSIX paths ("" = top)."""
+
+    top_dir: str
+    plan_file: str
+    deploy_dir: str
+    revert_dir: str
+    verify_dir: str
+    reworked_deploy_dir: str
+    reworked_revert_dir: str
+    reworked_verify_dir: str
+    extension: str = "sql"
+
+    def dir_for(self, kind: str, *, reworked: bool) -> str:
+        if reworked:
+            return {
+                "deploy": self.reworked_deploy_dir,
+                "revert": self.reworked_revert_dir,
+                "verify": self.reworked_verify_dir,
+            }[kind]
+        return {"deploy": self.deploy_dir, "revert": self.revert_dir, "verify": self.verify_dir}[
+            kind
+        ]
+
+
+def _truthy(value: str | None) -> bool:
+    return value is not None and value not in ("", "0")
+
+
+def _join(folder: str, path: str) -> str | None:
+    """``path`` as sqitch resolves it from ``folder``; None if outside the repository."""
+    if path.startswith("/"):
+        return None
+    joined = posixpath.normpath(posixpath.join(folder, path))
+    if joined == ".":
+        return ""
+    if joined == ".." or joined.startswith("../"):
+        return None
+    return joined
+
+
+def _canonical_engine(uri: str) -> str | None:
+    match = re.match(r"db:([^:]+):", uri)
+    if match is None:
+        return None
+    scheme = match.group(1).lower()
+    return _ENGINE_ALIASES.get(scheme, scheme)
+
+
+@dataclass(frozen=True)
+class SqitchConf:
+    """A project's ``sqitch.conf`` (only this file: user and system configs are not read)."""
+
+    path: str  # repo-relative path of the file
+    values: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    @property
+    def folder(self) -> str:
+        """The project folder: sqitch resolves relative paths from here."""
+        return posixpath.dirname(self.path)
+
+    def get(self, key: str) -> str | None:
+        section, _, rest = key.partition(".")
+        if "." in rest:
+            sub, _, name = rest.rpartition(".")
+            return self.values.get(f"{section.lower()}.{sub}.{name.lower()}")
+        return self.values.get(key.lower())
+
+    @property
+    def engine(self) -> str | None:
+        """``core.engine``, canonical (``postgres`` → ``pg``)."""
+        engine = self.get("core.engine")
+        if not _truthy(engine):
+            return None
+        assert engine is not None
+        engine = engine.rstrip()
+        return _ENGINE_ALIASES.get(engine, engine)
+
+    @property
+    def targets(self) -> dict[str, str]:
+        """Named targets: ``target.<name>.uri`` → ``{name: uri}``."""
+        out: dict[str, str] = {}
+        for key, value in self.values.items():
+            if key.startswith("target.") and key.endswith(".uri"):
+                out[key[len("target.") : -len(".uri")]] = value
+        return out
+
+    @property
+    def engine_targets(self) -> dict[str, str]:
+        """``engine.<engine>.target`` → ``{engine: target name or URI}``."""
+        out: dict[str, str] = {}
+        for key, value in self.values.items():
+            if key.startswith("engine.") and key.endswith(".target"):
+                out[key[len("engine.") : -len(".target")]] = value
+        return out
+
+    def resolve_target(
+        self, target: str | None = None
+    ) -> tuple[str | None, str | None, str | None]:
+        """(target name, URI, engine) as sqitch picks them; the default target if None.
+
+        Like App::Sqitch::Target: ``core.target``, else ``engine.<core.engine>.target``, else
+        ``db:<core.engine>:``. A name containing ":" is a URI. Unknown parts are None.
+        """
+        engine = None
+        name = target
+        if not name:
+            core_target = self.get("core.target")
+            if _truthy(core_target):
+                name = core_target
+            else:
+                engine = self.engine
+                if engine is None:
+                    return None, None, None
+                engine_target = self.get(f"engine.{engine}.target")
+                name = engine_target if _truthy(engine_target) else f"db:{engine}:"
+        assert name is not None
+        if ":" in name:
+            uri: str | None = name
+        else:
+            uri = self.get(f"target.{name}.uri")
+        if engine is None and uri is not None:
+            engine = _canonical_engine(uri)
+        return name, uri, engine
+
+    def _fetch(self, key: str, target: str | None, engine: str | None) -> str | None:
+        """App::Sqitch::Target::_fetch: target.<t>.key || engine.<e>.key || core.key."""
+        candidates = []
+        if target:
+            candidates.append(f"target.{target}.{key}")
+        if engine:
+            candidates.append(f"engine.{engine}.{key}")
+        candidates.append(f"core.{key}")
+        for candidate in candidates:
+            value = self.get(candidate)
+            if _truthy(value):
+                return value
+        return None
+
+    def layout(self, target: str | None = None) -> ScriptLayout:
+        """Script folders, plan file and extension for ``target`` (default: sqitch's).
+
+        Raises :class:`InputError` if a configured path is absolute or leaves the repository.
+        """
+        name, _uri, engine = self.resolve_target(target)
+        return _layout(self.folder, lambda key: self._fetch(key, name, engine), self.path)
+
+
+def _layout(folder: str, fetch: _Fetch, source: str) -> ScriptLayout:
+    def resolve(key: str, default: str) -> str:
+        value = fetch(key)
+        if value is None:
+            return default
+        resolved = _join(folder, value)
+        if resolved is None:
+            raise InputError(
+                f"{source}: {key} = {value} is outside the repository",
+                hint="use a path relative to the folder of sqitch.conf",
+            )
+        return resolved
+
+    def sub(base: str, name: str) -> str:
+        return posixpath.join(base, name) if base else name
+
+    top = resolve("top_dir", folder)
+    reworked = resolve("reworked_dir", top)
+    extension = fetch("extension") or "sql"
+    return ScriptLayout(
+        top_dir=top,
+        plan_file=resolve("plan_file", sub(top, "sqitch.plan")),
+        deploy_dir=resolve("deploy_dir", sub(top, "deploy")),
+        revert_dir=resolve("revert_dir", sub(top, "revert")),
+        verify_dir=resolve("verify_dir", sub(top, "verify")),
+        reworked_deploy_dir=resolve("reworked_deploy_dir", sub(reworked, "deploy")),
+        reworked_revert_dir=resolve("reworked_revert_dir", sub(reworked, "revert")),
+        reworked_verify_dir=resolve("reworked_verify_dir", sub(reworked, "verify")),
+        extension=extension,
+    )
+
+
+def _default_layout(plan_path: str) -> ScriptLayout:
+    """No sqitch.conf: sqitch run from the plan's folder with default settings."""
+    return _layout(posixpath.dirname(plan_path), lambda key: None, plan_path)
+
+
+def read_sqitch_conf(tree: Tree, folder: str) -> SqitchConf | None:
+    """The ``sqitch.conf`` in ``folder`` (repo-relative, "" = top), or None if there is none.
+
+    Raises :class:`InputError` if it cannot be read or parsed.
+    """
+    path = posixpath.join(folder, "sqitch.conf") if folder else "sqitch.conf"
+    if not tree.exists(path) or tree.is_dir(path):
+        return None
+    data = tree.read_bytes(path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not valid UTF-8 (byte {exc.start})") from exc
+    return SqitchConf(path=path, values=parse_sqitch_conf(text, path))
+
+
+def find_sqitch_conf(tree: Tree, plan_path: str) -> SqitchConf | None:
+    """The sqitch.conf of the project that owns ``plan_path``.
+
+    Looks in the plan's folder and its parents for a sqitch.conf whose default plan file is
+    ``plan_path``; failing that, a sqitch.conf beside the plan. Raises :class:`InputError`
+    if a candidate cannot be parsed.
+    """
+    folder = posixpath.dirname(plan_path)
+    beside: SqitchConf | None = None
+    while True:
+        conf = read_sqitch_conf(tree, folder)
+        if conf is not None:
+            if folder == posixpath.dirname(plan_path):
+                beside = conf
+            try:
+                if conf.layout().plan_file == plan_path:
+                    return conf
+            except InputError:
+                if conf is beside:
+                    raise
+        if not folder:
+            return beside
+        folder = posixpath.dirname(folder)
+
+
+# --------------------------------------------------------------------------------------------
+# Findings
+
+
+def _error_finding(error: PlanError, plan_path: str) -> Finding:
+    return Finding(
+        code=_ERROR_CODES[error.kind],
+        message=error.message,
+        path=plan_path,
+        line=error.line,
+        hint=error.hint,
+    )
+
+
+def _infer_width(plan: Plan) -> int:
+    widths = Counter(
+        len(prefix) for c in plan.changes if (prefix := number_prefix(c.name)) is not None
+    )
+    if not widths:
+        return _DEFAULT_WIDTH
+    best = max(widths.values())
+    return min(w for w, n in widths.items() if n == best)
+
+
+def _first_instances(plan: Plan) -> list[Change]:
+    seen: set[str] = set()
+    out = []
+    for change in plan.changes:
+        if change.name not in seen:
+            seen.add(change.name)
+            out.append(change)
+    return out
+
+
+def _convention_findings(plan: Plan, spec: ChainSpec) -> list[Finding]:
+    findings: list[Finding] = []
+    exempt = set(spec.exempt)
+    by_number: dict[int, Change] = {}
+    highest: Change | None = None
+    for change in _first_instances(plan):
+        prefix = number_prefix(change.name)
+        if prefix is None:
+            if change.name not in exempt:
+                findings.append(
+                    Finding(
+                        "MG202",
+                        f'change "{change.name}" has no number prefix',
+                        plan.path,
+                        change.line,
+                        hint=f"name it {'N' * spec.width}-slug (e.g. "
+                        f"{'0' * (spec.width - 1)}1-{change.name}), or list it in the chain's "
+                        "exempt changes if it predates the numbering",
+                    )
+                )
+            continue
+        number = int(prefix)
+        if len(prefix) < spec.width or (len(prefix) > spec.width and prefix.startswith("0")):
+            findings.append(
+                Finding(
+                    "MG208",
+                    f'change "{change.name}" has a {len(prefix)}-digit number; the chain uses '
+                    f"{spec.width} digits",
+                    plan.path,
+                    change.line,
+                    hint=f"write the number as {number:0{spec.width}d}",
+                )
+            )
+        earlier = by_number.get(number)
+        if earlier is not None:
+            findings.append(
+                Finding(
+                    "MG203",
+                    f'change "{change.name}" has number {prefix}, already used by '
+                    f'"{earlier.name}" (line {earlier.line})',
+                    plan.path,
+                    change.line,
+                    hint="renumber the later change to the next free number",
+                )
+            )
+        elif highest is not None and number < int(number_prefix(highest.name) or 0):
+            findings.append(
+                Finding(
+                    "MG204",
+                    f'change "{change.name}" (number {prefix}) comes after "{highest.name}" '
+                    f"(line {highest.line}) but has a lower number",
+                    plan.path,
+                    change.line,
+                    hint="numbers must increase in plan order; renumber it above the highest",
+                )
+            )
+        by_number.setdefault(number, change)
+        if highest is None or number > int(number_prefix(highest.name) or 0):
+            highest = change
+    return findings
+
+
+def _list_files(tree: Tree, folder: str, file_suffix: str | None) -> list[str]:
+    """Every file below ``folder`` (repo-relative paths).
+
+    Names ending in ``file_suffix`` are taken to be files without asking the tree (one
+    ``is_dir`` per script is most of the cost on a big working tree); pass None when a change
+    name makes a folder with that suffix.
+    """
+    out: list[str] = []
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        for name in tree.list_dir(current):
+            path = posixpath.join(current, name) if current else name
+            if file_suffix is not None and name.endswith(file_suffix):
+                out.append(path)
+            elif tree.is_dir(path):
+                stack.append(path)
+            else:
+                out.append(path)
+    return out
+
+
+def _script_findings(tree: Tree, plan: Plan, layout: ScriptLayout) -> list[Finding]:
+    findings: list[Finding] = []
+    ext = "." + layout.extension
+    folders = {
+        layout.dir_for(kind, reworked=reworked)
+        for kind in _SCRIPT_KINDS
+        for reworked in (False, True)
+    }
+    suffix_folders = any(
+        part.endswith(ext) for c in plan.changes for part in c.name.split("/")[:-1]
+    )
+    present: set[str] = set()
+    for folder in sorted(folders):
+        if folder == layout.top_dir or not tree.is_dir(folder):
+            continue  # never treat the whole project folder as a script folder
+        present.update(_list_files(tree, folder, None if suffix_folders else ext))
+    expected: set[str] = set()
+    for change in plan.changes:
+        *parents, base = change.name.split("/")
+        if change.is_reworked:
+            candidates = [f"{base}@{tag}{ext}" for tag in change.rework_tags]
+            deploy_dir = layout.reworked_deploy_dir
+            chosen = next(
+                (c for c in candidates if posixpath.join(deploy_dir, *parents, c) in present),
+                candidates[0],
+            )
+        else:
+            chosen = base + ext
+        relative = posixpath.join(*parents, chosen)
+        missing = []
+        for kind in _SCRIPT_KINDS:
+            script = posixpath.join(layout.dir_for(kind, reworked=change.is_reworked), relative)
+            expected.add(script)
+            if script not in present:
+                missing.append((kind, script))
+        if change.is_reworked:
+            hint = (
+                "sqitch rework keeps the scripts of the earlier version as "
+                f"{base}@TAG{ext}, TAG being one of: {', '.join(change.rework_tags)}"
+            )
+        else:
+            hint = "sqitch add creates the deploy, revert and verify scripts"
+        for kind, script in missing:
+            findings.append(
+                Finding(
+                    "MG205",
+                    f'change "{change.name}" has no {kind} script {script}',
+                    plan.path,
+                    change.line,
+                    hint=hint,
+                )
+            )
+    names = {c.name for c in plan.changes}
+    slugs = {_slug(c.name): c.name for c in plan.changes}
+    for script in sorted(present - expected):
+        if not script.endswith(ext):
+            continue
+        folder = next(f for f in sorted(folders, key=len, reverse=True) if _under(script, f))
+        stem = script[len(folder) + 1 : -len(ext)] if folder else script[: -len(ext)]
+        name = stem.split("@", 1)[0] if "@" in posixpath.basename(stem) else stem
+        if name in names:
+            hint = (
+                f'"{name}" is in the plan, but this file name is not one sqitch uses for it '
+                "(a reworked change's old scripts are name@TAG" + ext + ")"
+            )
+        elif _slug(name) in slugs:
+            hint = f'renamed? the plan has "{slugs[_slug(name)]}"'
+        else:
+            hint = "add the change to sqitch.plan, or delete the script"
+        findings.append(
+            Finding("MG206", f'script for "{stem}" has no plan entry', script, None, hint=hint)
+        )
+    return findings
+
+
+def _slug(name: str) -> str:
+    prefix = number_prefix(name)
+    return name[len(prefix) + 1 :] if prefix is not None else name
+
+
+def _under(path: str, folder: str) -> bool:
+    return not folder or path.startswith(folder + "/")
+
+
+# --------------------------------------------------------------------------------------------
+# Entry points
+
+
+def _read_plan(tree: Tree, plan_path: str) -> Plan:
+    if not tree.exists(plan_path) or tree.is_dir(plan_path):
+        raise InputError(
+            f"sqitch plan {plan_path} does not exist in the {tree.label}",
+            hint="check the chain's path in migration-guard.toml",
+        )
+    return parse_plan(tree.read_bytes(plan_path), plan_path)
+
+
+def _findings(tree: Tree, plan: Plan, spec: ChainSpec, *, syntax_only: bool) -> list[Finding]:
+    findings = [_error_finding(error, plan.path) for error in plan.errors]
+    if syntax_only:
+        return findings
+    findings.extend(_convention_findings(plan, spec))
+    try:
+        conf = find_sqitch_conf(tree, plan.path)
+        layout = conf.layout() if conf is not None else _default_layout(plan.path)
+    except InputError as exc:
+        findings.append(Finding("MG211", exc.message, plan.path, None, hint=exc.hint))
+        return findings
+    findings.extend(_script_findings(tree, plan, layout))
+    return findings
+
+
+def lint_plan(
+    tree: Tree, plan_path: str, spec: ChainSpec | None, *, syntax_only: bool
+) -> list[Finding]:
+    """Lint one plan. ``syntax_only``: exactly what sqitch's parser checks.
+
+    Without ``spec`` (a plan that is not a configured chain) the numbering conventions use the
+    width most changes have, and nothing is exempt.
+    """
+    plan = _read_plan(tree, plan_path)
+    if spec is None:
+        spec = ChainSpec(
+            name=plan_path,
+            title=plan_path,
+            kind=ChainKind.SQITCH,
+            path=plan_path,
+            width=_infer_width(plan),
+        )
+    return _findings(tree, plan, spec, syntax_only=syntax_only)
+
+
+def read_chain(tree: Tree, spec: ChainSpec) -> ChainState:
+    """The chain at ``spec.path``: one migration per numbered change (a reworked change counts
+    once, at its first line), the last change as head, and every finding."""
+    plan = _read_plan(tree, spec.path)
+    migrations = tuple(
+        Migration(
+            chain=spec.name, number=int(prefix), number_text=prefix, name=c.name, path=spec.path
+        )
+        for c in _first_instances(plan)
+        if (prefix := number_prefix(c.name)) is not None
+    )
+    last = plan.last_change
+    heads = (Head(revision=last.name, path=spec.path),) if last is not None else ()
+    findings = tuple(_findings(tree, plan, spec, syntax_only=False))
+    return ChainState(spec=spec, migrations=migrations, heads=heads, findings=findings)
+
+
+def script_folders(tree: Tree, spec: ChainSpec) -> tuple[tuple[str, ...], str]:
+    """The deploy/revert/verify folders and the script extension (``.sql``) of the chain.
+
+    Another PR is known only by its file paths; these say which of them are this chain's
+    scripts. An unusable sqitch.conf falls back to sqitch's defaults beside the plan.
+    """
+    try:
+        conf = find_sqitch_conf(tree, spec.path)
+        layout = conf.layout() if conf is not None else _default_layout(spec.path)
+    except InputError:
+        layout = _default_layout(spec.path)
+    folders = tuple(dict.fromkeys((layout.deploy_dir, layout.revert_dir, layout.verify_dir)))
+    return folders, f".{layout.extension}"
+
+
+def plan_migrations(data: bytes, spec: ChainSpec) -> tuple[Migration, ...]:
+    """The numbered changes of another version of the chain's plan (e.g. an open PR's)."""
+    plan = parse_plan(data, spec.path)
+    return tuple(
+        Migration(
+            chain=spec.name, number=int(prefix), number_text=prefix, name=c.name, path=spec.path
+        )
+        for c in _first_instances(plan)
+        if (prefix := number_prefix(c.name)) is not None
+    )

@@ -1,0 +1,82 @@
+"""``migration-guard next CHAIN``: the next free number(s), from the same sources as ``check``."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+from migration_guard.collisions import next_numbers
+from migration_guard.commands.check import gather_sources, resolve_base
+from migration_guard.errors import UsageError
+from migration_guard.workspace import Workspace
+
+
+def run(
+    *,
+    workspace: Workspace,
+    chain: str,
+    count: int,
+    base_sha: str | None,
+    provider: str,
+    open_prs: Path | None,
+    output_format: str,
+    out: TextIO,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    env = dict(os.environ if env is None else env)
+    if count < 1:
+        raise UsageError("--count must be at least 1")
+    if not workspace.in_git:
+        raise UsageError("next needs a git repository", hint="run it inside your clone")
+    (spec,) = workspace.config.select([chain])
+    base, base_ref = resolve_base(workspace, base_sha, env)
+    sources = gather_sources(
+        workspace,
+        base=base,
+        base_ref=base_ref,
+        provider=provider,
+        open_prs=open_prs,
+        exclude_number=None,
+        exclude_head=None,
+        exclude_refs=(),
+        env=env,
+    )
+    numbers = next_numbers(
+        spec.name, sources.base_migrations, sources.claims, width=spec.width, count=count
+    )
+    base_numbers = [m.number for m in sources.base_migrations if m.chain == spec.name]
+    highest = max(base_numbers, default=None)
+    if output_format == "json":
+        payload = {
+            "chain": spec.name,
+            "next": list(numbers.numbers),
+            "base": base,
+            "base_highest": None if highest is None else str(highest).zfill(spec.width),
+            "provider": sources.provider,
+            "complete": sources.complete,
+            "claimed_by_open_prs": sorted(
+                {c.number for c in sources.claims if c.chain == spec.name}
+            ),
+            "problems": list(sources.problems),
+            "warning": numbers.warning,
+        }
+        print(json.dumps(payload, indent=2), file=out)
+    else:
+        print("\n".join(numbers.numbers), file=out)
+        note = (
+            f"next {spec.title} number after {base} (highest "
+            f"{'none' if highest is None else str(highest).zfill(spec.width)}), skipping "
+            f"numbers claimed by {sources.changes_scanned} open change(s) via "
+            f"{sources.provider}"
+        )
+        import sys
+
+        print(note, file=sys.stderr)
+        for problem in sources.problems:
+            print(f"warning: {problem}", file=sys.stderr)
+        if numbers.warning:
+            print(f"warning: {numbers.warning}", file=sys.stderr)
+    return 0 if sources.complete else 3

@@ -1,0 +1,69 @@
+"""Which repository paths are migrations of which chain (for other changes' file lists).
+
+Another open PR is known only by the paths it touches; these rules map a path to a chain and
+a number without reading the file: an Alembic revision script in a versions folder, or a
+sqitch deploy/revert/verify script (whose change name carries the number).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from migration_guard.model import ChainKind, ChainSpec, Migration
+from migration_guard.numbering import leading_number
+from migration_guard.tree import Tree
+
+_ALEMBIC_NAME = re.compile(r"^(?!\.\#|__init__)(.*\.py)$")
+
+
+@dataclass(frozen=True)
+class PathRule:
+    chain: str
+    kind: ChainKind
+    folders: tuple[str, ...]
+    recursive: bool
+    extension: str
+
+
+def rules_for(tree: Tree, specs: Iterable[ChainSpec]) -> list[PathRule]:
+    rules = []
+    for spec in specs:
+        if spec.kind is ChainKind.ALEMBIC:
+            rules.append(PathRule(spec.name, spec.kind, (spec.path,), spec.recursive, ".py"))
+        else:
+            from migration_guard.chains import sqitch
+
+            folders, extension = sqitch.script_folders(tree, spec)
+            rules.append(PathRule(spec.name, spec.kind, folders, True, extension))
+    return rules
+
+
+def classify(path: str, rules: Sequence[PathRule]) -> Migration | None:
+    """The migration ``path`` is (chain, number, name), or None when it is not one."""
+    pure = PurePosixPath(path)
+    for rule in rules:
+        for folder in rule.folders:
+            prefix = f"{folder}/" if folder else ""
+            if not path.startswith(prefix):
+                continue
+            rest = path[len(prefix) :]
+            if "/" in rest and not rule.recursive:
+                continue
+            if rule.kind is ChainKind.ALEMBIC:
+                if "__pycache__" in rest.split("/") or not _ALEMBIC_NAME.match(pure.name):
+                    continue
+                name = pure.stem
+            else:
+                if not rest.endswith(rule.extension):
+                    continue
+                name = rest[: -len(rule.extension)]
+                if "@" in name:  # name@tag.sql: an earlier copy of a reworked change
+                    continue
+            parsed = leading_number(name)
+            if parsed is None:
+                continue
+            return Migration(rule.chain, parsed[0], parsed[1], name, path)
+    return None

@@ -1,0 +1,259 @@
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from testing.gitrepo import GitRepo
+
+from migration_guard import git
+from migration_guard.chains import alembic_script as script_module
+from migration_guard.chains import read_chain as read_any_chain
+from migration_guard.chains.alembic import (
+    current_head,
+    current_heads,
+    read_chain,
+    read_scripts,
+    script_paths,
+)
+from migration_guard.errors import InputError
+from migration_guard.model import ChainKind, ChainSpec, Head, Migration, Severity
+from migration_guard.sample import alembic_script
+from migration_guard.tree import GitTree, WorkTree
+
+VERSIONS = "console/migrations/versions"
+
+
+def spec(path: str = VERSIONS, *, recursive: bool = False) -> ChainSpec:
+    return ChainSpec("console", "Console", ChainKind.ALEMBIC, path, 4, recursive=recursive)
+
+
+def write(root: Path, rel: str, text: str) -> None:
+    target = root / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+
+
+def rev_file(rev: str, down: str | None) -> str:
+    return alembic_script(rev, down, f"step {rev}", table=f"t{rev}")
+
+
+def write_chain(root: Path, count: int, folder: str = VERSIONS) -> None:
+    for n in range(1, count + 1):
+        down = f"{n - 1:04d}" if n > 1 else None
+        write(root, f"{folder}/{n:04d}_step.py", rev_file(f"{n:04d}", down))
+
+
+class CountingTree(WorkTree):
+    """A working tree that counts bulk reads and forbids single ones."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.bulk_reads = 0
+
+    def read_bytes(self, path: str) -> bytes:
+        if self.bulk_reads == 0:
+            raise AssertionError(f"read {path} on its own")
+        return super().read_bytes(path)
+
+    def read_many(self, paths: Iterable[str]) -> dict[str, bytes]:
+        self.bulk_reads += 1
+        return {p: (self.root / p).read_bytes() for p in paths}
+
+
+def test_reads_a_linear_chain(tmp_path: Path) -> None:
+    write_chain(tmp_path, 3)
+    write(tmp_path, f"{VERSIONS}/README", "not a script\n")
+    tree = CountingTree(tmp_path)
+    state = read_chain(tree, spec())
+    assert tree.bulk_reads == 1
+    assert state.ok
+    assert state.findings == ()
+    assert state.heads == (Head("0003", f"{VERSIONS}/0003_step.py"),)
+    assert state.migrations == tuple(
+        Migration("console", n, f"{n:04d}", f"{n:04d}_step", f"{VERSIONS}/{n:04d}_step.py")
+        for n in (1, 2, 3)
+    )
+    assert state.highest == state.migrations[-1]
+    assert read_any_chain(WorkTree(tmp_path), spec()) == state
+    assert current_heads(state) == state.heads
+    assert current_head(state) == Head("0003", f"{VERSIONS}/0003_step.py")
+
+
+def test_migrations_are_files_with_a_number_prefix(tmp_path: Path) -> None:
+    write(tmp_path, f"{VERSIONS}/1975ea83b712_first.py", rev_file("1975ea83b712", None))
+    write(tmp_path, f"{VERSIONS}/0002_second.py", rev_file("0002", "1975ea83b712"))
+    state = read_chain(WorkTree(tmp_path), spec())
+    assert [m.name for m in state.migrations] == ["0002_second"]
+    assert state.findings == ()
+
+
+def test_collision_from_two_prs_fails(tmp_path: Path) -> None:
+    write_chain(tmp_path, 2)
+    write(tmp_path, f"{VERSIONS}/0003_pr_3277.py", rev_file("0003", "0002"))
+    write(tmp_path, f"{VERSIONS}/0003_pr_3322.py", rev_file("0003", "0002"))
+    state = read_chain(WorkTree(tmp_path), spec())
+    assert not state.ok
+    assert [h.revision for h in state.heads] == ["0003", "0003"]
+    assert [(f.code, f.path) for f in state.findings] == [
+        ("MG102", f"{VERSIONS}/0003_pr_3277.py"),
+        ("MG101", f"{VERSIONS}/0003_pr_3322.py"),
+        ("MG102", f"{VERSIONS}/0003_pr_3322.py"),
+        ("MG111", f"{VERSIONS}/0003_pr_3322.py"),
+    ]
+    with pytest.raises(InputError) as info:
+        current_head(state)
+    assert info.value.message == (
+        f"Console has 2 heads: 0003 ({VERSIONS}/0003_pr_3277.py), 0003 ({VERSIONS}/0003_pr_3322.py)"
+    )
+    assert current_heads(state) == state.heads
+
+
+def test_a_broken_chain_has_no_current_head(tmp_path: Path) -> None:
+    write_chain(tmp_path, 2)
+    write(tmp_path, f"{VERSIONS}/0003_x.py", "revision = '0003'\ndown_revision = PARENT\n")
+    state = read_chain(WorkTree(tmp_path), spec())
+    with pytest.raises(InputError) as info:
+        current_heads(state)
+    assert info.value.message == (
+        f"cannot tell where Console ends: {VERSIONS}/0003_x.py:2: MG120 "
+        "down_revision is the name PARENT; cannot read it without running the file"
+    )
+    assert info.value.hint == "fix it first (migration-guard lint console)"
+
+
+def test_missing_folder_is_an_empty_chain_with_a_warning(tmp_path: Path) -> None:
+    state = read_chain(WorkTree(tmp_path), spec())
+    assert state.ok
+    assert (state.migrations, state.heads) == ((), ())
+    (finding,) = state.findings
+    assert (finding.code, finding.severity, finding.path) == ("MG140", Severity.WARNING, VERSIONS)
+    assert finding.message == (
+        f"versions folder {VERSIONS} does not exist in the working tree; read as an empty chain"
+    )
+    assert current_head(state) is None
+
+
+def test_a_file_is_not_a_versions_folder(tmp_path: Path) -> None:
+    write(tmp_path, VERSIONS, "oops\n")
+    state = read_chain(WorkTree(tmp_path), spec())
+    assert not state.ok
+    assert [(f.code, f.message) for f in state.findings] == [
+        ("MG141", f"{VERSIONS} is a file, not a versions folder")
+    ]
+
+
+def _alembic_load_order(script_location: Path, *, recursive: bool) -> list[str]:
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    if recursive:
+        config.set_main_option("recursive_version_locations", "true")
+    directory = ScriptDirectory.from_config(config)
+    # The private loader is the only way to see Alembic's file order; tests only.
+    return [
+        Path(s.path).relative_to(script_location.parent).as_posix()
+        for s in directory._load_revisions()
+    ]
+
+
+@pytest.mark.parametrize("recursive", [False, True])
+def test_lists_files_exactly_as_alembic_loads_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recursive: bool
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    root = tmp_path / "repo"
+    folder = "app/migrations/versions"
+    loadable = [
+        "0001_a.py",
+        ".hidden.py",
+        "_under.py",
+        "b/0003_c.py",
+        "b/.deep/0004_d.py",
+        "a/0002_b.py",
+        ".hid/0005_e.py",
+        "x__pycache__/z/0006_f.py",
+    ]
+    ignored = [
+        "__init__.py",
+        "__init__x.py",
+        ".#0009_lock.py",
+        "x.pyi",
+        "X.PY",
+        "x.py~",
+        "notes.txt",
+        "__pycache__/0007_g.py",
+        "b/__pycache__/0008_h.py",
+    ]
+    for n, name in enumerate(loadable, start=1):
+        write(root, f"{folder}/{name}", f"revision = 'r{n}'\ndown_revision = None\n")
+    for name in ignored:
+        write(root, f"{folder}/{name}", "raise SystemExit('must not load')\n")
+    (root / folder / "dir.py").mkdir()
+    expected = _alembic_load_order(root / "app/migrations", recursive=recursive)
+    expected = [f"app/{p}" for p in expected]
+    assert script_paths(WorkTree(root), folder, recursive=recursive) == expected
+    if not recursive:
+        assert expected == [f"{folder}/{n}" for n in (".hidden.py", "0001_a.py", "_under.py")]
+    else:
+        assert len(expected) == len(loadable)
+    state = read_chain(WorkTree(root), spec(folder, recursive=recursive))
+    assert len(state.heads) == len(expected)
+
+
+def test_reads_a_git_revision_with_one_cat_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = GitRepo.create(tmp_path)
+    write_chain(repo.path, 4)
+    repo.commit_all("chain")
+    write(repo.path, f"{VERSIONS}/0005_step.py", rev_file("0005", "0003"))  # not committed
+    calls: list[int] = []
+    real = git.cat_blobs
+
+    def counting(oids: Iterable[str], *, cwd: Path) -> dict[str, bytes]:
+        wanted = list(oids)
+        calls.append(len(wanted))
+        return real(wanted, cwd=cwd)
+
+    monkeypatch.setattr(git, "cat_blobs", counting)
+    state = read_chain(GitTree(repo.path, "HEAD"), spec())
+    assert calls == [4]
+    assert state.findings == ()
+    assert state.heads == (Head("0004", f"{VERSIONS}/0004_step.py"),)
+    work = read_chain(WorkTree(repo.path), spec())
+    assert [h.revision for h in work.heads] == ["0004", "0005"]
+
+
+def test_check_syntax_reads_every_file_in_full(tmp_path: Path) -> None:
+    write_chain(tmp_path, 1)
+    write(tmp_path, f"{VERSIONS}/0002_bad.py", rev_file("0002", "0001") + "\ndef broken(:\n")
+    assert read_chain(WorkTree(tmp_path), spec()).ok
+    state = read_chain(WorkTree(tmp_path), spec(), check_syntax=True)
+    assert [(f.code, f.path) for f in state.findings] == [("MG121", f"{VERSIONS}/0002_bad.py")]
+
+
+def test_five_thousand_files_take_the_fast_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_chain(tmp_path, 5000)
+    tree = WorkTree(tmp_path)
+    full_parses: list[str] = []
+    real = script_module._parse_full
+
+    def counting(path: str, source: bytes, *, check_syntax: bool) -> script_module.ParsedScript:
+        full_parses.append(path)
+        return real(path, source, check_syntax=check_syntax)
+
+    monkeypatch.setattr(script_module, "_parse_full", counting)
+    start = time.perf_counter()
+    state = read_chain(tree, spec())
+    elapsed = time.perf_counter() - start
+    assert full_parses == []
+    assert state.findings == ()
+    assert state.heads == (Head("5000", f"{VERSIONS}/5000_step.py"),)
+    assert len(read_scripts(tree, spec())) == 5000
+    assert elapsed < 2.0  # about 0.3 s here; generous for slow CI machines

@@ -1,0 +1,490 @@
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+from testing.fake_forge import FakeFile, FakeForge, Fault
+
+from migration_guard.errors import ForgeError, UsageError
+from migration_guard.forges.base import ChangedFile, OpenChange
+from migration_guard.forges.github import GitHubForge, GitHubSettings
+from migration_guard.forges.http import HTTPStatusError, RateLimitError, RetryPolicy, Secret
+
+TOKEN = "ghs_s3cr3tT0kenValue"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeForge]:
+    with FakeForge(token=TOKEN) as server:
+        yield server
+
+
+class Sleeps(list[float]):
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+def make(fake: FakeForge, sleeps: Sleeps, **kwargs: object) -> GitHubForge:
+    settings = GitHubSettings("acme/app", Secret(TOKEN), fake.github_api_url, fake.graphql_url)
+    retry = kwargs.pop("retry", RetryPolicy(attempts=3, backoff=0.0, max_wait=10.0))
+    return GitHubForge(settings, retry=retry, sleep=sleeps, **kwargs)  # type: ignore[arg-type]
+
+
+def files(n: int, prefix: str = "f") -> list[str]:
+    return [f"{prefix}/{i:04d}.txt" for i in range(n)]
+
+
+# -- listing ---------------------------------------------------------------------------------
+
+
+def test_lists_open_prs_into_base_with_files_and_drafts(fake: FakeForge, sleeps: Sleeps) -> None:
+    fake.add_pr(
+        1,
+        [
+            FakeFile("db/versions/0002_a.py"),
+            FakeFile("db/versions/0003_b.py", "renamed", "db/versions/0002_b.py"),
+            FakeFile("README.md", "modified"),
+            FakeFile("old.txt", "removed"),
+        ],
+        head="feat-a",
+        sha="a" * 40,
+    )
+    fake.add_pr(2, ["db/versions/0002_c.py"], draft=True, sha="b" * 40, title="WIP")
+    fake.add_pr(3, ["db/versions/0002_d.py"], base="release")
+    fake.add_pr(4, ["db/versions/0002_e.py"], state="closed")
+
+    result = make(fake, sleeps).open_changes("main")
+
+    assert result.provider == "github"
+    assert result.complete and result.problems == ()
+    assert result.requests == 1
+    assert result.changes == (
+        OpenChange(
+            number=1,
+            ref="feat-a",
+            base_ref="main",
+            head_sha="a" * 40,
+            draft=False,
+            files=(
+                ChangedFile("db/versions/0002_a.py", "added"),
+                ChangedFile("db/versions/0003_b.py", "renamed"),
+                ChangedFile("README.md", "modified"),
+                ChangedFile("old.txt", "deleted"),
+            ),
+            title="Change 1",
+            url="https://github.example/acme/app/pull/1",
+        ),
+        OpenChange(
+            number=2,
+            ref="feature-2",
+            base_ref="main",
+            head_sha="b" * 40,
+            draft=True,
+            files=(ChangedFile("db/versions/0002_c.py", "added"),),
+            title="WIP",
+            url="https://github.example/acme/app/pull/2",
+        ),
+    )
+    assert sleeps == []
+
+
+def test_no_open_prs_is_complete_and_empty(fake: FakeForge, sleeps: Sleeps) -> None:
+    result = make(fake, sleeps).open_changes("main")
+    assert result.changes == () and result.complete and result.requests == 1
+
+
+def test_pr_with_250_files_is_paged_in_batches(fake: FakeForge, sleeps: Sleeps) -> None:
+    fake.add_pr(1, files(250))
+    fake.add_pr(2, files(3))
+    result = make(fake, sleeps).open_changes("main")
+    assert result.complete
+    big = result.changes[0]
+    assert [f.path for f in big.files] == files(250)
+    assert result.requests == 3  # PR page, then files 101-200, then 201-250
+    batches = [r for r in fake.requests if "MoreFiles" in str(r.body)]
+    assert len(batches) == 2
+    assert all(r.body["variables"]["n0"] == 1 for r in batches)
+
+
+def test_several_big_prs_share_file_requests(fake: FakeForge, sleeps: Sleeps) -> None:
+    for n in range(1, 121):
+        fake.add_pr(n, files(250 if n % 4 == 0 else 2, f"p{n}"))
+    result = make(fake, sleeps, files_batch=20).open_changes("main")
+    assert result.complete
+    assert len(result.changes) == 120
+    assert all(
+        len(c.files) == (250 if c.number and c.number % 4 == 0 else 2) for c in result.changes
+    )
+    # 3 PR pages (50 + 50 + 20); 30 big PRs need 2 more pages each, 20 PRs per request: 2 + 2.
+    assert result.requests == 7
+
+
+def test_500_prs_ten_with_250_files_take_at_most_15_requests(
+    fake: FakeForge, sleeps: Sleeps
+) -> None:
+    for n in range(1, 501):
+        fake.add_pr(n, files(250 if n % 50 == 0 else 1 + n % 5, f"p{n}"))
+    result = make(fake, sleeps).open_changes("main")
+    assert result.complete
+    assert len(result.changes) == 500
+    assert sum(len(c.files) for c in result.changes) == 10 * 250 + sum(
+        1 + n % 5 for n in range(1, 501) if n % 50
+    )
+    assert result.requests <= 15
+    assert fake.count() == result.requests
+
+
+def test_prs_into_other_bases_are_excluded(fake: FakeForge, sleeps: Sleeps) -> None:
+    fake.add_pr(1, ["a"], base="develop")
+    fake.add_pr(2, ["b"], base="main")
+    result = make(fake, sleeps).open_changes("develop")
+    assert [c.number for c in result.changes] == [1]
+    assert fake.requests[0].body["variables"]["base"] == "develop"
+
+
+def test_head_pushed_while_paging_restarts_that_pr(fake: FakeForge, sleeps: Sleeps) -> None:
+    pr = fake.add_pr(1, files(250), sha="1" * 40)
+
+    def push_once(server: FakeForge, method: str, path: str) -> None:
+        if len(server.requests) == 1:
+            pr.sha = "2" * 40
+            pr.files = [FakeFile(p) for p in files(120, "new")]
+
+    fake.before_request.append(push_once)
+    result = make(fake, sleeps).open_changes("main")
+    assert result.complete
+    (change,) = result.changes
+    assert change.head_sha == "2" * 40
+    assert [f.path for f in change.files] == files(120, "new")
+
+
+# -- faults ----------------------------------------------------------------------------------
+
+
+def test_502_then_success(fake: FakeForge, sleeps: Sleeps) -> None:
+    fake.add_pr(1, ["a"])
+    fake.fail("POST /graphql", 502)
+    result = make(fake, sleeps).open_changes("main")
+    assert result.complete and [c.number for c in result.changes] == [1]
+    assert result.requests == 2
+    assert sleeps == [0.0]
+
+
+def test_graphql_failing_every_time_falls_back_to_rest(fake: FakeForge, sleeps: Sleeps) -> None:
+    fake.add_pr(1, ["a"])
+    fake.fail("POST /graphql", 502, times=3)
+    forge = make(fake, sleeps)
+    result = forge.open_changes("main")
+    assert result.complete and [c.number for c in result.changes] == [1]
+    assert (
+        forge.fallback_reason is not None and "HTTP 502 after 3 attempts" in forge.fallback_reason
+    )
+    assert fake.count("GET", r"/pulls$") == 1
+
+
+@pytest.mark.parametrize("status", [403, 429])
+def test_secondary_rate_limit_waits_retry_after(
+    fake: FakeForge, sleeps: Sleeps, status: int
+) -> None:
+    fake.add_pr(1, ["a"])
+    fake.secondary_rate_limit("POST /graphql", status=status, retry_after=7)
+    result = make(fake, sleeps).open_changes("main")
+    assert result.complete
+    assert sleeps == [7.0]
+
+
+def test_secondary_rate_limit_longer_than_max_wait_fails(fake: FakeForge, sleeps: Sleeps) -> None:
+    fake.add_pr(1, ["a"])
+    fake.secondary_rate_limit("POST /graphql", retry_after=600)
+    with pytest.raises(RateLimitError) as info:
+        make(fake, sleeps).open_changes("main")
+    assert info.value.exit_code == 3
+    assert "for 600 s" in info.value.message and "secondary rate limit" in info.value.message
+    assert sleeps == [] and fake.count() == 1
+
+
+def test_secondary_rate_limit_that_never_lifts_fails(fake: FakeForge, sleeps: Sleeps) -> None:
+    fake.add_pr(1, ["a"])
+    fake.secondary_rate_limit("POST /graphql", retry_after=1, times=10)
+    with pytest.raises(RateLimitError):
+        make(fake, sleeps).open_changes("main")
+    assert fake.count() == 3  # bounded attempts, no REST fallback on a rate limit
+
+
+def test_primary_rate_limit_graphql_body_is_an_error_not_success(
+    fake: FakeForge, sleeps: Sleeps
+) -> None:
+    fake.add_pr(1, ["a"])
+    fake.primary_rate_limit_graphql()
+    with pytest.raises(ForgeError) as info:
+        make(fake, sleeps).open_changes("main")
+    assert isinstance(info.value, RateLimitError)
+    assert "API rate limit exceeded" in info.value.message
+    assert " until " in info.value.message
+    assert fake.count("GET") == 0  # no REST fallback on a rate limit
+
+
+def test_primary_rate_limit_while_paging_files_gives_incomplete(
+    fake: FakeForge, sleeps: Sleeps
+) -> None:
+    fake.add_pr(1, files(250))
+    fake.add_pr(2, ["b"])
+    fake.primary_rate_limit_graphql(query="MoreFiles")
+    result = make(fake, sleeps).open_changes("main")
+    assert not result.complete
+    assert len(result.problems) == 1
+    assert result.problems[0].startswith("could not list all files of PR #1: GitHub rate limit")
+    assert [len(c.files) for c in result.changes] == [100, 1]
+
+
+def test_truncated_file_list_is_incomplete(fake: FakeForge, sleeps: Sleeps) -> None:
+    pr = fake.add_pr(1, files(250))
+    pr.visible_files = 150
+    result = make(fake, sleeps).open_changes("main")
+    assert not result.complete
+    assert result.problems == ("PR #1: received 150 of 250 changed files",)
+
+
+def test_bad_token_is_an_error(fake: FakeForge, sleeps: Sleeps) -> None:
+    fake.state.token = "another"
+    with pytest.raises(HTTPStatusError) as info:
+        make(fake, sleeps).open_changes("main")
+    assert info.value.status == 401
+    assert "Bad credentials" in info.value.message
+    assert fake.count() == 1  # no fallback, no retry
+
+
+def test_unknown_repository_is_an_error(fake: FakeForge, sleeps: Sleeps) -> None:
+    settings = GitHubSettings("acme/other", Secret(TOKEN), fake.github_api_url, fake.graphql_url)
+    with pytest.raises(HTTPStatusError) as info:
+        GitHubForge(settings, sleep=sleeps).open_changes("main")
+    assert info.value.status == 404
+
+
+def test_unreachable_forge_is_an_error(sleeps: Sleeps) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    settings = GitHubSettings("acme/app", Secret(TOKEN), url)
+    forge = GitHubForge(settings, sleep=sleeps, retry=RetryPolicy(attempts=2, backoff=0))
+    with pytest.raises(ForgeError) as info:
+        forge.open_changes("main")
+    assert info.value.message.startswith(f"could not reach GitHub at {url}/repos/acme/app/pulls")
+
+
+# -- REST fallback ---------------------------------------------------------------------------
+
+
+def test_rest_fallback_when_graphql_is_missing(fake: FakeForge, sleeps: Sleeps) -> None:
+    fake.state.graphql_enabled = False
+    fake.add_pr(1, [*files(250), FakeFile("new.py", "renamed", "old.py")], draft=True)
+    fake.add_pr(2, ["b"], base="release")
+    fake.add_pr(3, ["c"])
+    forge = make(fake, sleeps)
+    result = forge.open_changes("main")
+    assert result.complete
+    assert [c.number for c in result.changes] == [1, 3]
+    assert result.changes[0].draft
+    assert len(result.changes[0].files) == 251
+    assert result.changes[0].files[-1] == ChangedFile("new.py", "renamed", "old.py")
+    assert forge.fallback_reason is not None
+    # graphql 404, pulls list, PR 1 files (3 pages), PR 3 files
+    assert result.requests == 1 + 1 + 3 + 1
+    assert fake.requests[1].query == {"state": "open", "base": "main", "per_page": "100"}
+
+
+def test_rest_lists_at_most_3000_files(fake: FakeForge, sleeps: Sleeps) -> None:
+    fake.add_pr(1, files(3100))
+    result = make(fake, sleeps, use_graphql=False).open_changes("main")
+    assert not result.complete
+    assert result.problems == ("PR #1 has 3000 files or more; GitHub lists only 3000",)
+
+
+def test_rest_rate_limit_on_the_pr_list_fails(fake: FakeForge, sleeps: Sleeps) -> None:
+    fake.add_pr(1, ["a"])
+    fake.primary_rate_limit_rest("GET .*/pulls$")
+    with pytest.raises(RateLimitError):
+        make(fake, sleeps, use_graphql=False).open_changes("main")
+
+
+def test_rest_rate_limit_on_files_gives_incomplete(fake: FakeForge, sleeps: Sleeps) -> None:
+    for n in (1, 2, 3):
+        fake.add_pr(n, [f"f{n}"])
+    fake.primary_rate_limit_rest("GET .*/pulls/2/files$")
+    result = make(fake, sleeps, use_graphql=False).open_changes("main")
+    assert not result.complete
+    # REST lists newest first: #3 is read, #2 is refused, #1 is not asked any more.
+    assert [len(c.files) for c in result.changes] == [0, 0, 1]
+    assert len(result.problems) == 2
+    assert result.problems[0].startswith(
+        "could not list the files of PR #2: GitHub rate limit: GET "
+        f"{fake.url}/repos/acme/app/pulls/2/files refused until "
+    )
+    assert result.problems[0].endswith(" UTC: API rate limit exceeded for installation ID 1234.")
+    assert result.problems[1].startswith("could not list the files of PR #1: GitHub rate limit")
+    assert fake.count("GET", "/pulls/1/files") == 0
+
+
+def test_rest_waits_for_a_reset_that_is_near(fake: FakeForge, sleeps: Sleeps) -> None:
+    fake.add_pr(1, ["a"])
+    fake.add_fault(
+        Fault(
+            "GET .*/pulls$",
+            403,
+            {"message": "API rate limit exceeded"},
+            {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1000005"},
+        )
+    )
+    settings = GitHubSettings("acme/app", Secret(TOKEN), fake.github_api_url)
+    forge = GitHubForge(
+        settings,
+        sleep=sleeps,
+        clock=lambda: 1_000_000.0,
+        retry=RetryPolicy(attempts=3, backoff=0, max_wait=10),
+        use_graphql=False,
+    )
+    assert forge.open_changes("main").complete
+    assert sleeps == [6.0]
+
+
+# -- reading another PR's files --------------------------------------------------------------
+
+
+def test_read_files_batches_blobs(fake: FakeForge, sleeps: Sleeps) -> None:
+    fake.add_pr(7, ["q/sqitch.plan"], sha="c" * 40, blobs={"q/sqitch.plan": b"%project=q\n"})
+    forge = make(fake, sleeps)
+    (change,) = forge.open_changes("main").changes
+    fake.reset_requests()
+    got = forge.read_files(change, ["q/sqitch.plan", "missing.plan", "q/sqitch.plan"])
+    assert got == {"q/sqitch.plan": b"%project=q\n", "missing.plan": None}
+    assert fake.count() == 1
+
+
+def test_read_files_binary_blob_uses_rest(fake: FakeForge, sleeps: Sleeps) -> None:
+    fake.add_pr(7, ["x.bin"], sha="c" * 40, blobs={"x.bin": b"\xff\x00\xfe"})
+    forge = make(fake, sleeps)
+    (change,) = forge.open_changes("main").changes
+    assert forge.read_files(change, ["x.bin"]) == {"x.bin": b"\xff\x00\xfe"}
+    assert fake.count("GET", "/contents/x.bin") == 1
+
+
+def test_read_files_over_rest(fake: FakeForge, sleeps: Sleeps) -> None:
+    fake.state.graphql_enabled = False
+    fake.add_pr(7, ["d/p.plan"], sha="c" * 40, blobs={"d/p.plan": b"one\n"})
+    forge = make(fake, sleeps)
+    (change,) = forge.open_changes("main").changes
+    assert forge.read_files(change, ["d/p.plan", "d/none"]) == {
+        "d/p.plan": b"one\n",
+        "d/none": None,
+    }
+    assert fake.requests[-1].query == {"ref": "c" * 40}
+
+
+# -- sticky comment --------------------------------------------------------------------------
+
+
+def test_sticky_comment_created_once_then_updated_in_place(fake: FakeForge, sleeps: Sleeps) -> None:
+    fake.add_pr(5, ["a"])
+    forge = make(fake, sleeps)
+    first = forge.upsert_comment(5, "migration-guard", "collision on 0193")
+    assert first.action == "created"
+    assert fake.state.comments[5][0].body == "<!-- migration-guard -->\ncollision on 0193"
+    second = forge.upsert_comment(5, "migration-guard", "all clear")
+    assert second.action == "updated" and second.comment_id == first.comment_id
+    third = forge.upsert_comment(5, "migration-guard", "all clear")
+    assert third.action == "unchanged" and third.requests == 1
+    assert [c.body for c in fake.state.comments[5]] == ["<!-- migration-guard -->\nall clear"]
+
+
+def test_sticky_comment_found_on_a_later_page(fake: FakeForge, sleeps: Sleeps) -> None:
+    fake.add_pr(5, ["a"])
+    for i in range(150):
+        fake.add_comment(5, f"chatter {i}")
+    mine = fake.add_comment(5, "<!-- migration-guard -->\nold", author="github-actions[bot]")
+    fake.add_comment(5, "more chatter")
+    result = make(fake, sleeps).upsert_comment(5, "migration-guard", "new")
+    assert result.action == "updated" and result.comment_id == mine.id
+    assert mine.body == "<!-- migration-guard -->\nnew"
+    assert len(fake.state.comments[5]) == 152
+    pages = [r.query.get("page", "1") for r in fake.requests if r.method == "GET"]
+    assert pages == ["1", "2"]
+    assert result.requests == 3
+    assert fake.count("POST") == 0
+
+
+def test_other_markers_are_not_ours(fake: FakeForge, sleeps: Sleeps) -> None:
+    fake.add_comment(5, "<!-- migration-guard-other -->\nhi")
+    result = make(fake, sleeps).upsert_comment(5, "migration-guard", "x")
+    assert result.action == "created"
+
+
+def test_comment_forbidden_explains_permissions(fake: FakeForge, sleeps: Sleeps) -> None:
+    fake.state.can_comment = False
+    with pytest.raises(HTTPStatusError) as info:
+        make(fake, sleeps).upsert_comment(5, "migration-guard", "x")
+    assert info.value.exit_code == 3
+    assert "Resource not accessible by integration" in info.value.message
+    assert info.value.hint is not None and "pull-requests: write" in info.value.hint
+
+
+def test_comment_post_is_not_retried_on_502(fake: FakeForge, sleeps: Sleeps) -> None:
+    fake.fail("POST .*/comments$", 502)
+    with pytest.raises(HTTPStatusError):
+        make(fake, sleeps).upsert_comment(5, "migration-guard", "x")
+    assert fake.count("POST") == 1
+
+
+# -- settings and secrets --------------------------------------------------------------------
+
+
+def test_settings_from_env() -> None:
+    env = {"GITHUB_REPOSITORY": "acme/app", "GH_TOKEN": TOKEN}
+    settings = GitHubSettings.from_env(env)
+    assert settings.api_url == "https://api.github.com"
+    assert settings.resolved_graphql_url == "https://api.github.com/graphql"
+    assert settings.token == Secret(TOKEN)
+    ghes = GitHubSettings.from_env({**env, "GITHUB_API_URL": "https://ghe.example/api/v3"})
+    assert ghes.resolved_graphql_url == "https://ghe.example/api/graphql"
+    explicit = GitHubSettings.from_env({**env, "GITHUB_GRAPHQL_URL": "https://x.example/gql"})
+    assert explicit.resolved_graphql_url == "https://x.example/gql"
+
+
+def test_settings_need_a_repository_and_forge_a_token() -> None:
+    with pytest.raises(UsageError, match="GITHUB_REPOSITORY"):
+        GitHubSettings.from_env({"GITHUB_TOKEN": TOKEN})
+    with pytest.raises(UsageError, match="owner/name"):
+        GitHubSettings.from_env({"GITHUB_REPOSITORY": "nope"})
+    with pytest.raises(UsageError, match="needs a token"):
+        GitHubForge(GitHubSettings.from_env({"GITHUB_REPOSITORY": "acme/app"}))
+
+
+def test_token_never_shows(
+    fake: FakeForge, sleeps: Sleeps, capsys: pytest.CaptureFixture[str]
+) -> None:
+    forge = make(fake, sleeps)
+    texts = [repr(forge), repr(forge.settings), str(forge.settings), repr(forge.client)]
+    fake.add_fault(Fault("POST /graphql", 401, {"message": f"token {TOKEN} is revoked"}))
+    fake.primary_rate_limit_rest("GET .*/comments$")
+    for call in (
+        lambda: forge.open_changes("main"),
+        lambda: forge.upsert_comment(1, "m", "b"),
+    ):
+        with pytest.raises(ForgeError) as info:
+            call()
+        exc = info.value
+        texts += [str(exc), repr(exc), exc.message, exc.hint or "", repr(exc.__cause__)]
+        texts += [repr(exc.__context__)]
+    out = capsys.readouterr()
+    texts += [out.out, out.err]
+    assert any("token *** is revoked" in t for t in texts)
+    assert all(TOKEN not in t for t in texts)
+    # The token travelled only in the header.
+    assert all(TOKEN not in r.path and TOKEN not in str(r.query) for r in fake.requests)
+    assert fake.requests[0].headers["authorization"] == f"Bearer {TOKEN}"
