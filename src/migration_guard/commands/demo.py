@@ -60,6 +60,8 @@ def build_demo_repository(root: Path) -> None:
         )
         _git(repo, "add", "-A")
         _git(repo, "commit", "-q", "-m", f"Add console migration 0193_{slug}")
+        _git(repo, "push", "-q", "origin", branch)
+    _git(repo, "fetch", "-q", "origin")
     # ... and both merge: main now has two heads (what `heads` must catch).
     _git(repo, "checkout", "-q", "-b", "incident", "main")
     _git(repo, "merge", "-q", "--no-ff", "-m", "Merge PR #3277", "pr-3277")
@@ -96,6 +98,21 @@ STEPS = (
         0,
         "sqitch's own plan rules (same messages and line numbers) plus the numbering "
         "conventions sqitch does not check; Alembic chains get the heads checks.",
+    ),
+    Step(
+        "The CI guard on PR #3322, before anything merges",
+        ("check", "--head", "pr-3322", "--base-sha", "origin/main", "--provider", "git"),
+        1,
+        "Both branches are pushed and open. `check` finds the migrations pr-3322 adds, compares "
+        "their numbers with every other open change (here: remote branches, no token needed; in "
+        "CI the GitHub or GitLab API), names the collision, the next free number and the fix.",
+    ),
+    Step(
+        "Pick the next free number",
+        ("next", "console", "--provider", "git"),
+        0,
+        "What `ls versions/ | sort | tail -1` should have said: the next number above main's "
+        "highest that no open change claims.",
     ),
     Step(
         "The incident: two PRs with console 0193 both merged",
