@@ -13,6 +13,7 @@ from migration_guard import __version__
 from migration_guard.errors import GuardError
 
 EXIT_INTERNAL = 3
+PROVIDERS = ("auto", "github", "gitlab", "git", "none")
 _ONLY_FLAG = re.compile(r"^--([a-z0-9][a-z0-9_-]*)-only$")
 
 DESCRIPTION = """\
@@ -199,11 +200,11 @@ def _add_sources(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--provider",
-        choices=("auto", "github", "gitlab", "git", "none"),
-        default="auto",
+        choices=PROVIDERS,
         help="where other open changes come from: github/gitlab APIs, git (remote branches "
         "not merged into base, no token), none (base only); auto: --open-prs if given, else "
-        "github/gitlab when their CI environment is present, else git",
+        "github/gitlab when their CI environment is present, else git (default: `provider` "
+        "in the configuration, else auto)",
     )
     parser.add_argument(
         "--open-prs",
@@ -295,7 +296,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             base_sha=args.base_sha,
             head=args.head,
             pr_number=args.pr_number,
-            provider=args.provider,
+            provider=args.provider or workspace.config.provider or "auto",
             open_prs=args.open_prs,
             post_comment=args.post_comment,
             output_format=args.output_format,
@@ -309,7 +310,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             chain=args.chain,
             count=args.count,
             base_sha=args.base_sha,
-            provider=args.provider,
+            provider=args.provider or workspace.config.provider or "auto",
             open_prs=args.open_prs,
             output_format=args.output_format,
             out=out,

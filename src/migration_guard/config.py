@@ -21,7 +21,7 @@ from migration_guard.model import ChainKind, ChainSpec
 from migration_guard.tree import Tree
 
 CONFIG_FILE = "migration-guard.toml"
-_TOP_KEYS = {"chains", "base", "provider", "reservations"}
+_TOP_KEYS = {"chains", "base", "provider"}
 _CHAIN_KEYS = {"name", "title", "kind", "path", "width", "exempt", "alembic_config", "recursive"}
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _DEFAULT_WIDTH = {ChainKind.ALEMBIC: 4, ChainKind.SQITCH: 2}
@@ -139,10 +139,17 @@ def _validate(data: Mapping[str, Any], source: str, tree: Tree) -> Config:
     )
 
 
+_PROVIDERS = ("auto", "github", "gitlab", "git", "none")
+
+
 def _opt_str(data: Mapping[str, Any], key: str, source: str) -> str | None:
     value = data.get(key)
     if value is not None and not isinstance(value, str):
         raise ConfigError(f"{source}: {key!r} must be a string")
+    if key == "provider" and value is not None and value not in _PROVIDERS:
+        raise ConfigError(
+            f"{source}: unknown provider {value!r}", hint=f"one of: {', '.join(_PROVIDERS)}"
+        )
     return value
 
 
