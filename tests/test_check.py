@@ -307,3 +307,52 @@ def test_next_prints_the_next_free_numbers(
     code, out, _ = _run(incident, capsys, "next", "queue", "--provider", "none", "--format", "json")
     payload = json.loads(out)
     assert (code, payload["next"], payload["base_highest"]) == (0, ["08"], "07")
+
+
+def test_gitlab_ci_merge_request_job(
+    incident: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeForge() as fake:
+        fake.add_pr(3277, [f"{V}/0145_promote_my_feature.py"], head="pr-3277")
+        fake.add_pr(3322, [f"{V}/0145_add_refund_audit.py"], head="pr-3322")
+        base_sha = incident.git("rev-parse", "origin/main").strip()
+        for key, value in {
+            "GITLAB_CI": "true",
+            "CI_MERGE_REQUEST_IID": "3322",
+            "CI_PROJECT_ID": "42",
+            "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
+            "CI_MERGE_REQUEST_DIFF_BASE_SHA": base_sha,
+            "CI_API_V4_URL": fake.gitlab_api_url,
+            "GITLAB_TOKEN": fake.token,
+        }.items():
+            monkeypatch.setenv(key, value)
+        code, out, err = _run(incident, capsys, "check", "--post-comment")
+        assert code == 1, err
+        assert "migration-guard check: base='origin/main' pr=3322" in out
+        assert f"  also claimed by PR #3277 ({V}/0145_promote_my_feature.py)" in out
+        assert "posted a comment on PR #3322" in err
+        code, out, err = _run(incident, capsys, "check", "--post-comment", "--format", "markdown")
+        assert code == 1
+        assert out.startswith("<!-- migration-guard:check -->\n### Migration number check\n")
+        assert "updated the comment on PR #3322" in err or "already up to date" in err
+        assert len(fake.state.comments[3322]) == 1
+
+
+def test_open_prs_file_errors_are_clear(
+    incident: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "prs.json"
+    bad.write_text("{not json")
+    code, out, err = _run(incident, capsys, "check", "--open-prs", str(bad))
+    assert (code, out) == (2, "")
+    assert str(bad) in err
+
+
+def test_config_provider_is_the_default(
+    incident: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = incident.path / "migration-guard.toml"
+    config.write_text('provider = "none"\n' + config.read_text())
+    code, out, _ = _run(incident, capsys, "check")
+    assert code == 0
+    assert "Open changes from: none (--provider none: base branch only)" in out
