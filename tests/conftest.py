@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from migration_guard.databases.temp_postgres import TempPostgres
+
 
 @pytest.fixture(autouse=True)
 def _isolated_home(
@@ -43,3 +45,10 @@ def sample_repo(tmp_path: Path) -> Path:
 
     build_demo_repository(tmp_path)
     return tmp_path / "monorepo"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[TempPostgres]:
+    """One real throwaway PostgreSQL cluster for the whole run (create databases per test)."""
+    with TempPostgres() as cluster:
+        yield cluster

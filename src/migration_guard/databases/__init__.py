@@ -1,0 +1,1 @@
+"""Database adapters: a throwaway PostgreSQL cluster, sqitch registries, the round-trip gate."""
