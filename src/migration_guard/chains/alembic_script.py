@@ -115,7 +115,9 @@ ParsedScript = ScriptInfo | Unreadable
 def parse_script(path: str, source: bytes, *, check_syntax: bool = False) -> ParsedScript:
     """Read one revision script. ``path`` is only used for messages and the legacy id rule."""
     if not check_syntax:
-        fast = _prescan(path, source)
+        fast = _scan(path, source)
+        if fast is None:
+            fast = _prescan(path, source)
         if fast is not None:
             return fast
     return _parse_full(path, source, check_syntax=check_syntax)
@@ -919,11 +921,131 @@ def _skip_blank(lines: list[str], index: int, col: int) -> tuple[int, int] | Non
             return None
 
 
-Mode = Literal["fast", "full"]
+# ---------------------------------------------------------------------------------------------
+# The scanner: one regex match per file for the usual shape. Returns None whenever anything
+# differs from it; the pre-scan (then the full reader) decides. Everything it accepts, it
+# accepts with the same meaning as the full reader.
+#
+# The regex only lexes the header into lines: a docstring, our four assignments (a plain
+# literal value, lexed in full), and runs of other lines. Each run of other lines is checked
+# with ``_classify`` (``ast.parse``, cached by text, so a template's import block is parsed
+# once per process): it must parse on its own, which proves that no bracket, string or line
+# continuation crosses into one of our lines, and bind nothing. The tail (from the first
+# top-level ``def``/``class``/decorator) is searched for words as in the pre-scan. The file must
+# be ASCII (columns are then bytes, and no NFKC folding applies) and free of \r (\r\n is
+# normalised first), NUL and any "coding" in its first two lines.
+
+_S_NAME = r"(?:revision|down_revision|branch_labels|depends_on)"
+_S_STR = r"""(?:'[^'\\\n]*+'|"[^"\\\n]*+")"""
+_S_BLANK = r"(?:[ \t\n]|\#[^\n]*+)*+"  # inside brackets: blanks, line ends, comments
+_S_ITEMS = rf"{_S_BLANK}(?:{_S_STR}{_S_BLANK},{_S_BLANK})*+(?:{_S_STR}{_S_BLANK})?+"
+_S_VALUE = rf"(?>None|{_S_STR}|\({_S_ITEMS}\)|\[{_S_ITEMS}\]|\{{{_S_ITEMS}\}})"
+_S_END = r"[ \t]*+(?:\#[^\n]*+)?+\n"
+_S_OURS = rf"^(({_S_NAME})[ \t]*+(?::[^=\n]*+)?+=)[ \t]*+({_S_VALUE}){_S_END}"
+# A docstring: printable ASCII, tabs and line ends; no backslash, no stray triple quote.
+_S_DOC = (
+    r'(?:"""(?:[\t\n !#-\[\]-~]|"(?!""))*+"""'
+    r"|'''(?:[\t\n -&(-\[\]-~]|'(?!''))*+''')"
+)
+_S_TAIL = r"(?:def|class|async)[ \t]|@"
+_SCAN_HEADER = re.compile(
+    rf"(?:[ \t]*+(?:\#[^\n]*+)?+\n)*+"  # blank and comment lines
+    rf"({_S_DOC}{_S_END})?+"  # 1: the docstring
+    rf"((?:(?>{_S_NAME}[ \t]*+(?::[^=\n]*+)?+=[ \t]*+{_S_VALUE}{_S_END})"
+    rf"|(?!{_S_NAME}\b|(?:def|class|async)\b|@)[^\n]*+\n)*+)"  # 2: the other lines
+    rf"(?:(?={_S_TAIL})|\Z)"
+)
+_SCAN_OURS = re.compile(_S_OURS, re.MULTILINE)
+_SCAN_ITEM = re.compile(r"""'([^'\n]*)'|"([^"\n]*)\"""")
+_DOC_REVISION = re.compile(r"^[ \t]*Revision ID:", re.MULTILINE)
+_DOC_REVISES = re.compile(r"^[ \t]*Revises:", re.MULTILINE)
+
+
+def _scan(path: str, source: bytes) -> ParsedScript | None:
+    try:
+        text = source.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            return None
+    if "\0" in text or not text.endswith("\n"):
+        return None
+    second = text.find("\n", text.find("\n") + 1)
+    if text.find("coding", 0, second) >= 0:
+        return None
+    header = _SCAN_HEADER.match(text)
+    if header is None:
+        return None
+    start, end = header.span(2)
+    if _tail_may_bind(text, end):
+        return None
+    bindings: dict[str, _Binding] = {}
+    other = start
+    line, line_at = 1, 0  # a line number and the offset it was counted to
+    for ours in _SCAN_OURS.finditer(text, start, end):
+        at = ours.start()
+        if at > other and _classify(text[other:at]) != _OK:
+            return None
+        other = ours.end()
+        prefix, name, raw = ours.groups()
+        if not _prefix_ok(prefix, name):
+            return None
+        value: _Value
+        if raw == "None":
+            value = None
+        elif raw[0] in "'\"":
+            value = raw[1:-1]
+        else:
+            if "#" in raw:
+                return None  # a comment could hold quotes; rare, let the pre-scan read it
+            items = [a or b for a, b in _SCAN_ITEM.findall(raw)]
+            opener = raw[0]
+            if opener == "{":
+                if not items:
+                    return None  # {} is a dict
+                value = tuple(dict.fromkeys(items))
+            elif opener == "(" and len(items) == 1 and not raw[:-1].rstrip().endswith(","):
+                return None  # ("x") is a string; ast's span would exclude the parentheses
+            else:
+                value = tuple(items)
+        value_at = ours.start(3)
+        line += text.count("\n", line_at, value_at)
+        line_at = value_at
+        col = value_at - text.rfind("\n", 0, value_at) - 1
+        if "\n" in raw:
+            end_at = value_at + len(raw)
+            span = Span(
+                line,
+                col,
+                line + raw.count("\n"),
+                end_at - text.rfind("\n", 0, end_at) - 1,
+            )
+        else:
+            span = Span(line, col, line, col + len(raw))
+        bindings[name] = (value, span)
+    if end > other and _classify(text[other:end]) != _OK:
+        return None
+    doc_lines: tuple[int | None, int | None] = (None, None)
+    if header.start(1) >= 0:
+        doc_start, doc_end = header.span(1)
+        found = _DOC_REVISION.search(text, doc_start, doc_end)
+        rev_line = text.count("\n", 0, found.start()) + 1 if found else None
+        found = _DOC_REVISES.search(text, doc_start, doc_end)
+        revises_line = text.count("\n", 0, found.start()) + 1 if found else None
+        doc_lines = (rev_line, revises_line)
+    return _result(path, bindings, doc_lines)
+
+
+Mode = Literal["scan", "fast", "full"]
 
 
 def parse_script_with(path: str, source: bytes, mode: Mode) -> ParsedScript | None:
-    """Testing aid: the result of one reader only (``fast`` may return None: "not sure")."""
+    """Testing aid: the result of one reader only (``scan``, the regex scanner, and ``fast``,
+    the line pre-scan, may return None: "not sure")."""
+    if mode == "scan":
+        return _scan(path, source)
     if mode == "fast":
         return _prescan(path, source)
     return _parse_full(path, source, check_syntax=False)

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from migration_guard import apply
+from migration_guard.apply import ApplyError, UncommittedChangesError, apply_plan
+from migration_guard.edits import EditPlan, FileEdit, Rename
+from migration_guard.errors import InputError
+from testing.gitrepo import GitRepo
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepo:
+    repo = GitRepo.create(tmp_path)
+    repo.write("v/0145_a.py", "revision = '0145'\n")
+    repo.write("v/0146_b.py", "down_revision = '0145'\n")
+    repo.write("v/0147_c.py", "c\n")
+    repo.commit_all("start")
+    return repo
+
+
+def _plan() -> EditPlan:
+    return EditPlan(
+        edits=(
+            FileEdit("v/0145_a.py", "revision = '0145'\n", "revision = '0193'\n"),
+            FileEdit("v/0146_b.py", "down_revision = '0145'\n", "down_revision = '0193'\n"),
+        ),
+        renames=(Rename("v/0145_a.py", "v/0193_a.py"), Rename("v/0147_c.py", "v/0194_c.py")),
+    )
+
+
+def _state(repo: GitRepo) -> tuple[str, str, dict[str, bytes]]:
+    files = {
+        str(p.relative_to(repo.path)): p.read_bytes()
+        for p in sorted(repo.path.rglob("*"))
+        if p.is_file() and ".git" not in p.parts
+    }
+    return repo.git("status", "--porcelain"), repo.git("ls-files", "-s"), files
+
+
+def test_applies_edits_and_stages_renames_like_git_mv(repo: GitRepo) -> None:
+    apply_plan(repo.path, _plan(), in_git=True)
+    assert (repo.path / "v/0193_a.py").read_text() == "revision = '0193'\n"
+    assert (repo.path / "v/0146_b.py").read_text() == "down_revision = '0193'\n"
+    assert not (repo.path / "v/0145_a.py").exists()
+    assert sorted(repo.git("status", "--porcelain").splitlines()) == [
+        " M v/0146_b.py",
+        "RM v/0145_a.py -> v/0193_a.py",
+        "R  v/0147_c.py -> v/0194_c.py",
+    ]
+
+
+def test_failure_halfway_leaves_the_repository_exactly_as_it_was(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _state(repo)
+    real_move = apply._move
+    calls = []
+
+    def failing_move(root: Path, old: str, new: str, in_git: bool) -> None:
+        calls.append(old)
+        if len(calls) == 2:
+            raise OSError("disk full (injected)")
+        real_move(root, old, new, in_git)
+
+    monkeypatch.setattr(apply, "_move", failing_move)
+    with pytest.raises(ApplyError, match="rolled back: disk full"):
+        apply_plan(repo.path, _plan(), in_git=True)
+    assert _state(repo) == before
+
+
+def test_a_failed_validation_rolls_everything_back(repo: GitRepo) -> None:
+    before = _state(repo)
+
+    def validate() -> None:
+        raise InputError("the chain has two heads after the edit")
+
+    with pytest.raises(InputError, match="two heads"):
+        apply_plan(repo.path, _plan(), in_git=True, after_apply=validate)
+    assert _state(repo) == before
+
+
+def test_refuses_to_touch_uncommitted_changes_unless_forced(repo: GitRepo) -> None:
+    repo.write("v/0146_b.py", "down_revision = '0145'\n# my local note\n")
+    before = _state(repo)
+    plan = EditPlan(renames=(Rename("v/0146_b.py", "v/0194_b.py"),))
+    with pytest.raises(UncommittedChangesError, match="v/0146_b.py has uncommitted changes"):
+        apply_plan(repo.path, plan, in_git=True)
+    assert _state(repo) == before
+    apply_plan(repo.path, plan, in_git=True, force=True)
+    assert (repo.path / "v/0194_b.py").read_text().endswith("# my local note\n")
+
+
+def test_refuses_to_overwrite_an_existing_file(repo: GitRepo) -> None:
+    repo.write("v/0193_a.py", "someone else's\n")
+    with pytest.raises(InputError, match="v/0193_a.py already exists"):
+        apply_plan(repo.path, _plan(), in_git=True, force=True)
+    assert (repo.path / "v/0145_a.py").exists()
+
+
+def test_works_outside_git(tmp_path: Path) -> None:
+    (tmp_path / "v").mkdir()
+    (tmp_path / "v/0145_a.py").write_text("revision = '0145'\n")
+    plan = EditPlan(
+        edits=(FileEdit("v/0145_a.py", "revision = '0145'\n", "revision = '0193'\n"),),
+        renames=(Rename("v/0145_a.py", "v/0193_a.py"),),
+    )
+    apply_plan(tmp_path, plan, in_git=False)
+    assert (tmp_path / "v/0193_a.py").read_text() == "revision = '0193'\n"
