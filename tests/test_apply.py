@@ -47,8 +47,8 @@ def test_applies_edits_and_stages_renames_like_git_mv(repo: GitRepo) -> None:
     assert not (repo.path / "v/0145_a.py").exists()
     assert sorted(repo.git("status", "--porcelain").splitlines()) == [
         " M v/0146_b.py",
-        "RM v/0145_a.py -> v/0193_a.py",
         "R  v/0147_c.py -> v/0194_c.py",
+        "RM v/0145_a.py -> v/0193_a.py",
     ]
 
 
