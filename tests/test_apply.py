@@ -1,14 +1,15 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from testing.gitrepo import GitRepo
 
 from migration_guard import apply
 from migration_guard.apply import ApplyError, UncommittedChangesError, apply_plan
 from migration_guard.edits import EditPlan, FileEdit, Rename
 from migration_guard.errors import InputError
-from testing.gitrepo import GitRepo
 
 
 @pytest.fixture
@@ -86,7 +87,7 @@ def test_refuses_to_touch_uncommitted_changes_unless_forced(repo: GitRepo) -> No
     repo.write("v/0146_b.py", "down_revision = '0145'\n# my local note\n")
     before = _state(repo)
     plan = EditPlan(renames=(Rename("v/0146_b.py", "v/0194_b.py"),))
-    with pytest.raises(UncommittedChangesError, match="v/0146_b.py has uncommitted changes"):
+    with pytest.raises(UncommittedChangesError, match=re.escape("v/0146_b.py has uncommitted changes")):
         apply_plan(repo.path, plan, in_git=True)
     assert _state(repo) == before
     apply_plan(repo.path, plan, in_git=True, force=True)
@@ -95,7 +96,7 @@ def test_refuses_to_touch_uncommitted_changes_unless_forced(repo: GitRepo) -> No
 
 def test_refuses_to_overwrite_an_existing_file(repo: GitRepo) -> None:
     repo.write("v/0193_a.py", "someone else's\n")
-    with pytest.raises(InputError, match="v/0193_a.py already exists"):
+    with pytest.raises(InputError, match=re.escape("v/0193_a.py already exists")):
         apply_plan(repo.path, _plan(), in_git=True, force=True)
     assert (repo.path / "v/0145_a.py").exists()
 

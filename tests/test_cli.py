@@ -17,7 +17,7 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.strip() == f"migration-guard {__version__}"
     assert main([]) == 2
     out = capsys.readouterr().out
-    for command in ("chains", "heads", "lint", "check", "next", "demo"):
+    for command in ("chains", "heads", "lint", "check", "next", "gate", "demo"):
         assert f"    {command} " in out
 
 

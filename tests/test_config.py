@@ -56,6 +56,19 @@ exempt = ["appschema"]
         4,
     )
     assert (queue.title, queue.width, queue.exempt) == ("Queue", 2, ("appschema",))
+    assert console.database_url_env == "DATABASE_URL"  # the gate's default
+
+
+def test_database_url_env_names_the_variable_for_the_gate(repo: Path) -> None:
+    chain = '[[chains]]\nname = "a"\nkind = "alembic"\npath = "db/versions"\n'
+    _write(repo, "migration-guard.toml", chain + 'database_url_env = "APP_DB_URL"\n')
+    assert load_config(repo, WorkTree(repo)).chains[0].database_url_env == "APP_DB_URL"
+    _write(repo, "migration-guard.toml", chain + 'database_url_env = "APP DB"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(repo, WorkTree(repo))
+    assert info.value.message == (
+        "migration-guard.toml: chain 'a': 'database_url_env' must be an environment variable name"
+    )
 
 
 def test_reads_pyproject_tool_table(repo: Path) -> None:

@@ -47,3 +47,21 @@ def test_missing_files_and_revisions_are_clear_errors(repo: GitRepo) -> None:
     with pytest.raises(GitError, match=re.escape("unknown git revision 'no-such-branch'")) as info:
         GitTree(repo.path, "no-such-branch")
     assert info.value.exit_code == 3
+
+
+@pytest.mark.parametrize("size", [0, 1, 8191, 8192, 8193, 16384, 3 * (1 << 20) + 5])
+def test_work_tree_reads_whole_files_of_any_size(tmp_path: Path, size: int) -> None:
+    data = bytes(i % 251 for i in range(size))
+    (tmp_path / "f.bin").write_bytes(data)
+    tree = WorkTree(tmp_path)
+    assert tree.read_bytes("f.bin") == data
+    assert tree.read_many(["f.bin", "./f.bin"]) == {"f.bin": data, "./f.bin": data}
+
+
+def test_work_tree_read_errors_name_the_path_and_reason(tmp_path: Path) -> None:
+    (tmp_path / "folder").mkdir()
+    tree = WorkTree(tmp_path)
+    with pytest.raises(InputError, match=re.escape("cannot read folder: Is a directory")):
+        tree.read_bytes("folder")
+    with pytest.raises(InputError, match=re.escape("cannot read x.py: No such file or directory")):
+        tree.read_many(["x.py"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,7 +18,7 @@ _ONLY_FLAG = re.compile(r"^--([a-z0-9][a-z0-9_-]*)-only$")
 DESCRIPTION = """\
 Keep sequentially numbered migration chains (Alembic, sqitch) safe when many people or
 agents add migrations in parallel. Reads migration files statically: nothing is imported
-or executed, and no database is needed.
+or executed, and no database is needed (except `gate`, which runs the migrations).
 
 exit codes: 0 ok, 1 findings (collision, several heads, lint errors),
             2 bad usage/config/input, 3 could not decide (git/forge failure, incomplete data)
@@ -176,6 +175,153 @@ def build_parser() -> argparse.ArgumentParser:
     _add_format(p)
 
     p = sub.add_parser(
+        "renumber",
+        help="move a migration (Alembic file or sqitch change) to a new number, safely",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+Give a migration a new number in one step, doing everything the manual renumber
+procedure asks for, and nothing else:
+
+  Alembic: `git mv` the file to the new number (slug kept); set `revision` to the new id
+    and `down_revision` to the base branch's current head (or --down-revision); update the
+    docstring's `Revision ID:`/`Revises:` lines, every other file that points at the old id
+    (children's down_revision, depends_on, Revises:) and module-level string constants that
+    contain the old id as a whole token (e.g. a promotion migration's _FLAG). Only the
+    tokens that change are edited; quotes, comments and formatting stay.
+  sqitch: rename the plan entry (timestamp, planner and note kept), its deploy/revert/
+    verify scripts (and name@tag rework copies), every dependency naming it, and the
+    `-- Deploy project:name` header comments. A change that is deployed anywhere (any
+    sqitch.conf target, or --target) is refused unless --allow-deployed, which records the
+    rename in the sqitch registry with `sqitch revert/deploy --log-only` and checks that
+    `sqitch status` is clean afterwards.
+
+Safety: files with uncommitted changes are refused (--force to edit on top of them); a
+number already claimed by the base branch, an open PR or this branch is refused (--force);
+everything is applied or nothing; the chain is validated afterwards (heads, lint) and a
+result with new problems is rolled back. --dry-run prints the diff and changes nothing.""",
+        epilog="examples:\n"
+        "  migration-guard renumber console/migrations/versions/0145_promote_my_feature.py "
+        "--to next\n"
+        "  migration-guard renumber console:0145 --to 0193 --dry-run\n"
+        "  migration-guard renumber 07-billing-invoice-refund-column --to 08\n"
+        "  migration-guard renumber --branch --to next   # every migration this branch adds",
+    )
+    p.add_argument(
+        "targets",
+        nargs="*",
+        metavar="TARGET",
+        help="a migration file, CHAIN:NUMBER, or a sqitch change name",
+    )
+    p.add_argument(
+        "--to",
+        required=True,
+        metavar="N|next",
+        help="the new number, or `next` for the next free number(s) (same sources "
+        "as `next`: base branch and open PRs)",
+    )
+    p.add_argument(
+        "--branch",
+        action="store_true",
+        help="move every migration this branch adds, as one block onto consecutive "
+        "numbers (the lowest goes onto the base head; internal links are kept)",
+    )
+    p.add_argument(
+        "--down-revision",
+        metavar="REV",
+        help="Alembic: the new parent of the (lowest) moved migration (default: the "
+        "base branch's head)",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the unified diff of every edit and rename; change nothing",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="edit files with uncommitted changes, and allow a claimed number",
+    )
+    p.add_argument(
+        "--allow-deployed",
+        action="store_true",
+        help="sqitch: rename a deployed change, fixing the registry of every target "
+        "with sqitch revert/deploy --log-only",
+    )
+    p.add_argument(
+        "--target",
+        dest="sqitch_targets",
+        action="append",
+        default=[],
+        metavar="URI",
+        help="sqitch: another target to check for deployed state, "
+        "e.g. db:pg://user@host/db (repeatable)",
+    )
+    _add_sources(p)
+    _add_format(p)
+
+    p = sub.add_parser(
+        "gate",
+        help="run every chain's migrations up, down and up again on a real database",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+Run each chain's migrations for real, as a deploy and a rollback would, and fail if any
+step breaks (the runbook's migration-gate CI job):
+
+  Alembic chains: upgrade to head, downgrade to base, upgrade to head again, with Alembic's
+    own API and the chain's alembic.ini (one child process per chain, started in the ini's
+    folder). env.py gets the database URL as the sqlalchemy.url option and in DATABASE_URL
+    (the chain's database_url_env setting names another variable).
+  sqitch chains: sqitch deploy --verify, revert -y, deploy --verify, with the real sqitch.
+
+A failure names the chain, the step, the revision or change that failed, its file and the
+database's error message.
+
+Where it runs: by default on temporary SQLite files, one per chain. --temp-postgres starts a
+throwaway PostgreSQL server (the system's initdb/pg_ctl; a fresh database per chain) and
+deletes it afterwards, also on failure or Ctrl-C. --database-url uses your server: a new
+database per chain when the role may create databases, else the given database as is, each
+chain taken back to its base afterwards.
+
+Unlike every other command, gate EXECUTES the migration code in the working tree: run it on
+code you trust, and never against a database whose data you need. Alembic chains need
+`pip install 'migration-guard[gate]'` in the Python the project's migrations run in; sqitch
+chains need sqitch (Debian: apt-get install sqitch libdbd-pg-perl libdbd-sqlite3-perl).""",
+        epilog="examples:\n"
+        "  migration-guard gate --temp-postgres\n"
+        "  migration-guard gate --console-only --stairway\n"
+        "  migration-guard gate --database-url postgresql://postgres:postgres@localhost:5432/"
+        "postgres\n\n"
+        "exit codes: 0 every chain round-tripped, 1 a step failed, 2 bad usage or a missing "
+        "tool, 3 the database could not be started or reached",
+    )
+    p.add_argument(
+        "--chain",
+        dest="chains",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="gate only this chain (repeatable; default: every chain)",
+    )
+    p.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="run on this database (SQLAlchemy URL: postgresql://user:pw@host:5432/db, "
+        "sqlite:////path/gate.db, ...; sqitch chains need PostgreSQL or SQLite)",
+    )
+    p.add_argument(
+        "--temp-postgres",
+        action="store_true",
+        help="start a throwaway PostgreSQL server for the run and delete it afterwards",
+    )
+    p.add_argument(
+        "--stairway",
+        action="store_true",
+        help="Alembic: for each revision in turn upgrade, downgrade one step and upgrade "
+        "again, naming the first revision that fails (slower; then upgrade head)",
+    )
+    _add_format(p)
+
+    p = sub.add_parser(
         "demo",
         help="build a sample monorepo in a temp folder and run the checks on it",
         description="Build the runbook's sample monorepo (Console and Raptor Alembic chains, "
@@ -248,6 +394,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as exc:  # an unexpected bug: never a silent pass
         if args.traceback:
+            import traceback  # only here: importing it costs ~2 ms on every run
+
             traceback.print_exc()
         print(
             f"migration-guard {args.command}: internal error: {type(exc).__name__}: {exc}\n"
@@ -312,6 +460,40 @@ def _dispatch(args: argparse.Namespace) -> int:
             base_sha=args.base_sha,
             provider=args.provider or workspace.config.provider or "auto",
             open_prs=args.open_prs,
+            output_format=args.output_format,
+            out=out,
+        )
+    if args.command == "renumber":
+        from migration_guard.commands import renumber
+
+        return renumber.run(
+            workspace=workspace,
+            targets=args.targets,
+            branch=args.branch,
+            options=renumber.Options(
+                to=args.to,
+                base_sha=args.base_sha,
+                provider=args.provider or workspace.config.provider or "auto",
+                open_prs=args.open_prs,
+                down_revision=args.down_revision,
+                dry_run=args.dry_run,
+                force=args.force,
+                allow_deployed=args.allow_deployed,
+                targets_uri=tuple(args.sqitch_targets),
+            ),
+            output_format=args.output_format,
+            out=out,
+            cwd=(args.repo or Path.cwd()).resolve(),
+        )
+    if args.command == "gate":
+        from migration_guard.commands import gate
+
+        return gate.run(
+            workspace=workspace,
+            chains=args.chains,
+            database_url=args.database_url,
+            temp_postgres=args.temp_postgres,
+            stairway=args.stairway,
             output_format=args.output_format,
             out=out,
         )

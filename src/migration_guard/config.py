@@ -7,9 +7,7 @@ Configuration lives in ``migration-guard.toml`` or ``[tool.migration-guard]`` of
 
 from __future__ import annotations
 
-import configparser
 import re
-import tomllib
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -22,8 +20,19 @@ from migration_guard.tree import Tree
 
 CONFIG_FILE = "migration-guard.toml"
 _TOP_KEYS = {"chains", "base", "provider"}
-_CHAIN_KEYS = {"name", "title", "kind", "path", "width", "exempt", "alembic_config", "recursive"}
+_CHAIN_KEYS = {
+    "name",
+    "title",
+    "kind",
+    "path",
+    "width",
+    "exempt",
+    "alembic_config",
+    "recursive",
+    "database_url_env",
+}
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_ENV_VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _DEFAULT_WIDTH = {ChainKind.ALEMBIC: 4, ChainKind.SQITCH: 2}
 _SKIP_DIRS = {
     ".git",
@@ -89,6 +98,8 @@ def load_config(root: Path, tree: Tree, *, config_file: Path | None = None) -> C
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # imported where used (as configparser below): a few ms per run otherwise
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -208,6 +219,12 @@ def _chain(raw: Mapping[str, Any], index: int, source: str, tree: Tree) -> Chain
     recursive = raw.get("recursive", False)
     if not isinstance(recursive, bool):
         raise ConfigError(f"{where}: 'recursive' must be true or false")
+    database_url_env = raw.get("database_url_env", "DATABASE_URL")
+    if not isinstance(database_url_env, str) or not _ENV_VAR_RE.match(database_url_env):
+        raise ConfigError(
+            f"{where}: 'database_url_env' must be an environment variable name",
+            hint="the variable the chain's env.py reads the database URL from, e.g. DATABASE_URL",
+        )
     return ChainSpec(
         name=name,
         title=title,
@@ -217,6 +234,7 @@ def _chain(raw: Mapping[str, Any], index: int, source: str, tree: Tree) -> Chain
         exempt=tuple(exempt),
         alembic_config=alembic_config,
         recursive=recursive,
+        database_url_env=database_url_env,
     )
 
 
@@ -284,6 +302,8 @@ def discover_chains(tree: Tree) -> tuple[ChainSpec, ...]:
 
 
 def _ini_version_dirs(tree: Tree, ini_path: str, folder: str) -> list[tuple[str, bool]]:
+    import configparser
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(tree.read_bytes(ini_path).decode("utf-8", "replace"))
@@ -316,6 +336,12 @@ def _ini_version_dirs(tree: Tree, ini_path: str, folder: str) -> list[tuple[str,
         script = section.get("script_location")
         dirs = [resolve(f"{script}/versions")] if script else []
     return [(d, recursive) for d in dirs if d is not None and tree.is_dir(d)]
+
+
+def ini_version_dirs(tree: Tree, ini_path: str) -> list[str]:
+    """The version folders (repository-relative) that the ``alembic.ini`` at ``ini_path`` uses."""
+    folder = str(PurePosixPath(ini_path).parent)
+    return [d for d, _ in _ini_version_dirs(tree, ini_path, "" if folder == "." else folder)]
 
 
 def _normpath(path: str) -> str:

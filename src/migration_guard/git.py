@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from migration_guard.errors import GitError
 
@@ -78,8 +78,7 @@ def resolve_commit(rev: str, *, cwd: Path) -> str:
     return proc.stdout.decode().strip()
 
 
-@dataclass(frozen=True)
-class TreeEntry:
+class TreeEntry(NamedTuple):
     path: str
     mode: str
     kind: str
@@ -133,8 +132,7 @@ def merge_base(a: str, b: str, *, cwd: Path) -> str:
     return proc.stdout.decode().strip()
 
 
-@dataclass(frozen=True)
-class FileChange:
+class FileChange(NamedTuple):
     status: str  # git's letter: A added, M modified, D deleted, R renamed, C copied, T type
     path: str
     old_path: str | None = None

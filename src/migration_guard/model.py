@@ -33,6 +33,7 @@ class ChainSpec:
     alembic_config: str | None = None
     recursive: bool = False
     discovered: bool = False
+    database_url_env: str = "DATABASE_URL"  # gate: the variable env.py reads the URL from
 
 
 @dataclass(frozen=True)

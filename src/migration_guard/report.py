@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -56,6 +55,8 @@ def chain_json(state: ChainState) -> dict[str, Any]:
 
 
 def to_json(payload: dict[str, Any]) -> str:
+    import json  # here, not at the top: text output (the usual case) never needs it
+
     return json.dumps(payload, indent=2, sort_keys=False)
 
 

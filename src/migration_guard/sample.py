@@ -69,6 +69,7 @@ ALEMBIC_INI = """\
 [alembic]
 script_location = %(here)s/{script}
 prepend_sys_path = .
+path_separator = os
 sqlalchemy.url = sqlite:///{db}
 
 [loggers]

@@ -50,6 +50,8 @@ class WorkTree:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._root_str = str(root)
+        # os.path.join(root, rel) for a relative ``rel``, as a plain concatenation.
+        self._root_slash = self._root_str if self._root_str.endswith("/") else self._root_str + "/"
         self.label = "working tree"
 
     def _abs(self, path: str) -> Path:
@@ -57,7 +59,9 @@ class WorkTree:
 
     def _os_path(self, path: str) -> str:
         rel = _norm(path)
-        return os.path.join(self._root_str, rel) if rel else self._root_str
+        if not rel:
+            return self._root_str
+        return rel if rel[0] == "/" else self._root_slash + rel  # = os.path.join
 
     def exists(self, path: str) -> bool:
         return self._abs(path).exists()
@@ -81,13 +85,48 @@ class WorkTree:
 
     def read_bytes(self, path: str) -> bytes:
         try:
-            with open(self._os_path(path), "rb") as handle:
-                return handle.read()
+            return _read_file(self._os_path(path))
         except OSError as exc:
             raise InputError(f"cannot read {path}: {exc.strerror}") from exc
 
     def read_many(self, paths: Iterable[str]) -> dict[str, bytes]:
-        return {p: self.read_bytes(p) for p in paths}
+        found: dict[str, bytes] = {}
+        root, root_slash = self._root_str, self._root_slash
+        for path in paths:
+            rel = _norm(path)  # inlined _os_path: this loop runs for thousands of files
+            try:
+                found[path] = _read_file(
+                    root_slash + rel if rel and rel[0] != "/" else (rel or root)
+                )
+            except OSError as exc:
+                raise InputError(f"cannot read {path}: {exc.strerror}") from exc
+        return found
+
+
+_READ_SIZE = 8192  # a first read that holds a whole typical migration file
+
+
+def _read_file(os_path: str) -> bytes:
+    """The file's bytes: ``open(path, "rb").read()`` without the buffered-IO objects, which
+    halves the cost for thousands of small files. Reads until end of file, as that does."""
+    fd = os.open(os_path, _OPEN_FLAGS)
+    try:
+        data = os.read(fd, _READ_SIZE)
+        if not data:
+            return data
+        more = os.read(fd, _READ_SIZE)
+        if not more:
+            return data
+        chunks = [data, more]
+        while more:
+            more = os.read(fd, 1 << 20)
+            chunks.append(more)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
 class GitTree:

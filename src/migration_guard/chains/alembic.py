@@ -19,10 +19,12 @@ symlinks (Alembic does not descend into symlinked folders; the working tree does
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
-from migration_guard.chains.alembic_graph import ChainGraph, analyse, file_name, number_prefix
+from migration_guard.chains.alembic_graph import ChainGraph, analyse
 from migration_guard.chains.alembic_script import ParsedScript, parse_script
 from migration_guard.errors import InputError
 from migration_guard.model import ChainSpec, ChainState, Finding, Head, Migration, Severity
@@ -36,15 +38,18 @@ HEAD_BREAKING = frozenset(
 )
 
 
-def _join(folder: str, name: str) -> str:
-    return f"{folder}/{name}" if folder else name
-
-
 def _norm(path: str) -> str:
     path = path.strip("/")
     while path.startswith("./"):
         path = path[2:]
     return "" if path == "." else path
+
+
+def _is_script_name(name: str) -> bool:
+    """``SCRIPT_NAME.match(name)``, with string tests for names without a line end."""
+    if "\n" in name:
+        return SCRIPT_NAME.match(name) is not None
+    return name.endswith(".py") and not name.startswith((".#", "__init__"))
 
 
 def script_paths(tree: Tree, folder: str, *, recursive: bool = False) -> list[str]:
@@ -55,13 +60,13 @@ def script_paths(tree: Tree, folder: str, *, recursive: bool = False) -> list[st
         current = todo.pop()
         skip_files = current.rsplit("/", 1)[-1].endswith("__pycache__")
         subfolders: list[str] = []
+        prefix = f"{current}/" if current else ""
         for name, is_dir in tree.list_entries(current):
-            path = _join(current, name)
             if is_dir:
                 if recursive:
-                    subfolders.append(path)
-            elif not skip_files and SCRIPT_NAME.match(name):
-                paths.append(path)
+                    subfolders.append(prefix + name)
+            elif not skip_files and _is_script_name(name):
+                paths.append(prefix + name)
         if recursive:
             todo.extend(reversed(subfolders))  # pop() takes the first, sorted, subfolder next
     return paths
@@ -72,27 +77,35 @@ def read_scripts(
 ) -> tuple[ParsedScript, ...]:
     """Every revision script of the chain, parsed, in Alembic's load order."""
     paths = script_paths(tree, spec.path, recursive=spec.recursive)
-    sources = tree.read_many(paths)
-    return tuple(parse_script(p, sources[p], check_syntax=check_syntax) for p in paths)
+    with _gc_paused():
+        sources = tree.read_many(paths)
+        return tuple(parse_script(p, sources[p], check_syntax=check_syntax) for p in paths)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: reading a chain allocates tens of thousands of
+    small tuples and objects (none in cycles), which would trigger dozens of collections,
+    full ones included, that find nothing (about 10% of a 5,000-file read)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def chain_state(spec: ChainSpec, scripts: Sequence[ParsedScript]) -> ChainState:
     """Analyse parsed scripts into the chain's state (pure)."""
     graph: ChainGraph = analyse(scripts)
+    chain = spec.name
     migrations = []
-    for script in scripts:
-        name = file_name(script.path)
-        prefix = number_prefix(name)
+    for script, prefix in zip(scripts, graph.number_prefixes, strict=True):
         if prefix is not None:
-            migrations.append(
-                Migration(
-                    chain=spec.name,
-                    number=int(prefix),
-                    number_text=prefix,
-                    name=name[: -len(".py")],
-                    path=script.path,
-                )
-            )
+            path = script.path
+            name = path[path.rfind("/") + 1 : -len(".py")]
+            migrations.append(Migration(chain, int(prefix), prefix, name, path))
     return ChainState(
         spec=spec,
         migrations=tuple(migrations),
@@ -125,7 +138,9 @@ def read_chain(tree: Tree, spec: ChainSpec, *, check_syntax: bool = False) -> Ch
                 Severity.WARNING,
             )
         return ChainState(spec=spec, findings=(finding,))
-    return chain_state(spec, read_scripts(tree, spec, check_syntax=check_syntax))
+    scripts = read_scripts(tree, spec, check_syntax=check_syntax)
+    with _gc_paused():
+        return chain_state(spec, scripts)
 
 
 def current_heads(state: ChainState) -> tuple[Head, ...]:

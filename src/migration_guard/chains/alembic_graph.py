@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from migration_guard.chains.alembic_script import (
     BAD_VALUE,
@@ -95,14 +95,18 @@ def file_name(path: str) -> str:
     return path.rsplit("/", 1)[-1]
 
 
-@dataclass(frozen=True)
-class ChainGraph:
-    """The analysed chain. ``heads``/``bases`` in load order; ``findings`` sorted by file."""
+class ChainGraph(NamedTuple):
+    """The analysed chain. ``heads``/``bases`` in load order; ``findings`` sorted by file.
+
+    ``number_prefixes`` holds each script's file-name number prefix (see ``number_prefix``),
+    aligned with ``scripts``.
+    """
 
     scripts: tuple[ParsedScript, ...]
     heads: tuple[ScriptInfo, ...]
     bases: tuple[ScriptInfo, ...]
     findings: tuple[Finding, ...]
+    number_prefixes: tuple[str | None, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -116,49 +120,89 @@ def _where(script: ParsedScript) -> str:
 
 
 def analyse(scripts: Sequence[ParsedScript]) -> ChainGraph:
-    """Heads and findings of one chain; ``scripts`` in Alembic's load order, paths unique."""
-    collector = _Collector({s.path: i for i, s in enumerate(scripts)})
-    readable = [s for s in scripts if isinstance(s, ScriptInfo)]
-    unreadable = [s for s in scripts if isinstance(s, Unreadable)]
-    for bad in unreadable:
-        collector.add(bad.code, bad.reason, bad.path, bad.line, _HINTS.get(bad.code, ""))
-    for script in readable:
-        _check_ids(script, collector)
+    """Heads and findings of one chain; ``scripts`` in Alembic's load order, paths unique.
 
+    Written for thousands of scripts: one pass to index them, one to link them; the checks
+    that usually find nothing are skipped by cheap tests, and the edge sets of the cycle check
+    are only built when some link points forward in load order. Findings of one code come out
+    in the same order as a check-by-check implementation would give them (``_Collector``
+    sorts, stably, by file, line and code).
+    """
+    collector = _Collector(scripts)
+    readable: list[ScriptInfo] = []
+    unreadable: list[Unreadable] = []
     last_by_id: dict[str, ScriptInfo] = {}
     first_by_id: dict[str, ScriptInfo] = {}
-    for script in readable:
-        first = first_by_id.setdefault(script.revision, script)
-        if first is not script:
+    position: dict[str, int] = {}  # an id's place in load order (of its first script)
+    labelled: list[ScriptInfo] = []
+    for script in scripts:
+        if not isinstance(script, ScriptInfo):
+            unreadable.append(script)
+            collector.add(
+                script.code, script.reason, script.path, script.line, _HINTS.get(script.code, "")
+            )
+            continue
+        readable.append(script)
+        rev = script.revision
+        downs = script.down_revisions
+        if not rev.isalnum() or script.depends_on or rev in downs or "" in downs:
+            _check_ids(script, collector)
+        first = first_by_id.setdefault(rev, script)
+        if first is script:
+            position[rev] = len(position)
+        else:
             collector.add(
                 "MG101",
-                f"duplicate revision id {script.revision!r} (also in {_where(first)})",
+                f"duplicate revision id {rev!r} (also in {_where(first)})",
                 script.path,
                 script.line,
                 "Alembic only warns on this and keeps both; renumber one of them: "
                 f"migration-guard renumber {script.path} --to next",
             )
-        last_by_id[script.revision] = script
-    labels = _map_labels(readable, last_by_id, collector)
+        last_by_id[rev] = script
+        if script.branch_labels:
+            labelled.append(script)
+    labels = _map_labels(labelled, last_by_id, collector)
+    owners = {id(s) for s in labels.values()}
     elsewhere = {u.revision for u in unreadable if u.revision is not None}
 
-    def resolve(ref: str) -> ScriptInfo | None:
-        return last_by_id.get(ref) or labels.get(ref)
-
-    down_edges: dict[str, set[str]] = {rev: set() for rev in last_by_id}
-    all_edges: dict[str, set[str]] = {rev: set() for rev in last_by_id}
-    for script in readable:
-        _link(script, last_by_id, labels, elsewhere, down_edges, all_edges, collector)
-
     # Alembic's heads: discard what the processed scripts (map values) name as down revision.
-    processed = {id(s) for s in last_by_id.values()} | {id(s) for s in labels.values()}
     named: set[int] = set()
+    forward = False  # some link points to a later script: a cycle is possible
     for script in readable:
-        if id(script) in processed:
-            for ref in script.down_revisions:
-                target = resolve(ref)
+        rev = script.revision
+        downs = script.down_revisions
+        if downs and (last_by_id[rev] is script or id(script) in owners):
+            for ref in downs:
+                target = last_by_id.get(ref) or labels.get(ref)
                 if target is not None:
                     named.add(id(target))
+        for ref in downs:
+            if ref == "" or ref == rev:
+                continue  # MG123 / MG105
+            if ref in last_by_id:
+                forward = forward or position[ref] >= position[rev]
+            elif ref in labels:
+                collector.add(
+                    "MG110",
+                    f"down_revision {ref!r} is a branch label (of revision "
+                    f"{labels[ref].revision!r}), not a revision id",
+                    script.path,
+                    script.down_revision_span.line,
+                    f"use the revision id {labels[ref].revision!r}",
+                )
+            elif ref not in elsewhere:
+                collector.add(
+                    "MG103",
+                    f"down revision {ref!r} not found",
+                    script.path,
+                    script.down_revision_span.line,
+                    "no script in this chain has that id; fix down_revision or restore the parent",
+                )
+        if script.depends_on:
+            forward = _link_depends(script, last_by_id, labels, elsewhere, position, collector) or (
+                forward
+            )
     heads = tuple(s for s in readable if id(s) not in named)
     bases = tuple(s for s in readable if not s.down_revisions)
     if len(heads) > 1 and not unreadable:  # with unread links the heads are guesses
@@ -174,26 +218,27 @@ def analyse(scripts: Sequence[ParsedScript]) -> ChainGraph:
                 "or merge the heads (alembic merge heads)",
             )
 
-    _check_cycles(readable, last_by_id, down_edges, all_edges, collector)
-    _check_numbers(scripts, collector)
-    return ChainGraph(tuple(scripts), heads, bases, collector.sorted())
+    if forward:
+        _check_cycles(readable, last_by_id, labels, first_by_id, position, collector)
+    prefixes = _check_numbers(scripts, collector)
+    return ChainGraph(tuple(scripts), heads, bases, collector.sorted(), prefixes)
 
 
 class _Collector:
-    def __init__(self, order: dict[str, int]) -> None:
-        self.order = order
+    def __init__(self, scripts: Sequence[ParsedScript]) -> None:
+        self.scripts = scripts
         self.findings: list[Finding] = []
 
     def add(self, code: str, message: str, path: str, line: int | None, hint: str) -> None:
         self.findings.append(Finding(code, message, path, line, hint))
 
     def sorted(self) -> tuple[Finding, ...]:
+        if not self.findings:
+            return ()
+        order = {s.path: i for i, s in enumerate(self.scripts)}
+
         def key(finding: Finding) -> tuple[int, int, str]:
-            return (
-                self.order.get(finding.path or "", len(self.order)),
-                finding.line or 0,
-                finding.code,
-            )
+            return (order.get(finding.path or "", len(order)), finding.line or 0, finding.code)
 
         return tuple(sorted(self.findings, key=key))
 
@@ -282,71 +327,68 @@ def _map_labels(
     return labels
 
 
-def _link(
+def _link_depends(
     script: ScriptInfo,
     last_by_id: dict[str, ScriptInfo],
     labels: dict[str, ScriptInfo],
     elsewhere: set[str],
-    down_edges: dict[str, set[str]],
-    all_edges: dict[str, set[str]],
+    position: dict[str, int],
     out: _Collector,
-) -> None:
+) -> bool:
+    """Check ``depends_on``; True when a dependency is not loaded before the script."""
     rev = script.revision
-    down_line = script.down_revision_span.line
-    for ref in script.down_revisions:
-        if ref == "" or ref == rev:
-            continue  # MG123 / MG105
-        if ref in last_by_id:
-            down_edges[rev].add(ref)
-            all_edges[rev].add(ref)
-        elif ref in labels:
-            out.add(
-                "MG110",
-                f"down_revision {ref!r} is a branch label (of revision {labels[ref].revision!r}), "
-                "not a revision id",
-                script.path,
-                down_line,
-                f"use the revision id {labels[ref].revision!r}",
-            )
-        elif ref not in elsewhere:
-            out.add(
-                "MG103",
-                f"down revision {ref!r} not found",
-                script.path,
-                down_line,
-                "no script in this chain has that id; fix down_revision or restore the parent",
-            )
-    dep_line = script.depends_on_span.line if script.depends_on_span else down_line
+    span = script.depends_on_span or script.down_revision_span
+    forward = False
     for ref in script.depends_on:
         if ref == "" or ref == rev:
             continue  # MG123 / MG106
         target = last_by_id.get(ref) or labels.get(ref)
         if target is not None:
-            all_edges[rev].add(target.revision)
+            forward = forward or position[target.revision] >= position[rev]
         elif ref not in elsewhere:
             out.add(
                 "MG104",
                 f"depends_on {ref!r} not found",
                 script.path,
-                dep_line,
+                span.line,
                 "depends_on takes full revision ids or branch labels of this chain",
             )
+    return forward
+
+
+def _edges(
+    readable: Sequence[ScriptInfo],
+    last_by_id: dict[str, ScriptInfo],
+    labels: dict[str, ScriptInfo],
+) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Parent ids by id: through ``down_revision`` only, and through it and ``depends_on``."""
+    down_edges: dict[str, set[str]] = {rev: set() for rev in last_by_id}
+    all_edges: dict[str, set[str]] = {rev: set() for rev in last_by_id}
+    for script in readable:
+        rev = script.revision
+        for ref in script.down_revisions:
+            if ref != "" and ref != rev and ref in last_by_id:
+                down_edges[rev].add(ref)
+                all_edges[rev].add(ref)
+        for ref in script.depends_on:
+            if ref == "" or ref == rev:
+                continue
+            target = last_by_id.get(ref) or labels.get(ref)
+            if target is not None:
+                all_edges[rev].add(target.revision)
+    return down_edges, all_edges
 
 
 def _check_cycles(
     readable: Sequence[ScriptInfo],
     last_by_id: dict[str, ScriptInfo],
-    down_edges: dict[str, set[str]],
-    all_edges: dict[str, set[str]],
+    labels: dict[str, ScriptInfo],
+    first_by_id: dict[str, ScriptInfo],
+    position: dict[str, int],
     out: _Collector,
 ) -> None:
-    first_by_id: dict[str, ScriptInfo] = {}
-    for script in readable:
-        first_by_id.setdefault(script.revision, script)
+    down_edges, all_edges = _edges(readable, last_by_id, labels)
     order = list(first_by_id)
-    position = {rev: i for i, rev in enumerate(order)}
-    if all(position[p] < position[c] for c, parents in all_edges.items() for p in parents):
-        return  # every link points to an earlier script: no cycle (the usual, fast case)
     down_cycles = [c for c in _components(order, down_edges) if _is_cycle(c, down_edges)]
     for cycle in down_cycles:
         at = first_by_id[min(cycle, key=position.__getitem__)]
@@ -423,38 +465,47 @@ def _components(order: Iterable[str], edges: dict[str, set[str]]) -> list[list[s
     return result
 
 
-def _check_numbers(scripts: Sequence[ParsedScript], out: _Collector) -> None:
-    groups: dict[int, list[tuple[ParsedScript, str]]] = {}
+def _check_numbers(scripts: Sequence[ParsedScript], out: _Collector) -> tuple[str | None, ...]:
+    """MG111/MG112; returns each script's file-name number prefix."""
+    prefixes: list[str | None] = []
+    first_of: dict[int, tuple[ParsedScript, str]] = {}
+    groups: dict[int, list[tuple[ParsedScript, str]]] = {}  # numbers used more than once
     for script in scripts:
-        prefix = number_prefix(file_name(script.path))
+        path = script.path
+        prefix = number_prefix(path[path.rfind("/") + 1 :])
+        prefixes.append(prefix)
         if prefix is None:
             continue
-        groups.setdefault(int(prefix), []).append((script, prefix))
+        number = int(prefix)
+        first = first_of.setdefault(number, (script, prefix))
+        if first[0] is not script:
+            groups.setdefault(number, [first]).append((script, prefix))
         revision = script.revision
-        rev_prefix = number_prefix(revision) if revision is not None else None
+        if revision is None or revision == prefix:
+            continue
+        rev_prefix = number_prefix(revision)
         if rev_prefix is not None and rev_prefix != prefix:
             out.add(
                 "MG112",
                 f"file number {prefix} but revision id {revision!r}",
-                script.path,
+                path,
                 script.line,
                 f"make them agree: revision = {prefix!r}, or rename the file "
-                f"(migration-guard renumber {script.path} --to next)",
+                f"(migration-guard renumber {path} --to next)",
             )
     for members in groups.values():
-        if len(members) < 2:
-            continue
         numbered = any(
             s.revision is not None and number_prefix(s.revision) is not None for s, _ in members
         )
         if not numbered:
             continue
-        first, _ = members[0]
+        first_script, _ = members[0]
         for script, prefix in members[1:]:
             out.add(
                 "MG111",
-                f"number {prefix} is also used by {first.path}",
+                f"number {prefix} is also used by {first_script.path}",
                 script.path,
                 script.line,
                 f"renumber one of them: migration-guard renumber {script.path} --to next",
             )
+    return tuple(prefixes)

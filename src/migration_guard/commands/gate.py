@@ -1,0 +1,174 @@
+"""``migration-guard gate``: run every chain's migrations up, down and up again on a database.
+
+The runbook's ``migration-gate`` job. Unlike every other command, the gate EXECUTES migration
+code: Alembic chains through Alembic's own API in a child process per chain, sqitch chains with
+the real ``sqitch``. Alembic and SQLAlchemy are imported only there (the ``gate`` extra).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from types import FrameType
+from typing import TextIO
+
+from migration_guard.databases import alembic_gate, sqitch_gate
+from migration_guard.databases.roundtrip import ChainResult, StepResult
+from migration_guard.databases.targets import (
+    GATE_EXTRA_HINT,
+    dialect_of,
+    normalize_url,
+    open_database,
+    postgres_driver,
+)
+from migration_guard.errors import DatabaseError, GuardError, UsageError
+from migration_guard.model import ChainKind
+from migration_guard.report import plural, to_json
+from migration_guard.workspace import Workspace
+
+
+def require_modules(*modules: str, why: str) -> None:
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise GuardError(
+            f"{why}, and {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not "
+            f"installed in this Python ({sys.executable})",
+            hint=f"{GATE_EXTRA_HINT} into the environment the project's migrations run in",
+        )
+
+
+@contextlib.contextmanager
+def _cleanup_on_sigterm() -> Iterator[None]:
+    """A CI job cancelled with SIGTERM still stops and deletes its temporary database."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def step_text(step: StepResult) -> str:
+    if step.ok:
+        return f"{step.step} OK"
+    where = ""
+    if step.revision:
+        where = f" at {step.revision}" + (f" ({step.path})" if step.path else "")
+    elif step.path:
+        where = f" in {step.path}"
+    action = f"{step.action}: " if step.action else ""
+    return f"{step.step} FAIL{where}: {action}{step.error}"
+
+
+def chain_text(result: ChainResult) -> str:
+    line = f"{result.title} ({result.kind}, {result.dialect}): "
+    line += " · ".join(step_text(step) for step in result.steps)
+    if result.ok and result.migrations is not None:
+        word = "revision" if result.kind == ChainKind.ALEMBIC.value else "change"
+        line += f" ({plural(result.migrations, word)})"
+    return line
+
+
+def run(
+    *,
+    workspace: Workspace,
+    chains: list[str],
+    database_url: str | None,
+    temp_postgres: bool,
+    stairway: bool,
+    output_format: str,
+    out: TextIO,
+) -> int:
+    if database_url is not None and temp_postgres:
+        raise UsageError(
+            "--database-url and --temp-postgres cannot be used together",
+            hint="--temp-postgres starts its own server; --database-url uses yours",
+        )
+    specs = workspace.config.select(chains)
+    if not specs:
+        raise UsageError(
+            "no chains to gate",
+            hint="configure one in migration-guard.toml, or see `migration-guard chains`",
+        )
+    # Everything that can be checked before a database starts is checked first.
+    url = normalize_url(database_url) if database_url is not None else None
+    dialect = dialect_of(url) if url else ("postgresql" if temp_postgres else "sqlite")
+    alembic_specs = [s for s in specs if s.kind is ChainKind.ALEMBIC]
+    inis = {s.name: alembic_gate.find_alembic_ini(workspace.tree, s) for s in alembic_specs}
+    if alembic_specs:
+        require_modules(
+            "alembic", "sqlalchemy", why="the gate runs Alembic chains with Alembic's own API"
+        )
+        if temp_postgres and postgres_driver() is None:
+            require_modules("psycopg2", why="Alembic chains reach PostgreSQL through psycopg2")
+    elif url is not None:
+        require_modules("sqlalchemy", why="--database-url is checked with SQLAlchemy")
+    sqitch: str | None = None
+    if any(s.kind is ChainKind.SQITCH for s in specs):
+        if dialect not in ("postgresql", "sqlite"):
+            raise UsageError(
+                f"sqitch chains cannot run on a {dialect} URL here",
+                hint="the gate gives sqitch PostgreSQL (postgresql://...) and SQLite "
+                "(sqlite:///...) targets; pass --chain to gate the other chains",
+            )
+        sqitch = sqitch_gate.require_sqitch({dialect})
+
+    results: list[ChainResult] = []
+    with _cleanup_on_sigterm(), open_database(url=url, temp_postgres=temp_postgres) as database:
+        if output_format == "text":
+            print(f"Database: {database.description}", file=out, flush=True)
+        for spec in specs:
+            db = database.chain_database(spec.name)
+            try:
+                if spec.kind is ChainKind.ALEMBIC:
+                    result = alembic_gate.run_chain(
+                        root=workspace.root,
+                        spec=spec,
+                        ini=inis[spec.name],
+                        db=db,
+                        stairway=stairway,
+                    )
+                else:
+                    assert sqitch is not None
+                    result = sqitch_gate.run_chain(
+                        root=workspace.root, tree=workspace.tree, spec=spec, db=db, sqitch=sqitch
+                    )
+            finally:
+                database.release(db)
+            if result.steps and result.steps[0].step == "connect" and not result.ok:
+                raise DatabaseError(
+                    f"chain {spec.name!r}: cannot connect to the database: {result.steps[0].error}"
+                )
+            results.append(result)
+            if output_format == "text":
+                print(chain_text(result), file=out, flush=True)
+        database_json = database.to_json()
+    failed = [r for r in results if not r.ok]
+    if output_format == "json":
+        payload = {
+            "command": "gate",
+            "ok": not failed,
+            "stairway": stairway,
+            "database": database_json,
+            "chains": [r.to_json() for r in results],
+        }
+        print(to_json(payload), file=out)
+    elif failed:
+        names = ", ".join(r.name for r in failed)
+        print(
+            f"gate: {len(failed)} of {plural(len(results), 'chain')} failed ({names}). FAIL.",
+            file=out,
+        )
+    else:
+        print(f"gate: {plural(len(results), 'chain')} round-tripped. OK.", file=out)
+    return 1 if failed else 0

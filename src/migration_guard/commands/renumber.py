@@ -1,0 +1,596 @@
+"""``migration-guard renumber``: the runbook's renumber procedure as one safe command.
+
+Plan every edit first (pure planners per chain kind), show it, then apply it all-or-nothing
+and validate the chain afterwards; a result that is worse than before is rolled back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from migration_guard import git
+from migration_guard.apply import apply_plan
+from migration_guard.chains import read_chain
+from migration_guard.edits import EditPlan, unified_diff
+from migration_guard.errors import InputError, UndecidableError, UsageError
+from migration_guard.model import ChainKind, ChainSpec, ChainState, Migration, Severity
+from migration_guard.numbering import format_number, leading_number
+from migration_guard.paths import classify, rules_for
+from migration_guard.report import finding_lines
+from migration_guard.tree import GitTree, Tree
+from migration_guard.workspace import Workspace
+
+_TARGET_NUMBER = re.compile(r"^([a-z0-9][a-z0-9_-]*):(\d+)$")
+
+
+class ClaimedNumberError(InputError):
+    """The requested number is already held by the base branch, an open PR or this branch."""
+
+
+class ValidationError(InputError):
+    """The renumbered chain is worse than before; everything was rolled back."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Move:
+    """One migration moving to a new number (what the user sees)."""
+
+    spec: ChainSpec
+    migration: Migration
+    new_number: str
+    new_name: str
+    new_path: str
+
+
+@dataclass(frozen=True)
+class Options:
+    to: str
+    base_sha: str | None
+    provider: str
+    open_prs: Path | None
+    down_revision: str | None
+    dry_run: bool
+    force: bool
+    allow_deployed: bool
+    targets_uri: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+# --- what to move -----------------------------------------------------------------------------
+
+
+def resolve_targets(workspace: Workspace, targets: Sequence[str], cwd: Path) -> list[Move]:
+    """TARGET: a migration file, ``CHAIN:NUMBER``, or a sqitch change name."""
+    tree = workspace.tree
+    specs = workspace.config.chains
+    states = {spec.name: read_chain(tree, spec) for spec in specs}
+    found: list[Move] = []
+    for target in targets:
+        found.append(_resolve_one(workspace, target, cwd, states))
+    keys = [(m.spec.name, m.migration.name) for m in found]
+    if len(set(keys)) != len(keys):
+        raise UsageError("the same migration is named twice")
+    return found
+
+
+def _placeholder(spec: ChainSpec, migration: Migration) -> Move:
+    return Move(spec, migration, "", "", "")
+
+
+def _resolve_one(
+    workspace: Workspace, target: str, cwd: Path, states: Mapping[str, ChainState]
+) -> Move:
+    specs = {s.name: s for s in workspace.config.chains}
+    match = _TARGET_NUMBER.match(target)
+    if match and match.group(1) in specs:
+        spec = specs[match.group(1)]
+        number = int(match.group(2))
+        hits = [m for m in states[spec.name].migrations if m.number == number]
+        if not hits:
+            raise InputError(f"chain {spec.name!r} has no migration numbered {match.group(2)}")
+        if len(hits) > 1:
+            listed = ", ".join(m.path if spec.kind is ChainKind.ALEMBIC else m.name for m in hits)
+            raise UsageError(
+                f"{target} is ambiguous: {listed}", hint="name the file or change instead"
+            )
+        return _placeholder(spec, hits[0])
+    for spec in workspace.config.chains:  # a sqitch change name
+        if spec.kind is ChainKind.SQITCH:
+            for migration in states[spec.name].migrations:
+                if migration.name == target:
+                    return _placeholder(spec, migration)
+    rel = workspace.relpath(target, cwd)
+    classified = classify(rel, rules_for(workspace.tree, workspace.config.chains))
+    if classified is None:
+        raise UsageError(
+            f"{target} is not a migration of any configured chain",
+            hint="name a migration file, CHAIN:NUMBER (e.g. console:0145) or a sqitch change",
+        )
+    spec = specs[classified.chain]
+    for migration in states[spec.name].migrations:
+        if migration.path == rel or (
+            spec.kind is ChainKind.SQITCH and migration.name == classified.name
+        ):
+            return _placeholder(spec, migration)
+    raise InputError(f"{target} is not part of chain {spec.name!r} in the working tree")
+
+
+def branch_targets(workspace: Workspace, base: str) -> list[Move]:
+    """Every migration this branch adds (HEAD against its merge base with ``base``)."""
+    from migration_guard.commands.check import new_migrations
+
+    head = git.resolve_commit("HEAD", cwd=workspace.root)
+    merge_base = git.merge_base(
+        git.resolve_commit(base, cwd=workspace.root), head, cwd=workspace.root
+    )
+    new = new_migrations(workspace, merge_base=merge_base, head=head)
+    if not new:
+        raise InputError(f"this branch adds no migrations compared with {base}")
+    specs = {s.name: s for s in workspace.config.chains}
+    current = {s.name: read_chain(workspace.tree, s) for s in workspace.config.chains}
+    moves = []
+    for migration in new:
+        live = [
+            m
+            for m in current[migration.chain].migrations
+            if (m.path, m.name) == (migration.path, migration.name)
+        ]
+        if not live:
+            raise InputError(
+                f"{migration.path} ({migration.name}) is not in the working tree",
+                hint="commit or restore it first",
+            )
+        moves.append(_placeholder(specs[migration.chain], live[0]))
+    return moves
+
+
+# --- which numbers ----------------------------------------------------------------------------
+
+
+def _renamed(name: str, old_text: str, new_text: str) -> str:
+    return new_text + name[len(old_text) :]
+
+
+def choose_numbers(
+    workspace: Workspace, moves: Sequence[Move], options: Options, base: str | None
+) -> list[Move]:
+    """Give every move its new number: ``--to N`` (a block takes N, N+1, ...) or ``next``."""
+    by_chain: dict[str, list[Move]] = {}
+    for move in moves:
+        by_chain.setdefault(move.spec.name, []).append(move)
+    if options.to != "next" and len(by_chain) > 1:
+        raise UsageError("--to N needs migrations of one chain; use --to next for several chains")
+    claims = _claimed_numbers(workspace, moves, options, base)
+    result: list[Move] = []
+    for chain, chain_moves in by_chain.items():
+        spec = chain_moves[0].spec
+        ordered = sorted(chain_moves, key=lambda m: (m.migration.number, m.migration.path))
+        taken, highest = claims[chain]
+        if options.to == "next":
+            start = highest + 1
+            while any(n in taken for n in range(start, start + len(ordered))):
+                start += 1
+        else:
+            parsed = leading_number(options.to)
+            if parsed is None or parsed[1] != options.to:
+                raise UsageError(f"--to takes a number or 'next', not {options.to!r}")
+            start = parsed[0]
+            clash = [n for n in range(start, start + len(ordered)) if n in taken]
+            if clash and not options.force:
+                owner = taken[clash[0]]
+                raise ClaimedNumberError(
+                    f"{spec.name} {format_number(clash[0], spec.width)} is already claimed by "
+                    f"{owner}",
+                    hint="use --to next for the next free number(s), or --force",
+                )
+        for offset, move in enumerate(ordered):
+            number = format_number(start + offset, spec.width)
+            old = move.migration
+            new_name = _renamed(old.name, old.number_text, number)
+            if spec.kind is ChainKind.ALEMBIC:
+                folder, _, file_name = old.path.rpartition("/")
+                new_file = _renamed(file_name, old.number_text, number)
+                new_path = f"{folder}/{new_file}" if folder else new_file
+            else:
+                new_path = old.path
+            result.append(Move(spec, old, number, new_name, new_path))
+    unchanged = [m for m in result if m.new_number == m.migration.number_text]
+    if unchanged and len(unchanged) == len(result):
+        raise UsageError(
+            f"{unchanged[0].migration.name} already has number {unchanged[0].new_number}"
+        )
+    return result
+
+
+def _claimed_numbers(
+    workspace: Workspace, moves: Sequence[Move], options: Options, base: str | None
+) -> dict[str, tuple[dict[int, str], int]]:
+    """Per chain: number -> who holds it (base, open PRs, the rest of this tree), and the
+    highest number on the base and in the working tree."""
+    moving = {(m.spec.name, m.migration.name) for m in moves}
+    chains = {m.spec.name: m.spec for m in moves}
+    result: dict[str, tuple[dict[int, str], int]] = {}
+    for name, spec in chains.items():
+        state = read_chain(workspace.tree, spec)
+        taken = {
+            m.number: f"this tree ({_where(m)})"
+            for m in state.migrations
+            if (name, m.name) not in moving
+        }
+        result[name] = (taken, max(taken, default=0))
+    if base is None:
+        return result
+    from migration_guard.commands.check import gather_sources
+
+    branch = git.git_text("rev-parse", "--abbrev-ref", "HEAD", cwd=workspace.root).strip()
+    sources = gather_sources(
+        workspace,
+        base=base,
+        base_ref=base.split("/", 1)[1] if base.startswith("origin/") else base,
+        provider=options.provider,
+        open_prs=options.open_prs,
+        exclude_number=None,
+        exclude_head=git.resolve_commit("HEAD", cwd=workspace.root),
+        exclude_refs=[branch, f"origin/{branch}"] if branch != "HEAD" else [],
+        env=options.env,
+    )
+    if not sources.complete and not options.force:
+        raise UndecidableError(
+            "could not see every open change's files, so cannot tell which numbers are free: "
+            + "; ".join(sources.problems),
+            hint="retry, pass --provider none to ignore open PRs, or --force",
+        )
+    for migration in sources.base_migrations:
+        if migration.chain in result and (migration.chain, migration.name) not in moving:
+            taken, highest = result[migration.chain]
+            taken.setdefault(migration.number, f"base branch ({_where(migration)})")
+            result[migration.chain] = (taken, max(highest, migration.number))
+    for claim in sources.claims:
+        if claim.chain in result:
+            result[claim.chain][0].setdefault(claim.number, claim.describe())
+    return result
+
+
+def _where(migration: Migration) -> str:
+    return migration.name if migration.path.endswith(".plan") else migration.path
+
+
+# --- planning per chain kind ------------------------------------------------------------------
+
+
+def plan_alembic(
+    tree: Tree,
+    spec: ChainSpec,
+    moves: Sequence[Move],
+    *,
+    base_tree: Tree | None,
+    down_revision: str | None,
+) -> EditPlan:
+    from migration_guard.chains import alembic, alembic_rewrite
+    from migration_guard.chains.alembic_script import ScriptInfo
+
+    scripts = {s.path: s for s in alembic.read_scripts(tree, spec)}
+    infos: dict[str, ScriptInfo] = {}
+    for move in moves:
+        script = scripts.get(move.migration.path)
+        if not isinstance(script, ScriptInfo):
+            reason = getattr(script, "reason", "not found")
+            raise InputError(
+                f"{move.migration.path} cannot be read statically: {reason}",
+                hint="fix the file (see `migration-guard lint`) and retry",
+            )
+        infos[move.migration.path] = script
+    ordered = sorted(moves, key=lambda m: (m.migration.number, m.migration.path))
+    moved_ids = {infos[m.migration.path].revision for m in ordered}
+    parent = down_revision or _base_head(spec, base_tree, moved_ids)
+    rewrite_moves = []
+    previous_new: str | None = None
+    for move in ordered:
+        info = infos[move.migration.path]
+        new_revision = _new_revision(info.revision, move)
+        new_down: tuple[str, ...] | None = None
+        outside = [d for d in info.down_revisions if d not in moved_ids]
+        if outside and len(outside) == len(info.down_revisions):
+            # A root of the block: the lowest goes onto the base head, later roots onto the
+            # block member before them, so the block lands as one straight line.
+            target = parent if previous_new is None else previous_new
+            if target is not None and info.down_revisions != (target,):
+                new_down = (target,)
+        rewrite_moves.append(
+            alembic_rewrite.Move(
+                path=move.migration.path,
+                new_path=move.new_path,
+                new_revision=new_revision,
+                new_down_revisions=new_down,
+            )
+        )
+        previous_new = new_revision or info.revision
+    # This branch's own files that point at a moved id mean the moved file (the base may hold
+    # another file with the same old id: the collision being fixed), so they follow it.
+    moved_paths = {m.migration.path for m in ordered}
+    for path, script in scripts.items():
+        if (
+            path not in moved_paths
+            and isinstance(script, ScriptInfo)
+            and (base_tree is None or not base_tree.exists(path))
+            and moved_ids.intersection(script.down_revisions + script.depends_on)
+        ):
+            rewrite_moves.append(alembic_rewrite.Move(path=path, new_path=path, new_revision=None))
+    # The planner sees the chain as it will be once merged with the base, so a parent that
+    # only the base has yet (the base's head) is a known revision.
+    view: Tree = tree
+    if base_tree is not None and base_tree.exists(spec.path):
+        from migration_guard.merged_tree import MergedTree
+
+        view = MergedTree(tree, base_tree, folders=[spec.path])
+    paths = alembic.script_paths(view, spec.path, recursive=spec.recursive)
+    sources = {p: b.decode("utf-8", "surrogateescape") for p, b in view.read_many(paths).items()}
+    plan = alembic_rewrite.plan_renumber(sources, rewrite_moves)
+    outside = [e.path for e in plan.edits if not tree.exists(e.path)]
+    if outside:
+        raise InputError(
+            f"{outside[0]} (only on the base branch) would need an edit too",
+            hint="rebase or merge the base branch into this branch first, then renumber",
+        )
+    return plan
+
+
+def _new_revision(revision: str, move: Move) -> str | None:
+    old = move.migration.number_text
+    if revision == old:
+        return move.new_number
+    if revision.startswith(old) and not revision[len(old) : len(old) + 1].isalnum():
+        return move.new_number + revision[len(old) :]
+    return None  # hash ids: the file is renumbered, the id stays
+
+
+def _base_head(spec: ChainSpec, base_tree: Tree | None, moved: set[str]) -> str | None:
+    if base_tree is None:
+        return None
+    from migration_guard.chains.alembic import read_scripts
+    from migration_guard.chains.alembic_script import ScriptInfo
+
+    if not base_tree.exists(spec.path):
+        return None
+    state = read_chain(base_tree, spec)
+    heads = [h.revision for h in state.heads if h.revision not in moved]
+    if not heads:
+        # Every base head is being moved (recovering on main): their parents are the base.
+        scripts = [s for s in read_scripts(base_tree, spec) if isinstance(s, ScriptInfo)]
+        heads = sorted(
+            {d for s in scripts if s.revision in moved for d in s.down_revisions if d not in moved}
+        )
+    unique = sorted(set(heads))
+    if len(unique) != 1:
+        raise InputError(
+            f"the base has {len(unique)} heads in chain {spec.name!r} ({', '.join(unique)}): "
+            "cannot tell which to put the migration on",
+            hint="pass --down-revision REV",
+        )
+    return unique[0]
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+def run(
+    *,
+    workspace: Workspace,
+    targets: Sequence[str],
+    branch: bool,
+    options: Options,
+    output_format: str,
+    out: TextIO,
+    cwd: Path,
+) -> int:
+    if branch == bool(targets):
+        raise UsageError("name the migration(s) to renumber, or pass --branch (not both)")
+    from migration_guard.commands.check import resolve_base
+
+    env = dict(options.env or os.environ)
+    options = Options(**{**options.__dict__, "env": env})
+    base: str | None = None
+    base_tree: GitTree | None = None
+    if workspace.in_git:
+        # The base says which numbers are taken and which head to put the migration on.
+        base, _ = resolve_base(workspace, options.base_sha, env)
+        base_tree = GitTree(workspace.root, base)
+    elif branch or options.to == "next":
+        raise UsageError("--branch and --to next need a git repository with a base branch")
+    if branch:
+        assert base is not None
+        moves = branch_targets(workspace, base)
+    else:
+        moves = resolve_targets(workspace, targets, cwd)
+    moves = choose_numbers(workspace, moves, options, base)
+    plan = EditPlan()
+    specs: dict[str, ChainSpec] = {}
+    for spec_name in dict.fromkeys(m.spec.name for m in moves):
+        chain_moves = [m for m in moves if m.spec.name == spec_name]
+        spec = chain_moves[0].spec
+        specs[spec_name] = spec
+        if spec.kind is ChainKind.ALEMBIC:
+            plan = plan.merged(
+                plan_alembic(
+                    workspace.tree,
+                    spec,
+                    chain_moves,
+                    base_tree=base_tree,
+                    down_revision=options.down_revision,
+                )
+            )
+        else:
+            plan = plan.merged(_plan_sqitch(workspace, spec, chain_moves, options))
+    if options.dry_run:
+        _report(moves, plan, None, output_format, out, dry_run=True)
+        return 0
+    view = _validation_tree(workspace, specs, base_tree, plan)
+    before = {name: read_chain(view, spec) for name, spec in specs.items()}
+    after: dict[str, ChainState] = {}
+
+    def validate() -> None:
+        for name, spec in specs.items():
+            after[name] = state = read_chain(view, spec)
+            _compare(before[name], state)
+
+    deployed = _deployed_procedure(workspace, specs, moves, options)
+    if deployed is not None:
+        deployed.before_edit()
+    try:
+        apply_plan(
+            workspace.root,
+            plan,
+            in_git=workspace.in_git,
+            force=options.force,
+            after_apply=validate if deployed is None else _chain(validate, deployed),
+        )
+    except BaseException:
+        if deployed is not None:
+            deployed.restore()
+        raise
+    _report(moves, plan, after, output_format, out, dry_run=False)
+    return 0
+
+
+def _validation_tree(
+    workspace: Workspace,
+    specs: Mapping[str, ChainSpec],
+    base_tree: Tree | None,
+    plan: EditPlan,
+) -> Tree:
+    """Alembic chains are checked as they will be once merged with the base."""
+    folders = [s.path for s in specs.values() if s.kind is ChainKind.ALEMBIC]
+    if base_tree is None or not folders:
+        return workspace.tree
+    from migration_guard.merged_tree import MergedTree
+
+    return MergedTree(
+        workspace.tree, base_tree, folders=folders, hidden=[r.old_path for r in plan.renames]
+    )
+
+
+def _chain(first: Any, deployed: Any) -> Any:
+    def both() -> None:
+        first()
+        deployed.after_edit()
+
+    return both
+
+
+def _compare(before: ChainState, after: ChainState) -> None:
+    def errors(state: ChainState) -> list[str]:
+        return sorted(f.code for f in state.findings if f.severity is Severity.ERROR)
+
+    worse = len(errors(after)) > len(errors(before)) or (
+        before.spec.kind is ChainKind.ALEMBIC and len(after.heads) > max(1, len(before.heads))
+    )
+    if worse:
+        details = "\n".join(
+            finding_lines([f for f in after.findings if f.severity is Severity.ERROR])
+        )
+        raise ValidationError(
+            f"after renumbering, chain {after.spec.name!r} would have new problems; "
+            f"nothing was changed:\n{details}"
+        )
+
+
+def _report(
+    moves: Sequence[Move],
+    plan: EditPlan,
+    after: Mapping[str, ChainState] | None,
+    output_format: str,
+    out: TextIO,
+    *,
+    dry_run: bool,
+) -> None:
+    if output_format == "json":
+        payload: dict[str, Any] = {
+            "ok": True,
+            "dry_run": dry_run,
+            "moves": [
+                {
+                    "chain": m.spec.name,
+                    "from": m.migration.number_text,
+                    "to": m.new_number,
+                    "name": m.migration.name,
+                    "new_name": m.new_name,
+                    "path": m.migration.path,
+                    "new_path": m.new_path,
+                }
+                for m in moves
+            ],
+            "renames": [{"from": r.old_path, "to": r.new_path} for r in plan.renames],
+            "edited": [e.path for e in plan.edits],
+            "notes": list(plan.notes),
+            "diff": unified_diff(plan),
+        }
+        if after is not None:
+            payload["validation"] = {
+                name: {"ok": s.ok, "heads": [h.revision for h in s.heads]}
+                for name, s in after.items()
+            }
+        print(json.dumps(payload, indent=2), file=out)
+        return
+    lines = []
+    for m in moves:
+        what = m.migration.path if m.spec.kind is ChainKind.ALEMBIC else m.migration.name
+        new = m.new_path if m.spec.kind is ChainKind.ALEMBIC else m.new_name
+        lines.append(
+            f"[{m.spec.name}] {m.migration.number_text} -> {m.new_number}: {what} -> {new}"
+        )
+    lines += [f"  {note}" for note in plan.notes]
+    if dry_run:
+        lines.append("")
+        lines.append(unified_diff(plan).rstrip())
+        lines.append("")
+        lines.append("Dry run: nothing was changed.")
+    else:
+        lines.append(f"Changed {len(plan.edits)} file(s), renamed {len(plan.renames)}.")
+        assert after is not None
+        for state in after.values():
+            if state.spec.kind is ChainKind.ALEMBIC:
+                heads = ", ".join(h.revision for h in state.heads)
+                lines.append(
+                    f"{state.spec.title}: {'OK' if state.ok else 'FAIL'} "
+                    f"({len(state.heads)} head{'s' if len(state.heads) != 1 else ''}: "
+                    f"{heads})"
+                )
+            else:
+                lines.append(f"{state.spec.title}: lint {'OK' if state.ok else 'FAIL'}")
+            lines += finding_lines(state.findings)
+        names = ", ".join(
+            f"{m.spec.name} {m.migration.number_text} to {m.new_number}" for m in moves
+        )
+        lines.append("Next: review `git diff`, then")
+        lines.append(f'  git add -A && git commit -m "Renumber {names}" && git push')
+        lines.append("  migration-guard check   # the collision guard should pass now")
+    print("\n".join(lines), file=out)
+
+
+def _plan_sqitch(
+    workspace: Workspace, spec: ChainSpec, moves: Sequence[Move], options: Options
+) -> EditPlan:
+    raise UsageError("sqitch renumbering is not available yet")
+
+
+class _Deployed:
+    def before_edit(self) -> None: ...
+    def after_edit(self) -> None: ...
+    def restore(self) -> None: ...
+
+
+def _deployed_procedure(
+    workspace: Workspace,
+    specs: Mapping[str, ChainSpec],
+    moves: Sequence[Move],
+    options: Options,
+) -> _Deployed | None:
+    return None

@@ -1,0 +1,155 @@
+"""The gate's Alembic side: find a chain's ``alembic.ini`` and run its round trip in a child.
+
+The migrations run in a separate Python process (:mod:`.alembic_runner`), started in the ini's
+folder with the database URL both as the ``sqlalchemy.url`` main option and in the chain's
+``database_url_env`` variable (``DATABASE_URL`` by default), the two ways Alembic projects'
+``env.py`` files read it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import migration_guard
+from migration_guard.config import ini_version_dirs
+from migration_guard.databases.roundtrip import ChainResult, StepResult, first_line
+from migration_guard.databases.targets import ChainDatabase
+from migration_guard.errors import ConfigError
+from migration_guard.model import ChainSpec
+from migration_guard.tree import Tree
+
+RUNNER = "migration_guard.databases.alembic_runner"
+
+
+def find_alembic_ini(tree: Tree, spec: ChainSpec) -> str:
+    """The chain's ``alembic.ini`` (repository-relative).
+
+    ``alembic_config`` when configured; else the nearest ``alembic.ini`` at or above the versions
+    folder whose ``script_location``/``version_locations`` point at it.
+    """
+    if spec.alembic_config:
+        return spec.alembic_config
+    folder = spec.path
+    looked: list[str] = []
+    while True:
+        ini = posixpath.join(folder, "alembic.ini") if folder else "alembic.ini"
+        if tree.exists(ini) and not tree.is_dir(ini):
+            looked.append(ini)
+            if spec.path in ini_version_dirs(tree, ini):
+                return ini
+        if not folder:
+            break
+        folder = posixpath.dirname(folder)
+    found = f" ({', '.join(looked)} use other folders)" if looked else ""
+    raise ConfigError(
+        f"chain {spec.name!r}: no alembic.ini found for {spec.path}{found}",
+        hint='set alembic_config = "path/to/alembic.ini" for the chain in migration-guard.toml',
+    )
+
+
+def _relative(root: Path, path: str | None) -> str | None:
+    if not path:
+        return None
+    absolute = os.path.realpath(path)
+    try:
+        return Path(absolute).relative_to(os.path.realpath(root)).as_posix()
+    except ValueError:
+        return absolute
+
+
+def _child_env(spec: ChainSpec, db: ChainDatabase) -> dict[str, str]:
+    env = dict(os.environ)
+    env[spec.database_url_env] = db.url
+    # The runner must be importable in the child even when migration-guard is not installed
+    # (a source checkout); an installed package is already on the child's path.
+    package_root = Path(migration_guard.__file__).resolve().parent.parent
+    if package_root.name not in ("site-packages", "dist-packages"):
+        current = env.get("PYTHONPATH")
+        env["PYTHONPATH"] = f"{current}{os.pathsep}{package_root}" if current else str(package_root)
+    return env
+
+
+def _steps_from(data: dict[str, Any], root: Path) -> tuple[StepResult, ...]:
+    steps = []
+    for raw in data.get("steps", []):
+        steps.append(
+            StepResult(
+                step=str(raw["step"]),
+                ok=bool(raw["ok"]),
+                revision=raw.get("revision"),
+                path=_relative(root, raw.get("path")),
+                error=raw.get("error"),
+                detail=raw.get("detail"),
+                action=raw.get("action"),
+            )
+        )
+    return tuple(steps)
+
+
+def run_chain(
+    *, root: Path, spec: ChainSpec, ini: str, db: ChainDatabase, stairway: bool
+) -> ChainResult:
+    """Upgrade to head, downgrade to base, upgrade to head (or the stairway) in a child."""
+    ini_path = root / ini
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="migration-guard-alembic-") as tmp:
+        request = Path(tmp) / "request.json"
+        result = Path(tmp) / "result.json"
+        request.write_text(
+            json.dumps(
+                {
+                    "ini": str(ini_path),
+                    "section": "alembic",
+                    "url": db.url,
+                    "mode": "stairway" if stairway else "roundtrip",
+                    "cleanup": db.shared,
+                }
+            ),
+            encoding="utf-8",
+        )
+        proc = subprocess.run(
+            [sys.executable, "-m", RUNNER, str(request), str(result)],
+            cwd=ini_path.parent,
+            env=_child_env(spec, db),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            check=False,
+        )
+        data: dict[str, Any] | None = None
+        if result.is_file():
+            data = json.loads(result.read_text(encoding="utf-8"))
+    seconds = time.monotonic() - start
+    if data is None:
+        output = (proc.stderr or proc.stdout).strip()
+        last = first_line(output.splitlines()[-1]) if output else f"exit code {proc.returncode}"
+        steps: tuple[StepResult, ...] = (
+            StepResult(
+                step="run Alembic",
+                ok=False,
+                error=f"the Alembic process ended without a result: {last}",
+                detail=output[-4000:] or None,
+            ),
+        )
+        migrations = None
+    else:
+        steps = _steps_from(data, root)
+        migrations = data.get("revisions")
+    return ChainResult(
+        name=spec.name,
+        title=spec.title,
+        kind=spec.kind.value,
+        dialect=db.dialect,
+        steps=steps,
+        migrations=migrations,
+        seconds=seconds,
+    )

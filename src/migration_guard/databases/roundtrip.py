@@ -1,0 +1,76 @@
+"""What a database round trip of one chain found: plain data, shared by the gate's runners."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+_BLANKS = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """One step of a round trip (``upgrade head``, ``revert``, ``stairway`` ...).
+
+    On failure, ``revision`` names the migration that failed (an Alembic revision id or a sqitch
+    change name) when it is known, ``path`` its repository-relative file, ``error`` the
+    database's message (one line) and ``detail`` the full text.
+    """
+
+    step: str
+    ok: bool
+    revision: str | None = None
+    path: str | None = None
+    error: str | None = None
+    detail: str | None = None
+    action: str | None = None  # stairway: which move failed ("upgrade", "downgrade", ...)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "ok": self.ok,
+            "revision": self.revision,
+            "path": self.path,
+            "error": self.error,
+            "action": self.action,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class ChainResult:
+    name: str
+    title: str
+    kind: str  # "alembic" | "sqitch"
+    dialect: str  # "sqlite", "postgresql", ...
+    steps: tuple[StepResult, ...] = ()
+    migrations: int | None = None  # revisions / changes in the chain, when known
+    seconds: float = 0.0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.steps) and all(step.ok for step in self.steps)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "kind": self.kind,
+            "dialect": self.dialect,
+            "ok": self.ok,
+            "migrations": self.migrations,
+            "seconds": round(self.seconds, 2),
+            "steps": [step.to_json() for step in self.steps],
+            "notes": list(self.notes),
+        }
+
+
+def first_line(text: str, limit: int = 300) -> str:
+    """The first non-blank line of ``text``, blanks collapsed, cut at ``limit`` characters."""
+    for line in text.splitlines():
+        line = _BLANKS.sub(" ", line).strip()
+        if line:
+            return line if len(line) <= limit else line[: limit - 1] + "…"
+    return ""
