@@ -87,7 +87,8 @@ def test_refuses_to_touch_uncommitted_changes_unless_forced(repo: GitRepo) -> No
     repo.write("v/0146_b.py", "down_revision = '0145'\n# my local note\n")
     before = _state(repo)
     plan = EditPlan(renames=(Rename("v/0146_b.py", "v/0194_b.py"),))
-    with pytest.raises(UncommittedChangesError, match=re.escape("v/0146_b.py has uncommitted changes")):
+    dirty = re.escape("v/0146_b.py has uncommitted changes")
+    with pytest.raises(UncommittedChangesError, match=dirty):
         apply_plan(repo.path, plan, in_git=True)
     assert _state(repo) == before
     apply_plan(repo.path, plan, in_git=True, force=True)
