@@ -322,6 +322,34 @@ chains need sqitch (Debian: apt-get install sqitch libdbd-pg-perl libdbd-sqlite3
     _add_format(p)
 
     p = sub.add_parser(
+        "recover",
+        help="a collision already merged: explain which PR landed second and repair it",
+        description="Diagnose every chain (or the named ones) on the current tree: several "
+        "Alembic heads, files sharing a down_revision, duplicated revision ids or number "
+        "prefixes, sqitch changes sharing a number. For each collision it says which files "
+        "collide and which one landed second (from the base branch's first-parent history: "
+        "the merge or commit that added it, its date and PR number), and plans the repair: "
+        "renumber the later migration(s) onto the next numbers after the current highest, the "
+        "first one on top of the surviving head, a PR's migrations together. --apply performs "
+        "it with renumber's guarantees (all or nothing, validated afterwards); --branch also "
+        "creates a hotfix branch with one commit that explains the fix.",
+        epilog="exit codes: 0 nothing wrong (or repaired), 1 collision found and not repaired, "
+        "2 usage, 3 git failure",
+    )
+    p.add_argument("chains", nargs="*", metavar="CHAIN", help="chains to check (default: all)")
+    p.add_argument("--apply", action="store_true", help="perform the repair")
+    p.add_argument(
+        "--branch", metavar="NAME", help="with --apply: create branch NAME with one hotfix commit"
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the diff of the repair (the default without --apply)",
+    )
+    _add_rev(p)
+    _add_format(p)
+
+    p = sub.add_parser(
         "demo",
         help="build a sample monorepo in a temp folder and run the checks on it",
         description="Build the runbook's sample monorepo (Console and Raptor Alembic chains, "
@@ -494,6 +522,19 @@ def _dispatch(args: argparse.Namespace) -> int:
             database_url=args.database_url,
             temp_postgres=args.temp_postgres,
             stairway=args.stairway,
+            output_format=args.output_format,
+            out=out,
+        )
+    if args.command == "recover":
+        from migration_guard.commands import recover
+
+        return recover.run(
+            workspace=workspace,
+            chains=args.chains,
+            rev=args.rev,
+            apply=args.apply,
+            branch=args.branch,
+            dry_run=args.dry_run,
             output_format=args.output_format,
             out=out,
         )

@@ -49,9 +49,10 @@ def run_git(
         raise GitError(f"not a directory: {cwd}") from exc
     if check and proc.returncode != 0:
         stderr = proc.stderr.decode("utf-8", "replace").strip()
+        shown = [a for a in args if not a.startswith("-")][:2]
         raise GitError(
-            f"git {' '.join(args[:3])} failed: {stderr or f'exit {proc.returncode}'}",
-            hint="Is git installed, and are you inside a Git repository?",
+            f"git {' '.join(shown)} failed: {stderr or f'exit {proc.returncode}'}",
+            hint="are you inside a Git repository?" if "not a git repository" in stderr else None,
         )
     return proc
 

@@ -105,7 +105,7 @@ from sqlalchemy import engine_from_config, pool
 config = context.config
 url = os.environ.get("DATABASE_URL")
 if url:
-    config.set_main_option("sqlalchemy.url", url)
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
 
 
 def run_migrations_offline() -> None:

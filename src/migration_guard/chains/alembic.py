@@ -20,15 +20,24 @@ symlinks (Alembic does not descend into symlinked folders; the working tree does
 from __future__ import annotations
 
 import gc
+import marshal
+import os
 import re
+import signal
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from migration_guard.chains.alembic_graph import ChainGraph, analyse
-from migration_guard.chains.alembic_script import ParsedScript, parse_script
+from migration_guard.chains.alembic_script import (
+    ParsedScript,
+    from_record,
+    parse_script,
+    to_record,
+)
 from migration_guard.errors import InputError
 from migration_guard.model import ChainSpec, ChainState, Finding, Head, Migration, Severity
-from migration_guard.tree import Tree
+from migration_guard.tree import Tree, WorkTree
 
 SCRIPT_NAME = re.compile(r"(?!\.\#|__init__)(.*\.py)$")  # Alembic's _only_source_rev_file
 
@@ -78,8 +87,84 @@ def read_scripts(
     """Every revision script of the chain, parsed, in Alembic's load order."""
     paths = script_paths(tree, spec.path, recursive=spec.recursive)
     with _gc_paused():
+        if len(paths) >= PARALLEL_MIN_FILES and _can_fork():
+            parsed = _read_in_two_processes(tree, paths, check_syntax)
+            if parsed is not None:
+                return parsed
         sources = tree.read_many(paths)
         return tuple(parse_script(p, sources[p], check_syntax=check_syntax) for p in paths)
+
+
+# From this many scripts on, a forked child reads and parses part of them (on Linux, with two
+# or more CPUs, and no other thread running): about 0.4 ms for the fork, saved back from
+# 150 files on. The parent takes the larger share, as it also rebuilds the child's results.
+PARALLEL_MIN_FILES = 1000
+_CHILD_SHARE = 0.45
+
+
+def _can_fork() -> bool:
+    if sys.platform != "linux":
+        return False  # fork without exec is unsafe on macOS, and missing on Windows
+    try:
+        if len(os.sched_getaffinity(0)) < 2:
+            return False
+    except (AttributeError, OSError):
+        return False
+    threading = sys.modules.get("threading")
+    return threading is None or threading.active_count() == 1
+
+
+def _read_in_two_processes(
+    tree: Tree, paths: list[str], check_syntax: bool
+) -> tuple[ParsedScript, ...] | None:
+    """Read and parse ``paths`` with a forked child doing the first part; None if that
+    fails in any way (the caller then reads everything itself, so that errors are exactly
+    the one-process ones). Files are read in each process for the working tree; a git tree
+    is read (one ``cat-file --batch``) before forking."""
+    sources = None if isinstance(tree, WorkTree) else tree.read_many(paths)
+    split = int(len(paths) * _CHILD_SHARE)
+    theirs, mine = paths[:split], paths[split:]
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return None
+    if pid == 0:  # the child: never returns
+        status = 1
+        try:
+            os.close(read_end)
+            got = sources if sources is not None else tree.read_many(theirs)
+            data = marshal.dumps(
+                [to_record(parse_script(p, got[p], check_syntax=check_syntax)) for p in theirs]
+            )
+            view = memoryview(data)
+            while view:
+                view = view[os.write(write_end, view) :]
+            status = 0
+        finally:
+            os._exit(status)  # no cleanup, no flushing of the parent's buffers
+    os.close(write_end)
+    chunks: list[bytes] = []
+    try:
+        got = sources if sources is not None else tree.read_many(mine)
+        ours = [parse_script(p, got[p], check_syntax=check_syntax) for p in mine]
+        while chunk := os.read(read_end, 1 << 20):
+            chunks.append(chunk)
+    except Exception:
+        os.kill(pid, signal.SIGKILL)
+        return None
+    except BaseException:
+        os.kill(pid, signal.SIGKILL)
+        raise
+    finally:
+        os.close(read_end)
+        status = os.waitpid(pid, 0)[1]
+    if os.waitstatus_to_exitcode(status) != 0:
+        return None
+    records = marshal.loads(b"".join(chunks))
+    return (*(from_record(p, r) for p, r in zip(theirs, records, strict=True)), *ours)
 
 
 @contextmanager

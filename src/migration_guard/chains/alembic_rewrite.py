@@ -918,7 +918,15 @@ def plan_renumber(sources: Mapping[str, str], moves: Sequence[Move]) -> EditPlan
         final = block.final(path)
         new_text, file_notes = _apply(text, plan.replaces, final)
         notes += file_notes
-        if moved and script.revision in block.changing and script.revision not in taken:
+        # A moved file may now point at another file holding its old id (a duplicated id
+        # being repaired): those mentions are its new links, not leftovers.
+        new_links = {*plan.expected[1], *plan.expected[2]}
+        if (
+            moved
+            and script.revision in block.changing
+            and script.revision not in taken
+            and script.revision not in new_links
+        ):
             notes += _leftovers(final, new_text, script.revision)
         if moved or new_text != text:
             new_texts[final] = new_text

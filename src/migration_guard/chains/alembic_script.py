@@ -117,6 +117,70 @@ def parse_script(path: str, source: bytes, *, check_syntax: bool = False) -> Par
     return _parse_full(path, source, check_syntax=check_syntax)
 
 
+Record = tuple[object, ...]
+
+
+def to_record(script: ParsedScript) -> Record:
+    """``script`` without its path, as plain values that ``marshal`` can carry (to hand
+    results from a worker process back; see ``from_record``)."""
+    if isinstance(script, Unreadable):
+        return (script.line, script.reason, script.code, script.revision)
+    return (
+        script.revision,
+        script.down_revisions,
+        script.depends_on,
+        script.branch_labels,
+        _plain(script.revision_span),
+        _plain(script.down_revision_span),
+        _plain(script.depends_on_span),
+        _plain(script.branch_labels_span),
+        script.doc_revision_line,
+        script.doc_revises_line,
+    )
+
+
+def from_record(path: str, record: Record) -> ParsedScript:
+    """The inverse of ``to_record``: ``from_record(s.path, to_record(s)) == s``."""
+    if len(record) == 4:
+        line, reason, code, revision = record
+        return Unreadable(path, line, reason, code, revision)  # type: ignore[arg-type]
+    rev, downs, deps, labels, rev_span, down_span, deps_span, labels_span, doc1, doc2 = record
+    return _new_info(  # type: ignore[no-any-return]
+        ScriptInfo,
+        (
+            path,
+            rev,
+            downs,
+            deps,
+            labels,
+            _span_of(rev_span),
+            _span_of(down_span),
+            _span_of(deps_span),
+            _span_of(labels_span),
+            doc1,
+            doc2,
+        ),
+    )
+
+
+def _plain(span: Span | None) -> tuple[int, int, int, int] | None:
+    return None if span is None else (span.line, span.col, span.end_line, span.end_col)
+
+
+def _span_of(plain: object) -> Span | None:
+    if plain is None:
+        return None
+    span = _RECORD_SPANS.get(plain)
+    if span is None:
+        span = Span(*plain)  # type: ignore[misc]
+        if len(_RECORD_SPANS) < 4096:
+            _RECORD_SPANS[plain] = span
+    return span
+
+
+_RECORD_SPANS: dict[object, Span] = {}
+
+
 # ---------------------------------------------------------------------------------------------
 # Values and results shared by both readers
 
@@ -950,15 +1014,6 @@ _S_OTHER = (
     r"(?:(?!(?:revision|down_revision|branch_labels|depends_on|def|class|async)\b|@)"
     r"[^\n]*+\n)*+"
 )
-# Within the docstring, the first line starting (after blanks) with ``word``: a lookahead
-# that captures it. Lines are read up to a closing """; the first line never counts.
-_S_DOC_LINE = r'[^"\n]*+(?:"(?!"")[^"\n]*+)*+\n'
-
-
-def _s_doc_find(word: str) -> str:
-    return rf"(?:(?=(?:{_S_DOC_LINE})+?\s*+({word})))?+"
-
-
 # None, a one-line string without prefix or backslash, or something in brackets.
 _S_VALUE = r"""(?>None|'[^'\\\n]*+'|"[^"\\\n]*+"|[(\[{][^()\[\]{}=]*+[)\]}])"""
 
@@ -969,17 +1024,18 @@ def _s_ours(name: str) -> str:
 
 
 _SCAN = re.compile(
-    r"(?![^\n]*?coding)(?![^\n]*+\n[^\n]*?coding)"  # no encoding cookie in lines 1 and 2
     r"(?:[ \t]*+(?:\#[^\n]*+)?+\n)*+"  # blank and comment lines
-    + rf'(?:("""){_s_doc_find("Revision ID:")}{_s_doc_find("Revises:")}'  # 1 doc, 2, 3
-    + rf'[^"]*+(?:"(?!"")[^"]*+)*+"""{_S_END})?+'
-    + rf"({_S_OTHER})"  # 4 other lines
-    + _s_ours("revision")  # 5, 6
-    + _s_ours("down_revision")  # 7, 8
-    + rf"(?:{_s_ours('branch_labels')})?+"  # 9, 10
-    + rf"(?:{_s_ours('depends_on')})?+"  # 11, 12
-    + rf"({_S_OTHER})(?:(?=(?:def|class|async)[ \t]|@)|\Z)"  # 13 other lines
+    rf'("""[^"]*+(?:"(?!"")[^"]*+)*+"""{_S_END})?+'  # 1 the docstring
+    rf"({_S_OTHER})"  # 2 other lines
+    + _s_ours("revision")  # 3, 4
+    + _s_ours("down_revision")  # 5, 6
+    + rf"(?:{_s_ours('branch_labels')})?+"  # 7, 8
+    + rf"(?:{_s_ours('depends_on')})?+"  # 9, 10
+    + rf"({_S_OTHER})(?:(?=(?:def|class|async)[ \t]|@)|\Z)"  # 11 other lines
 )
+# In a docstring, a line that starts (after blanks, as str.lstrip() sees them) with the words.
+_DOC_REVISION = re.compile(r"\n\s*+(Revision ID:)")
+_DOC_REVISES = re.compile(r"\n\s*+(Revises:)")
 _S_STR = r"""(?:'[^'\\\n]*+'|"[^"\\\n]*+")"""
 _S_LIST = re.compile(
     rf"[(\[{{][ \t\n]*+(?:{_S_STR}[ \t\n]*+,[ \t\n]*+)*+(?:{_S_STR}[ \t\n]*+)?+[)\]}}]"
@@ -1003,6 +1059,8 @@ def _scan(path: str, source: bytes) -> ParsedScript | None:
             return None
     if "\0" in text or text[-1:] != "\n":
         return None
+    if text.find("coding", 0, text.find("\n", text.find("\n") + 1)) >= 0:
+        return None  # maybe an encoding cookie
     match = _SCAN.match(text)
     if match is None:
         return None
@@ -1025,8 +1083,6 @@ def _scan(path: str, source: bytes) -> ParsedScript | None:
         return None
     (
         doc,
-        _,
-        _,
         other,
         rev_prefix,
         rev_raw,
@@ -1040,34 +1096,40 @@ def _scan(path: str, source: bytes) -> ParsedScript | None:
     ) = match.groups()
     if _classify(other) != _OK or (rest and _classify(rest) != _OK):
         return None
-    if doc is not None and "\\" in text[match.start(1) : match.start(4)]:
+    if doc is not None and "\\" in doc:
         return None  # an escape could hide a quote: let the pre-scan decide
-    at = match.start(5)
+    at = match.start(3)
     line = text.count("\n", 0, at) + 1
     rev = _scan_binding(rev_prefix, rev_raw, "revision", text, at, line)
     if rev is None:
         return None
     line = rev[1].end_line + 1
-    down = _scan_binding(down_prefix, down_raw, "down_revision", text, match.start(7), line)
+    down = _scan_binding(down_prefix, down_raw, "down_revision", text, match.start(5), line)
     if down is None:
         return None
     line = down[1].end_line + 1
     labels = deps = None
     if labels_prefix is not None:
-        labels = _scan_binding(labels_prefix, labels_raw, "branch_labels", text, match.start(9), line)
+        labels = _scan_binding(
+            labels_prefix, labels_raw, "branch_labels", text, match.start(9), line
+        )
         if labels is None:
             return None
         line = labels[1].end_line + 1
     if deps_prefix is not None:
-        deps = _scan_binding(deps_prefix, deps_raw, "depends_on", text, match.start(11), line)
+        deps = _scan_binding(deps_prefix, deps_raw, "depends_on", text, match.start(9), line)
         if deps is None:
             return None
     doc_lines: tuple[int | None, int | None] = (None, None)
     if doc is not None:
-        found, found_too = match.start(2), match.start(3)
+        # From the docstring's first line end (its first line starts with quotes, never
+        # counts) to its end; \s*+ may cross blank lines, which do not count either.
+        doc_start, doc_end = match.span(1)
+        found = _DOC_REVISION.search(text, doc_start, doc_end)
+        found_too = _DOC_REVISES.search(text, doc_start, doc_end)
         doc_lines = (
-            text.count("\n", 0, found) + 1 if found >= 0 else None,
-            text.count("\n", 0, found_too) + 1 if found_too >= 0 else None,
+            text.count("\n", 0, found.start(1)) + 1 if found else None,
+            text.count("\n", 0, found_too.start(1)) + 1 if found_too else None,
         )
     if type(rev[0]) is not str:
         named = {"revision": rev, "down_revision": down}

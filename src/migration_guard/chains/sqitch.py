@@ -715,6 +715,12 @@ def read_chain(tree: Tree, spec: ChainSpec) -> ChainState:
     return ChainState(spec=spec, migrations=migrations, heads=heads, findings=findings)
 
 
+def chain_layout(tree: Tree, spec: ChainSpec) -> tuple[SqitchConf | None, ScriptLayout]:
+    """The chain's sqitch.conf (if any) and where its scripts live."""
+    conf = find_sqitch_conf(tree, spec.path)
+    return conf, conf.layout() if conf is not None else _default_layout(spec.path)
+
+
 def script_folders(tree: Tree, spec: ChainSpec) -> tuple[tuple[str, ...], str]:
     """The deploy/revert/verify folders and the script extension (``.sql``) of the chain.
 
@@ -722,8 +728,7 @@ def script_folders(tree: Tree, spec: ChainSpec) -> tuple[tuple[str, ...], str]:
     scripts. An unusable sqitch.conf falls back to sqitch's defaults beside the plan.
     """
     try:
-        conf = find_sqitch_conf(tree, spec.path)
-        layout = conf.layout() if conf is not None else _default_layout(spec.path)
+        _, layout = chain_layout(tree, spec)
     except InputError:
         layout = _default_layout(spec.path)
     folders = tuple(dict.fromkeys((layout.deploy_dir, layout.revert_dir, layout.verify_dir)))

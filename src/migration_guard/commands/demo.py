@@ -24,6 +24,11 @@ class Step:
     args: tuple[str, ...]
     expect: int
     explain: str
+    before: tuple[tuple[str, ...], ...] = ()  # git commands run (and shown) first
+
+
+def _quote(arg: str) -> str:
+    return f'"{arg}"' if " " in arg else arg
 
 
 def _git(repo: Path, *args: str) -> None:
@@ -115,11 +120,54 @@ STEPS = (
         "highest that no open change claims.",
     ),
     Step(
+        "Fix PR #3322 in one command",
+        (
+            "renumber",
+            "console/migrations/versions/0193_add_refund_audit.py",
+            "--to",
+            "next",
+            "--provider",
+            "git",
+        ),
+        0,
+        "The runbook's renumber checklist as one command: git mv to the next free number, "
+        "revision and down_revision (onto main's head), docstring, children and constants; "
+        "all or nothing, validated afterwards.",
+        before=(("checkout", "-q", "pr-3322"),),
+    ),
+    Step(
+        "The guard passes once the fix is committed",
+        ("check", "--base-sha", "origin/main", "--provider", "git"),
+        0,
+        "PR #3322 now adds 0194; PR #3277 keeps 0193.",
+        before=(("commit", "-q", "-a", "-m", "Renumber console 0193 to 0194"),),
+    ),
+    Step(
         "The incident: two PRs with console 0193 both merged",
         ("heads", "--console-only", "--rev", "incident"),
         1,
-        "Branch `incident` merges two PRs that both picked 0193 from main. `alembic heads` "
-        "would print two heads and exit 0; migration-guard fails (exit 1) and names both files.",
+        "Branch `incident` merged both PRs before anyone renumbered. `alembic heads` would "
+        "print two heads and exit 0; migration-guard fails (exit 1) and names both files.",
+    ),
+    Step(
+        "Which PR landed second?",
+        ("recover", "console"),
+        1,
+        "`recover` reads the first-parent history of the branch: the merge that brought each "
+        "file in, its date and PR number, and plans the repair of the later one.",
+        before=(("checkout", "-q", "incident"),),
+    ),
+    Step(
+        "Repair it on a hotfix branch",
+        ("recover", "console", "--apply", "--branch", "hotfix/console-0193"),
+        0,
+        "Same machinery as renumber, plus one commit that explains the fix.",
+    ),
+    Step(
+        "Every gate green again",
+        ("heads",),
+        0,
+        "The hotfix branch has one head per chain.",
     ),
     Step(
         "A hand-edited sqitch plan",
@@ -129,6 +177,25 @@ STEPS = (
         "punctuation in a name; the hint says what is actually wrong.",
     ),
 )
+
+
+def _gate_step() -> Step | None:
+    """The round trip needs Alembic (the [gate] extra) and, for the queue chain, sqitch."""
+    import importlib.util
+
+    if importlib.util.find_spec("alembic") is None:
+        return None
+    args: tuple[str, ...] = ("gate",)
+    if shutil.which("sqitch") is None:
+        args = ("gate", "--chain", "console", "--chain", "raptor")
+    return Step(
+        "Round-trip every chain on a real database",
+        args,
+        0,
+        "The runbook's migration-gate: upgrade to head, downgrade to base, upgrade again "
+        "(here on a temporary SQLite database; --temp-postgres starts a throwaway PostgreSQL).",
+        before=(("checkout", "-q", "main"),),
+    )
 
 
 @contextlib.contextmanager
@@ -159,12 +226,17 @@ def run(*, keep: Path | None, out: TextIO) -> int:
             file=out,
         )
         surprises = []
-        for number, step in enumerate(STEPS, 1):
-            print(f"Step {number}/{len(STEPS)}: {step.title}", file=out)
+        gate = _gate_step()
+        steps = (*STEPS, gate) if gate is not None else STEPS
+        for number, step in enumerate(steps, 1):
+            print(f"Step {number}/{len(steps)}: {step.title}", file=out)
             print(
                 textwrap.fill(step.explain, 92, initial_indent="  ", subsequent_indent="  "),
                 file=out,
             )
+            for command in step.before:
+                print(f"  $ git {' '.join(_quote(a) for a in command)}", file=out)
+                _git(repo, *command)
             print(f"  $ migration-guard {' '.join(step.args)}", file=out)
             buffer = io.StringIO()
             with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
@@ -174,6 +246,12 @@ def run(*, keep: Path | None, out: TextIO) -> int:
             print(f"  exit {code} ({verdict})\n", file=out)
             if code != step.expect:
                 surprises.append(number)
+        if gate is None:
+            print(
+                "(Skipped the database round trip: install the gate extra, "
+                "pip install 'migration-guard[gate]', to see `migration-guard gate`.)\n",
+                file=out,
+            )
         if keep is not None:
             print(f"The repository is kept in {repo}; try the commands there.", file=out)
         if surprises:

@@ -12,10 +12,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from migration_guard import git
-from migration_guard.apply import apply_plan
+from migration_guard.apply import apply_plan, check_preconditions
 from migration_guard.chains import read_chain
 from migration_guard.edits import EditPlan, unified_diff
 from migration_guard.errors import InputError, UndecidableError, UsageError
@@ -25,6 +25,9 @@ from migration_guard.paths import classify, rules_for
 from migration_guard.report import finding_lines
 from migration_guard.tree import GitTree, Tree
 from migration_guard.workspace import Workspace
+
+if TYPE_CHECKING:
+    from migration_guard.chains.sqitch_rewrite import SqitchRename
 
 _TARGET_NUMBER = re.compile(r"^([a-z0-9][a-z0-9_-]*):(\d+)$")
 
@@ -159,6 +162,18 @@ def _renamed(name: str, old_text: str, new_text: str) -> str:
     return new_text + name[len(old_text) :]
 
 
+def make_move(spec: ChainSpec, migration: Migration, number: str) -> Move:
+    """``migration`` with the new number: the name keeps its slug, a file its folder."""
+    new_name = _renamed(migration.name, migration.number_text, number)
+    if spec.kind is ChainKind.ALEMBIC:
+        folder, _, file_name = migration.path.rpartition("/")
+        new_file = _renamed(file_name, migration.number_text, number)
+        new_path = f"{folder}/{new_file}" if folder else new_file
+    else:
+        new_path = migration.path
+    return Move(spec, migration, number, new_name, new_path)
+
+
 def choose_numbers(
     workspace: Workspace, moves: Sequence[Move], options: Options, base: str | None
 ) -> list[Move]:
@@ -192,16 +207,9 @@ def choose_numbers(
                     hint="use --to next for the next free number(s), or --force",
                 )
         for offset, move in enumerate(ordered):
-            number = format_number(start + offset, spec.width)
-            old = move.migration
-            new_name = _renamed(old.name, old.number_text, number)
-            if spec.kind is ChainKind.ALEMBIC:
-                folder, _, file_name = old.path.rpartition("/")
-                new_file = _renamed(file_name, old.number_text, number)
-                new_path = f"{folder}/{new_file}" if folder else new_file
-            else:
-                new_path = old.path
-            result.append(Move(spec, old, number, new_name, new_path))
+            result.append(
+                make_move(spec, move.migration, format_number(start + offset, spec.width))
+            )
     unchanged = [m for m in result if m.new_number == m.migration.number_text]
     if unchanged and len(unchanged) == len(result):
         raise UsageError(
@@ -273,6 +281,7 @@ def plan_alembic(
     *,
     base_tree: Tree | None,
     down_revision: str | None,
+    follow_new_files: bool = True,
 ) -> EditPlan:
     from migration_guard.chains import alembic, alembic_rewrite
     from migration_guard.chains.alembic_script import ScriptInfo
@@ -318,7 +327,8 @@ def plan_alembic(
     moved_paths = {m.migration.path for m in ordered}
     for path, script in scripts.items():
         if (
-            path not in moved_paths
+            follow_new_files
+            and path not in moved_paths
             and isinstance(script, ScriptInfo)
             and (base_tree is None or not base_tree.exists(path))
             and moved_ids.intersection(script.down_revisions + script.depends_on)
@@ -429,6 +439,9 @@ def run(
             )
         else:
             plan = plan.merged(_plan_sqitch(workspace, spec, chain_moves, options))
+    # A deployed sqitch change is refused (or its registry surgery prepared) before anything,
+    # so a dry run says so too.
+    deployed = _deployed_procedure(workspace, specs, moves, options)
     if options.dry_run:
         _report(moves, plan, None, output_format, out, dry_run=True)
         return 0
@@ -441,21 +454,24 @@ def run(
             after[name] = state = read_chain(view, spec)
             _compare(before[name], state)
 
-    deployed = _deployed_procedure(workspace, specs, moves, options)
-    if deployed is not None:
-        deployed.before_edit()
-    try:
+    if deployed is None:
         apply_plan(
-            workspace.root,
-            plan,
-            in_git=workspace.in_git,
-            force=options.force,
-            after_apply=validate if deployed is None else _chain(validate, deployed),
+            workspace.root, plan, in_git=workspace.in_git, force=options.force, after_apply=validate
         )
-    except BaseException:
-        if deployed is not None:
-            deployed.restore()
-        raise
+    else:
+        check_preconditions(workspace.root, plan, in_git=workspace.in_git, force=options.force)
+        deployed.before_edit()  # log-only revert while the files are still the old ones
+        try:
+            apply_plan(
+                workspace.root,
+                plan,
+                in_git=workspace.in_git,
+                force=options.force,
+                after_apply=_chain(validate, deployed),
+            )
+        except BaseException:
+            deployed.rollback()  # the files are back; put every registry back too
+            raise
     _report(moves, plan, after, output_format, out, dry_run=False)
     return 0
 
@@ -575,16 +591,72 @@ def _report(
     print("\n".join(lines), file=out)
 
 
+class DeployedChangeError(InputError):
+    """A sqitch change to rename (or one after it) is deployed somewhere."""
+
+    exit_code = 1
+
+
+def plan_sqitch_moves(tree: Tree, spec: ChainSpec, moves: Sequence[Move]) -> EditPlan:
+    return _sqitch_rename(tree, spec, moves).edit_plan
+
+
+def _sqitch_rename(tree: Tree, spec: ChainSpec, moves: Sequence[Move]) -> SqitchRename:
+    from migration_guard.chains import sqitch
+    from migration_guard.chains.sqitch_rewrite import plan_sqitch_rename_in_tree
+
+    _, layout = sqitch.chain_layout(tree, spec)
+    renames = {m.migration.name: m.new_name for m in moves}
+    return plan_sqitch_rename_in_tree(tree, spec.path, layout, renames)
+
+
 def _plan_sqitch(
     workspace: Workspace, spec: ChainSpec, moves: Sequence[Move], options: Options
 ) -> EditPlan:
-    raise UsageError("sqitch renumbering is not available yet")
+    return plan_sqitch_moves(workspace.tree, spec, moves)
 
 
-class _Deployed:
+class _Deployed(Protocol):
     def before_edit(self) -> None: ...
     def after_edit(self) -> None: ...
-    def restore(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+def deployed_procedure(
+    workspace: Workspace,
+    spec: ChainSpec,
+    moves: Sequence[Move],
+    *,
+    allow_deployed: bool,
+    extra_targets: Sequence[str],
+) -> _Deployed | None:
+    """Refuse to rename a deployed sqitch change, or (``--allow-deployed``) prepare the
+    registry surgery that records the rename on every target where it is deployed."""
+    from migration_guard.chains import sqitch
+    from migration_guard.chains.sqitch_plan import parse_plan
+    from migration_guard.databases import sqitch_registry, sqitch_rename
+
+    conf, _ = sqitch.chain_layout(workspace.tree, spec)
+    conf_dir = workspace.root / (conf.folder if conf is not None else spec.path.rpartition("/")[0])
+    targets = sqitch_registry.configured_targets(conf, extra_targets)
+    plan = parse_plan(workspace.tree.read_bytes(spec.path), spec.path)
+    names = [m.migration.name for m in moves]
+    hits = sqitch_registry.check_rename_safety(plan, names, targets, conf_dir=conf_dir)
+    if not hits:
+        return None
+    if not allow_deployed:
+        listed = "; ".join(f"{h.target}: {', '.join(h.deployed)}" for h in hits[:3])
+        raise DeployedChangeError(
+            f"{hits[0].change} is deployed (sqitch tracks deployed changes by name and id; "
+            f"renaming it changes the id of it and every later change): {listed}",
+            hint="rename it anyway with --allow-deployed, which records the rename in each "
+            "target's registry (sqitch revert/deploy --log-only) and checks sqitch status; or "
+            "leave it and renumber the other side of the collision",
+        )
+    rename = _sqitch_rename(workspace.tree, spec, moves)
+    return sqitch_rename.prepare(
+        rename, targets, conf_dir=conf_dir, plan_file=workspace.root / spec.path
+    )
 
 
 def _deployed_procedure(
@@ -593,4 +665,16 @@ def _deployed_procedure(
     moves: Sequence[Move],
     options: Options,
 ) -> _Deployed | None:
-    return None
+    sqitch_specs = [s for s in specs.values() if s.kind is ChainKind.SQITCH]
+    if not sqitch_specs:
+        return None
+    if len(sqitch_specs) > 1:
+        raise UsageError("renumber one sqitch chain at a time")
+    spec = sqitch_specs[0]
+    return deployed_procedure(
+        workspace,
+        spec,
+        [m for m in moves if m.spec.name == spec.name],
+        allow_deployed=options.allow_deployed,
+        extra_targets=options.targets_uri,
+    )

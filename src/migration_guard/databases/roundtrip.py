@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 _BLANKS = re.compile(r"\s+")
@@ -47,7 +47,6 @@ class ChainResult:
     steps: tuple[StepResult, ...] = ()
     migrations: int | None = None  # revisions / changes in the chain, when known
     seconds: float = 0.0
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def ok(self) -> bool:
@@ -63,7 +62,6 @@ class ChainResult:
             "migrations": self.migrations,
             "seconds": round(self.seconds, 2),
             "steps": [step.to_json() for step in self.steps],
-            "notes": list(self.notes),
         }
 
 

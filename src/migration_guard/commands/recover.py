@@ -1,0 +1,428 @@
+"""``migration-guard recover``: a collision already merged; explain it and repair it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from migration_guard import git
+from migration_guard.apply import apply_plan
+from migration_guard.chains import read_chain
+from migration_guard.commands.renumber import Move, make_move, plan_alembic
+from migration_guard.edits import EditPlan, unified_diff
+from migration_guard.errors import InputError, UsageError
+from migration_guard.model import ChainKind, ChainSpec, ChainState, Severity
+from migration_guard.numbering import format_number, leading_number
+from migration_guard.recovery import Diagnosis, Landing, Member, diagnose, pr_from_message
+from migration_guard.report import finding_lines
+from migration_guard.tree import Tree
+from migration_guard.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Repair:
+    spec: ChainSpec
+    state: ChainState
+    diagnosis: Diagnosis
+    landings: Mapping[str, Landing]
+    moves: tuple[Move, ...]
+    parent: str | None
+    plan: EditPlan
+
+
+def landings(root: Path, rev: str, paths: Sequence[str]) -> dict[str, Landing]:
+    """For each file under ``paths``: the first-parent commit of ``rev`` that added it."""
+    out = git.run_git(
+        "log",
+        "--first-parent",
+        "-m",
+        "-M",
+        "--diff-filter=AR",
+        "--name-status",
+        "-z",
+        "--format=%x01%H%x00%ct%x00%s",
+        rev,
+        "--",
+        *paths,
+        cwd=root,
+    ).stdout.decode("utf-8", "surrogateescape")
+    entries: list[tuple[str, int, str, list[str]]] = []
+    for record in out.split("\x01")[1:]:
+        fields = record.split("\0")
+        commit, stamp, subject = fields[0], int(fields[1]), fields[2].split("\n")[0]
+        files: list[str] = []
+        rest = [f.strip("\n") for f in fields[3:] if f.strip("\n")]
+        i = 0
+        while i < len(rest):
+            status = rest[i]
+            if status.startswith(("R", "C")):
+                files.append(rest[i + 2])
+                i += 3
+            else:
+                files.append(rest[i + 1])
+                i += 2
+        entries.append((commit, stamp, subject, files))
+    result: dict[str, Landing] = {}
+    total = len(entries)
+    for index, (commit, stamp, subject, files) in enumerate(entries):
+        landing = Landing(commit, stamp, subject, total - 1 - index, pr_from_message(subject))
+        for path in files:
+            result.setdefault(path, landing)  # newest first: keep the latest addition
+    return result
+
+
+def _alembic_repair(
+    tree: Tree, spec: ChainSpec, state: ChainState, history: Mapping[str, Landing]
+) -> Repair:
+    from migration_guard.chains import alembic
+    from migration_guard.chains.alembic_graph import analyse
+    from migration_guard.chains.alembic_script import ScriptInfo
+
+    scripts = [s for s in alembic.read_scripts(tree, spec) if isinstance(s, ScriptInfo)]
+    members = []
+    for index, script in enumerate(scripts):
+        parsed = leading_number(script.path.rsplit("/", 1)[-1])
+        number, text = parsed if parsed else (-1 - index, "")  # unnumbered: never equal
+        members.append(Member(script.path, number, text, script.revision, script.down_revisions))
+    diagnosis = diagnose(spec.name, members, history, several_heads=len(state.heads) > 1)
+    if diagnosis.ok:
+        return Repair(spec, state, diagnosis, history, (), None, EditPlan())
+    block = set(diagnosis.block)
+    remaining = analyse([s for s in scripts if s.path not in block])
+    heads = sorted({h.revision for h in remaining.heads})
+    if len(heads) != 1:
+        raise InputError(
+            f"chain {spec.name!r}: without the migrations to move it still has "
+            f"{len(heads)} heads ({', '.join(heads)}); this needs a person",
+            hint="see `migration-guard heads`; renumber by hand with migration-guard renumber",
+        )
+    highest = max((m.number for m in state.migrations), default=0)
+    by_path = {m.path: m for m in state.migrations}
+    moves = tuple(
+        make_move(spec, by_path[key], format_number(highest + 1 + i, spec.width))
+        for i, key in enumerate(diagnosis.block)
+    )
+    plan = plan_alembic(
+        tree, spec, moves, base_tree=None, down_revision=heads[0], follow_new_files=False
+    )
+    return Repair(spec, state, diagnosis, history, moves, heads[0], plan)
+
+
+def _sqitch_repair(tree: Tree, spec: ChainSpec, state: ChainState, root: Path, rev: str) -> Repair:
+    from migration_guard.commands.renumber import plan_sqitch_moves
+
+    history = plan_line_landings(root, rev, spec.path, tree)
+    members = [Member(m.name, m.number, m.number_text) for m in state.migrations]
+    diagnosis = diagnose(spec.name, members, history, several_heads=False)
+    if diagnosis.ok:
+        return Repair(spec, state, diagnosis, history, (), None, EditPlan())
+    highest = max((m.number for m in state.migrations), default=0)
+    by_name = {m.name: m for m in state.migrations}
+    moves = tuple(
+        make_move(spec, by_name[key], format_number(highest + 1 + i, spec.width))
+        for i, key in enumerate(diagnosis.block)
+    )
+    return Repair(
+        spec, state, diagnosis, history, moves, None, plan_sqitch_moves(tree, spec, moves)
+    )
+
+
+def plan_line_landings(root: Path, rev: str, plan_path: str, tree: Tree) -> dict[str, Landing]:
+    """For each change of a sqitch plan: the first-parent commit that added its line."""
+    from migration_guard.chains.sqitch_plan import parse_plan
+
+    out = git.run_git(
+        "blame", "--first-parent", "--porcelain", rev, "--", plan_path, cwd=root
+    ).stdout.decode("utf-8", "surrogateescape")
+    line_commit: dict[int, str] = {}
+    info: dict[str, tuple[int, str]] = {}
+    current = ""
+    stamp, summary = 0, ""
+    for line in out.split("\n"):
+        parts = line.split(" ")
+        if (
+            len(parts) >= 3
+            and len(parts[0]) == 40
+            and all(c in "0123456789abcdef" for c in parts[0])
+        ):
+            current = parts[0]
+            line_commit[int(parts[2])] = current
+        elif line.startswith("committer-time "):
+            stamp = int(line.split(" ", 1)[1])
+        elif line.startswith("summary "):
+            summary = line.split(" ", 1)[1]
+            info[current] = (stamp, summary)
+    order_out = git.git_text("rev-list", "--first-parent", "--reverse", rev, cwd=root).split()
+    order = {commit: i for i, commit in enumerate(order_out)}
+    plan = parse_plan(tree.read_bytes(plan_path), plan_path)
+    result: dict[str, Landing] = {}
+    for change in plan.changes:
+        commit = line_commit.get(change.line)
+        if commit is None or change.name in result:
+            continue
+        stamp, summary = info.get(commit, (0, ""))
+        result[change.name] = Landing(
+            commit, stamp, summary, order.get(commit, 1 << 30), pr_from_message(summary)
+        )
+    return result
+
+
+def _describe(repair: Repair, key: str) -> str:
+    landing = repair.landings.get(key)
+    if landing is None:
+        return "not committed yet"
+    when = dt.datetime.fromtimestamp(landing.timestamp, dt.UTC).strftime("%Y-%m-%d %H:%M")
+    return f"{landing.label}, {when} UTC, {landing.commit[:10]} {landing.subject!r}"
+
+
+def _text(repairs: Sequence[Repair], *, applied: bool, dry: bool) -> str:
+    lines: list[str] = []
+    for r in repairs:
+        title = f"{r.spec.title} ({r.spec.kind.value}, {r.spec.path})"
+        if r.diagnosis.ok:
+            lines.append(f"{title}: OK (no collision)")
+            continue
+        heads = len(r.state.heads)
+        lines.append(
+            f"{title}: COLLISION"
+            + (f" ({heads} heads)" if r.spec.kind is ChainKind.ALEMBIC else "")
+        )
+        for c in r.diagnosis.collisions:
+            lines.append(f"  {c.reason} {c.value!r}:")
+            lines.append(f"    {c.survivor} landed first ({_describe(r, c.survivor)})")
+            for mover in c.movers:
+                lines.append(f"    {mover} landed second ({_describe(r, mover)})")
+        for move in r.moves:
+            what = move.migration.path if r.spec.kind is ChainKind.ALEMBIC else move.migration.name
+            new = move.new_path if r.spec.kind is ChainKind.ALEMBIC else move.new_name
+            lines.append(f"  repair: {what} -> {new}")
+        if r.parent:
+            lines.append(
+                f"  the first moved migration goes on top of {r.parent} (the surviving "
+                "head); moved migrations keep their links to each other"
+            )
+        lines += [f"  {note}" for note in r.plan.notes]
+    broken = [r for r in repairs if not r.diagnosis.ok]
+    if not broken:
+        lines.append("recover: no collision found. OK.")
+    elif applied:
+        lines.append(
+            "recover: repaired. Check `git diff`, then open a hotfix PR; do not deploy "
+            "until CI is green."
+        )
+    else:
+        plan = EditPlan()
+        for r in broken:
+            plan = plan.merged(r.plan)
+        if dry:
+            lines.append("")
+            lines.append(unified_diff(plan).rstrip())
+        lines.append(
+            "recover: collision found. Run again with --apply (and --branch "
+            "hotfix/NAME to commit it on a new branch). FAIL."
+        )
+    return "\n".join(lines)
+
+
+def _json(repairs: Sequence[Repair], *, applied: bool, branch: str | None) -> dict[str, Any]:
+    return {
+        "ok": all(r.diagnosis.ok for r in repairs) or applied,
+        "applied": applied,
+        "branch": branch,
+        "chains": [
+            {
+                "name": r.spec.name,
+                "kind": r.spec.kind.value,
+                "collision": not r.diagnosis.ok,
+                "heads": [h.revision for h in r.state.heads],
+                "collisions": [
+                    {
+                        "reason": c.reason,
+                        "value": c.value,
+                        "survivor": c.survivor,
+                        "movers": list(c.movers),
+                        "landed": {k: _landing_json(r.landings.get(k)) for k in c.members},
+                    }
+                    for c in r.diagnosis.collisions
+                ],
+                "moves": [
+                    {
+                        "from": m.migration.number_text,
+                        "to": m.new_number,
+                        "path": m.migration.path,
+                        "new_path": m.new_path,
+                        "name": m.migration.name,
+                        "new_name": m.new_name,
+                    }
+                    for m in r.moves
+                ],
+                "parent": r.parent,
+                "notes": list(r.plan.notes),
+                "diff": unified_diff(r.plan),
+            }
+            for r in repairs
+        ],
+    }
+
+
+def _landing_json(landing: Landing | None) -> dict[str, Any] | None:
+    if landing is None:
+        return None
+    return {
+        "commit": landing.commit,
+        "timestamp": landing.timestamp,
+        "subject": landing.subject,
+        "pr": landing.pr,
+    }
+
+
+def commit_message(repairs: Sequence[Repair]) -> str:
+    parts = []
+    for r in repairs:
+        for c in r.diagnosis.collisions:
+            for mover in c.movers:
+                move = next(
+                    (m for m in r.moves if mover in (m.migration.path, m.migration.name)), None
+                )
+                if move is None:
+                    continue
+                short = mover.rsplit("/", 1)[-1]
+                survivor = c.survivor.rsplit("/", 1)[-1]
+                landing = r.landings.get(mover)
+                who = f" ({landing.label} merged second)" if landing else ""
+                parts.append(
+                    f"renumber {r.spec.name} {short} to {move.new_number} after "
+                    f"collision with {survivor}{who}"
+                )
+    summary = "hotfix: " + "; ".join(dict.fromkeys(parts))
+    body = "\n".join(
+        f"- {m.spec.name}: {m.migration.name} -> {m.new_name}" for r in repairs for m in r.moves
+    )
+    return f"{summary}\n\nGenerated by `migration-guard recover --apply`.\n\n{body}\n"
+
+
+def run(
+    *,
+    workspace: Workspace,
+    chains: Sequence[str],
+    rev: str | None,
+    apply: bool,
+    branch: str | None,
+    dry_run: bool,
+    output_format: str,
+    out: TextIO,
+) -> int:
+    if branch and not apply:
+        raise UsageError("--branch creates the hotfix commit: it needs --apply")
+    if not workspace.in_git:
+        raise UsageError("recover reads git history: run it inside the repository")
+    if apply and rev is not None:
+        raise UsageError("--apply repairs the working tree: check out REF instead of --rev")
+    tree: Tree = workspace.tree  # the working tree, or REF's tree with --rev
+    rev = rev or "HEAD"
+    repairs = []
+    for spec in workspace.config.select(list(chains)):
+        state = read_chain(tree, spec)
+        if spec.kind is ChainKind.ALEMBIC:
+            repairs.append(
+                _alembic_repair(tree, spec, state, landings(workspace.root, rev, [spec.path]))
+            )
+        else:
+            repairs.append(_sqitch_repair(tree, spec, state, workspace.root, rev))
+    broken = [r for r in repairs if not r.diagnosis.ok]
+    applied = False
+    if apply and broken:
+        _apply(workspace, broken, branch)
+        applied = True
+    if output_format == "json":
+        print(json.dumps(_json(repairs, applied=applied, branch=branch), indent=2), file=out)
+    else:
+        print(_text(repairs, applied=applied, dry=dry_run or not apply), file=out)
+        if applied:
+            after = [read_chain(workspace.tree, r.spec) for r in broken]
+            for state in after:
+                heads = ", ".join(h.revision for h in state.heads)
+                print(
+                    f"{state.spec.title}: {'OK' if state.ok else 'FAIL'} "
+                    f"({len(state.heads)} head(s): {heads})",
+                    file=out,
+                )
+            if branch:
+                print(
+                    f"Committed on branch {branch}: push it and open the hotfix PR "
+                    f"(git push -u origin {branch}).",
+                    file=out,
+                )
+    if not broken:
+        return 0
+    return 0 if applied else 1
+
+
+def _apply(workspace: Workspace, broken: Sequence[Repair], branch: str | None) -> None:
+    plan = EditPlan()
+    for repair in broken:
+        plan = plan.merged(repair.plan)
+
+    def validate() -> None:
+        for repair in broken:
+            state = read_chain(workspace.tree, repair.spec)
+            errors = [f for f in state.findings if f.severity is Severity.ERROR]
+            single = repair.spec.kind is not ChainKind.ALEMBIC or len(state.heads) == 1
+            if errors or not single:
+                details = "\n".join(finding_lines(errors))
+                raise InputError(
+                    f"the repair would leave chain {repair.spec.name!r} broken; nothing was "
+                    f"changed:\n{details}"
+                )
+
+    original = None
+    if branch:
+        original = git.git_text("rev-parse", "--abbrev-ref", "HEAD", cwd=workspace.root).strip()
+        exists = (
+            git.run_git(
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                f"refs/heads/{branch}",
+                cwd=workspace.root,
+                check=False,
+            ).returncode
+            == 0
+        )
+        if exists:
+            raise UsageError(f"branch {branch!r} already exists", hint="name a new branch")
+        git.run_git("checkout", "-q", "-b", branch, cwd=workspace.root)
+
+    def validate_and_commit() -> None:
+        validate()
+        if branch:
+            paths = [p for p in plan.touched_paths if (workspace.root / p).exists()]
+            git.run_git("add", "--", *paths, cwd=workspace.root)
+            git.run_git(
+                "commit",
+                "-q",
+                "-m",
+                commit_message(broken),
+                "--",
+                *plan.touched_paths,
+                cwd=workspace.root,
+            )
+
+    try:
+        # The commit is part of the all-or-nothing step: if it fails, nothing stays changed.
+        apply_plan(workspace.root, plan, in_git=True, after_apply=validate_and_commit)
+    except BaseException:
+        if branch and original:
+            git.run_git(
+                "checkout",
+                "-q",
+                original if original != "HEAD" else "-",
+                cwd=workspace.root,
+                check=False,
+            )
+            git.run_git("branch", "-D", branch, cwd=workspace.root, check=False)
+        raise
