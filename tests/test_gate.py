@@ -143,20 +143,28 @@ def test_a_chain_renumbered_after_a_collision_round_trips(
     )
     assert out.splitlines()[-1] == "gate: 1 of 1 chain failed (console). FAIL."
 
-    # TODO(lead): switch to the renumber command
-    # (`migration-guard renumber {V}/0193_add_refund_audit.py --to 0194`).
-    old, new = sample_repo / V / "0193_add_refund_audit.py", sample_repo / V / "0194_x.py"
-    git(sample_repo, "mv", str(old), str(new))
-    text = new.read_text(encoding="utf-8")
-    for before, after in (
-        ("Revision ID: 0193", "Revision ID: 0194"),
-        ("Revises: 0192", "Revises: 0193"),
-        ('revision: str = "0193"', 'revision: str = "0194"'),
-        ('= "0192"', '= "0193"'),
-    ):
-        assert text.count(before) == 1
-        text = text.replace(before, after)
-    new.write_text(text, encoding="utf-8")
+    # Renumber the PR that merged second onto the other one, as the runbook says.
+    from migration_guard.cli import main
+
+    assert (
+        main(
+            [
+                "-C",
+                str(sample_repo),
+                "renumber",
+                f"{V}/0193_add_refund_audit.py",
+                "--to",
+                "0194",
+                "--down-revision",
+                "0193",
+                "--provider",
+                "none",
+            ]
+        )
+        == 0
+    )
+    assert (sample_repo / V / "0194_add_refund_audit.py").is_file()
+    capsys.readouterr()
 
     code, out, _ = _run(sample_repo, capsys, "--console-only")
     assert code == 0

@@ -236,3 +236,65 @@ def test_unknown_targets_are_clear(repo: GitRepo, capsys: pytest.CaptureFixture[
     assert code == 2 and "README.md is not a migration of any configured chain" in err
     code, _, err = _run(repo, capsys, "renumber", "--to", "next")
     assert code == 2 and "name the migration(s) to renumber, or pass --branch" in err
+
+
+def test_a_revision_applied_on_a_target_database_is_refused(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import sqlite3
+
+    db = tmp_path / "prod.db"
+    with sqlite3.connect(db) as connection:
+        connection.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        connection.execute("INSERT INTO alembic_version VALUES ('0145')")
+    before = _state(repo)
+    code, _, err = _run(
+        repo,
+        capsys,
+        "renumber",
+        "console:0145",
+        "--to",
+        "next",
+        "--provider",
+        "none",
+        "--target",
+        f"sqlite:///{db}",
+    )
+    assert code == 1
+    assert "revision 0145 is applied on sqlite:///" in err
+    assert "alembic downgrade" in err
+    assert _state(repo) == before
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0144'")
+    code, _, err = _run(
+        repo,
+        capsys,
+        "renumber",
+        "console:0145",
+        "--to",
+        "next",
+        "--provider",
+        "none",
+        "--target",
+        f"sqlite:///{db}",
+    )
+    assert code == 0, err
+
+
+def test_an_unreachable_target_database_is_could_not_decide(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _run(
+        repo,
+        capsys,
+        "renumber",
+        "console:0145",
+        "--to",
+        "next",
+        "--provider",
+        "none",
+        "--target",
+        "postgresql://nobody@127.0.0.1:1/none",
+    )
+    assert code == 3
+    assert "cannot read alembic_version of postgresql://nobody@127.0.0.1:1/none" in err

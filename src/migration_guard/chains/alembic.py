@@ -103,6 +103,8 @@ _CHILD_SHARE = 0.45
 
 
 def _can_fork() -> bool:
+    if os.environ.get("MG_TMP_SERIAL"):
+        return False
     if sys.platform != "linux":
         return False  # fork without exec is unsafe on macOS, and missing on Windows
     try:

@@ -441,6 +441,7 @@ def run(
             plan = plan.merged(_plan_sqitch(workspace, spec, chain_moves, options))
     # A deployed sqitch change is refused (or its registry surgery prepared) before anything,
     # so a dry run says so too.
+    _check_alembic_targets(workspace, specs, moves, options)
     deployed = _deployed_procedure(workspace, specs, moves, options)
     if options.dry_run:
         _report(moves, plan, None, output_format, out, dry_run=True)
@@ -659,6 +660,49 @@ def deployed_procedure(
     )
 
 
+def _alembic_urls(targets: Sequence[str]) -> list[str]:
+    """``--target`` values meant for Alembic chains: SQLAlchemy URLs (sqitch's are ``db:``)."""
+    return [t for t in targets if "://" in t and not t.startswith("db:")]
+
+
+def _check_alembic_targets(
+    workspace: Workspace,
+    specs: Mapping[str, ChainSpec],
+    moves: Sequence[Move],
+    options: Options,
+) -> None:
+    """Refuse to renumber an Alembic revision that a ``--target`` database has applied."""
+    urls = _alembic_urls(options.targets_uri)
+    alembic_specs = [s for s in specs.values() if s.kind is ChainKind.ALEMBIC]
+    if not urls or not alembic_specs:
+        return
+    from migration_guard.chains import alembic
+    from migration_guard.chains.alembic_script import ScriptInfo
+    from migration_guard.databases.alembic_version import applied, deployed_versions
+    from migration_guard.databases.targets import mask_url
+
+    for spec in alembic_specs:
+        scripts = [
+            s for s in alembic.read_scripts(workspace.tree, spec) if isinstance(s, ScriptInfo)
+        ]
+        parents = {s.revision: s.down_revisions for s in scripts}
+        moved_paths = {m.migration.path for m in moves if m.spec.name == spec.name}
+        moved_ids = {s.revision for s in scripts if s.path in moved_paths}
+        for url in urls:
+            versions = deployed_versions(url)
+            hit = sorted(moved_ids & applied(versions, parents))
+            if hit:
+                raise DeployedChangeError(
+                    f"revision {hit[0]} is applied on {mask_url(url)} (alembic_version: "
+                    f"{', '.join(sorted(versions))}); renumbering it would leave that "
+                    "database pointing at a revision that no longer exists, or skipping "
+                    "migrations",
+                    hint="downgrade that database below it first (alembic downgrade <its "
+                    "parent>), renumber, then upgrade; --allow-deployed applies to sqitch "
+                    "changes only",
+                )
+
+
 def _deployed_procedure(
     workspace: Workspace,
     specs: Mapping[str, ChainSpec],
@@ -676,5 +720,5 @@ def _deployed_procedure(
         spec,
         [m for m in moves if m.spec.name == spec.name],
         allow_deployed=options.allow_deployed,
-        extra_targets=options.targets_uri,
+        extra_targets=[t for t in options.targets_uri if t not in _alembic_urls([t])],
     )
