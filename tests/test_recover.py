@@ -162,3 +162,19 @@ def test_sqitch_changes_sharing_a_number(
     assert code == 0, err
     assert _run(repo, capsys, "lint", "queue")[0] == 0
     assert sqitch(project, "plan", "--no-pager").returncode == 0
+
+
+def test_rev_diagnoses_another_branch_without_touching_the_tree(
+    main_at_0144: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = main_at_0144
+    _add(repo, "pr-1", [("0145", "a", "0144")])
+    _add(repo, "pr-2", [("0145", "b", "0144")])
+    repo.git("checkout", "-q", "-b", "broken", "main")
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge pull request #1 from acme/pr-1", "pr-1")
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge pull request #2 from acme/pr-2", "pr-2")
+    repo.git("checkout", "-q", "main")
+    code, out, _ = _run(repo, capsys, "recover", "console", "--rev", "broken")
+    assert code == 1
+    assert f"    {V}/0145_b.py landed second (PR #2, " in out
+    assert repo.git("status", "--porcelain") == ""

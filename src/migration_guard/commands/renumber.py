@@ -174,8 +174,11 @@ def make_move(spec: ChainSpec, migration: Migration, number: str) -> Move:
     return Move(spec, migration, number, new_name, new_path)
 
 
+Claims = dict[str, tuple[dict[int, str], int]]
+
+
 def choose_numbers(
-    workspace: Workspace, moves: Sequence[Move], options: Options, base: str | None
+    workspace: Workspace, moves: Sequence[Move], options: Options, claims: Claims
 ) -> list[Move]:
     """Give every move its new number: ``--to N`` (a block takes N, N+1, ...) or ``next``."""
     by_chain: dict[str, list[Move]] = {}
@@ -183,7 +186,6 @@ def choose_numbers(
         by_chain.setdefault(move.spec.name, []).append(move)
     if options.to != "next" and len(by_chain) > 1:
         raise UsageError("--to N needs migrations of one chain; use --to next for several chains")
-    claims = _claimed_numbers(workspace, moves, options, base)
     result: list[Move] = []
     for chain, chain_moves in by_chain.items():
         spec = chain_moves[0].spec
@@ -420,7 +422,13 @@ def run(
         moves = branch_targets(workspace, base)
     else:
         moves = resolve_targets(workspace, targets, cwd)
-    moves = choose_numbers(workspace, moves, options, base)
+    claims = _claimed_numbers(workspace, moves, options, base)
+    moves = choose_numbers(workspace, moves, options, claims)
+    remaining = [
+        f"[{m.spec.name}] {m.new_number} is also claimed by {owner}"
+        for m in moves
+        if (owner := claims[m.spec.name][0].get(int(m.new_number))) is not None
+    ]
     plan = EditPlan()
     specs: dict[str, ChainSpec] = {}
     for spec_name in dict.fromkeys(m.spec.name for m in moves):
@@ -473,8 +481,8 @@ def run(
         except BaseException:
             deployed.rollback()  # the files are back; put every registry back too
             raise
-    _report(moves, plan, after, output_format, out, dry_run=False)
-    return 0
+    _report(moves, plan, after, output_format, out, dry_run=False, base=base, remaining=remaining)
+    return 1 if remaining else 0
 
 
 def _validation_tree(
@@ -527,10 +535,13 @@ def _report(
     out: TextIO,
     *,
     dry_run: bool,
+    base: str | None = None,
+    remaining: Sequence[str] = (),
 ) -> None:
     if output_format == "json":
         payload: dict[str, Any] = {
-            "ok": True,
+            "ok": not remaining,
+            "collisions": list(remaining),
             "dry_run": dry_run,
             "moves": [
                 {
@@ -583,6 +594,10 @@ def _report(
             else:
                 lines.append(f"{state.spec.title}: lint {'OK' if state.ok else 'FAIL'}")
             lines += finding_lines(state.findings)
+        if remaining:
+            lines += [f"COLLISION {r} (forced)" for r in remaining]
+        elif base is not None:
+            lines.append(f"Collision check against {base} and open PRs: OK.")
         names = ", ".join(
             f"{m.spec.name} {m.migration.number_text} to {m.new_number}" for m in moves
         )
