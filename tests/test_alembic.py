@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import gc
+import os
 import sys
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ from alembic.script import ScriptDirectory
 from testing.gitrepo import GitRepo
 
 from migration_guard import git
+from migration_guard.chains import alembic as alembic_module
 from migration_guard.chains import alembic_script as script_module
 from migration_guard.chains import read_chain as read_any_chain
 from migration_guard.chains.alembic import (
@@ -21,7 +25,7 @@ from migration_guard.chains.alembic import (
     script_paths,
 )
 from migration_guard.errors import InputError
-from migration_guard.model import ChainKind, ChainSpec, Head, Migration, Severity
+from migration_guard.model import ChainKind, ChainSpec, ChainState, Head, Migration, Severity
 from migration_guard.sample import alembic_script
 from migration_guard.tree import GitTree, WorkTree
 
@@ -242,18 +246,145 @@ def test_five_thousand_files_take_the_fast_path(
     write_chain(tmp_path, 5000)
     tree = WorkTree(tmp_path)
     full_parses: list[str] = []
+    prescans: list[str] = []
     real = script_module._parse_full
+    real_prescan = script_module._prescan
 
     def counting(path: str, source: bytes, *, check_syntax: bool) -> script_module.ParsedScript:
         full_parses.append(path)
         return real(path, source, check_syntax=check_syntax)
 
+    def counting_prescan(path: str, source: bytes) -> script_module.ParsedScript | None:
+        prescans.append(path)
+        return real_prescan(path, source)
+
     monkeypatch.setattr(script_module, "_parse_full", counting)
+    monkeypatch.setattr(script_module, "_prescan", counting_prescan)
+    monkeypatch.setattr(alembic_module, "PARALLEL_MIN_FILES", 10**9)  # count in this process
     start = time.perf_counter()
     state = read_chain(tree, spec())
     elapsed = time.perf_counter() - start
     assert full_parses == []
+    assert prescans == []  # the regex scanner reads every generated file
     assert state.findings == ()
     assert state.heads == (Head("5000", f"{VERSIONS}/5000_step.py"),)
     assert len(read_scripts(tree, spec())) == 5000
     assert elapsed < 2.0  # about 0.3 s here; generous for slow CI machines
+
+
+def _serial(tree: WorkTree | GitTree, monkeypatch: pytest.MonkeyPatch) -> ChainState:
+    with monkeypatch.context() as patch:
+        patch.setattr(alembic_module, "PARALLEL_MIN_FILES", 10**9)
+        return read_chain(tree, spec())
+
+
+def _counting_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    forks: list[int] = []
+    real = os.fork
+
+    def counting() -> int:
+        forks.append(1)
+        return real()
+
+    monkeypatch.setattr(os, "fork", counting)
+    return forks
+
+
+@pytest.mark.skipif(not alembic_module._can_fork(), reason="reads in one process here")
+def test_many_files_are_read_in_two_processes_with_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_chain(tmp_path, 60)
+    write(tmp_path, f"{VERSIONS}/0007_bad.py", "revision = make()\ndown_revision = '0006'\n")
+    write(tmp_path, f"{VERSIONS}/0050_odd.py", "# coding: latin-1\nrevision = 'x'\n")
+    monkeypatch.setattr(alembic_module, "PARALLEL_MIN_FILES", 10)
+    forks = _counting_forks(monkeypatch)
+    gc.disable()
+    try:
+        state = read_chain(WorkTree(tmp_path), spec())
+        assert not gc.isenabled()  # left as it was
+    finally:
+        gc.enable()
+    assert forks == [1]
+    assert state == _serial(WorkTree(tmp_path), monkeypatch)
+    assert {f.code for f in state.findings} >= {"MG120", "MG122"}
+    assert read_scripts(WorkTree(tmp_path), spec()) == tuple(
+        script_module.parse_script(p, (tmp_path / p).read_bytes())
+        for p in script_paths(WorkTree(tmp_path), VERSIONS)
+    )
+    assert gc.isenabled()
+
+
+@pytest.mark.skipif(not alembic_module._can_fork(), reason="reads in one process here")
+def test_a_git_tree_is_read_once_then_parsed_in_two_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = GitRepo.create(tmp_path)
+    write_chain(repo.path, 40)
+    repo.commit_all("chain")
+    calls: list[int] = []
+    real = git.cat_blobs
+
+    def counting(oids: Iterable[str], *, cwd: Path) -> dict[str, bytes]:
+        wanted = list(oids)
+        calls.append(len(wanted))
+        return real(wanted, cwd=cwd)
+
+    monkeypatch.setattr(git, "cat_blobs", counting)
+    monkeypatch.setattr(alembic_module, "PARALLEL_MIN_FILES", 10)
+    forks = _counting_forks(monkeypatch)
+    state = read_chain(GitTree(repo.path, "HEAD"), spec())
+    assert (forks, calls) == ([1], [40])
+    assert state == _serial(GitTree(repo.path, "HEAD"), monkeypatch)
+    assert state.heads == (Head("0040", f"{VERSIONS}/0040_step.py"),)
+
+
+@pytest.mark.skipif(not alembic_module._can_fork(), reason="reads in one process here")
+def test_a_failing_child_leaves_the_work_to_the_parent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_chain(tmp_path, 30)
+    monkeypatch.setattr(alembic_module, "PARALLEL_MIN_FILES", 10)
+    forks = _counting_forks(monkeypatch)
+
+    def broken(scripts: Sequence[script_module.ParsedScript]) -> bytes:
+        raise RuntimeError("the child fails")
+
+    monkeypatch.setattr(alembic_module, "pack", broken)  # used by the child only
+    state = read_chain(WorkTree(tmp_path), spec())
+    assert forks == [1]
+    assert state == _serial(WorkTree(tmp_path), monkeypatch)
+
+
+@pytest.mark.skipif(not alembic_module._can_fork(), reason="reads in one process here")
+def test_unreadable_files_give_the_one_process_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_chain(tmp_path, 30)
+    for name in ("0003_gone.py", "0025_gone.py"):  # one in each process's share
+        (tmp_path / VERSIONS / name).symlink_to(tmp_path / "nowhere")
+    monkeypatch.setattr(alembic_module, "PARALLEL_MIN_FILES", 10)
+    forks = _counting_forks(monkeypatch)
+    message = f"cannot read {VERSIONS}/0003_gone.py: No such file or directory"
+    with pytest.raises(InputError, match=message):
+        read_chain(WorkTree(tmp_path), spec())
+    assert forks == [1]
+    monkeypatch.setattr(alembic_module, "PARALLEL_MIN_FILES", 10**9)
+    with pytest.raises(InputError, match=message):
+        read_chain(WorkTree(tmp_path), spec())
+
+
+def test_no_fork_while_another_thread_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_chain(tmp_path, 30)
+    monkeypatch.setattr(alembic_module, "PARALLEL_MIN_FILES", 10)
+    forks = _counting_forks(monkeypatch)
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait)
+    worker.start()
+    try:
+        state = read_chain(WorkTree(tmp_path), spec())
+    finally:
+        stop.set()
+        worker.join()
+    assert forks == []
+    assert state.heads == (Head("0030", f"{VERSIONS}/0030_step.py"),)

@@ -388,6 +388,10 @@ def check_case(case: Case, root: Path, tally: Tally) -> None:
         elif fast != full and not (isinstance(full, Unreadable) and full.code == "MG121"):
             # (the one documented difference: a syntax error after the header)
             tally.problems.append(f"seed {case.seed}: fast {fast} != full {full}")
+        scan = parse_script_with(script.path, data, "scan")
+        syntax_error = isinstance(full, Unreadable) and full.code == "MG121"
+        if scan is not None and scan != full and not syntax_error:
+            tally.problems.append(f"seed {case.seed}: scan {scan} != full {full}")
     codes = error_codes(ours)
     label = f"seed {case.seed} {case.mutations}"
     tally.cases += 1

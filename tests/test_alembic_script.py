@@ -8,8 +8,11 @@ from migration_guard.chains.alembic_script import (
     ScriptInfo,
     Span,
     Unreadable,
+    pack,
+    parse_many,
     parse_script,
     parse_script_with,
+    unpack,
 )
 from migration_guard.sample import alembic_script
 
@@ -32,6 +35,8 @@ def parse(source: str, path: str = PATH) -> ScriptInfo | Unreadable:
     full = parse_script_with(path, data, "full")
     fast = parse_script_with(path, data, "fast")
     assert fast is None or fast == full
+    scan = parse_script_with(path, data, "scan")
+    assert scan is None or scan == full
     assert parse_script(path, data) == full
     assert full is not None
     return full
@@ -514,6 +519,8 @@ _VALUES = [
     "()",
     "[]",
     "(\n    'a',  # first\n    'b',\n)",
+    "(\n    'a',  # it's the first\n    'b',\n)",
+    "('a',  # a comment with ) and \"quotes\"\n)",
     "('0193')",
     "'01' '93'",
     "'01\\x393'",
@@ -545,6 +552,14 @@ _TAILS = [
     "\n\ndef upgrade():\n    op.(\n",
     "\n\nasync def f():\n    pass\n",
     "\n\ndef upgrade():\n    exec('x')\n",
+    "\n\ndef upgrade():\n    pass\nexec(CODE)\n",
+    "\n\ndef upgrade():\n    pass\neval(CODE)\n",
+    "\n\ndef upgrade():\n    pass\nvars()[NAME] = 1\n",
+    "\n\ndef upgrade():\n    pass\nlocals()[NAME] = 1\n",
+    "\n\ndef upgrade():\n    pass\nsetattr(sys.modules[__name__], NAME, 1)\n",
+    "\n\ndef upgrade():\n    pass\nsys.modules[__name__].__dict__.update(X)\n",
+    "\n\nclass K:\n    global depends_on\n    depends_on = 'x'\n",
+    "\n\ndef f(branch_labels=1):\n    pass\n",
     "\n\ndef upgrade():\n    s = 'é'\n",
 ]
 
@@ -593,3 +608,274 @@ def test_prescan_agrees_with_the_full_reader_on_fuzzed_headers() -> None:
             continue
         assert fast == full, source
     assert taken > 500
+
+
+# The scanner (one regex for the template's shape) against the full reader: files close to what
+# Alembic generates, with one or more things changed that the scanner must notice.
+_SCAN_DOCS = [
+    '"""add foo\n\nRevision ID: {rev}\nRevises: 0192\nCreate Date: 2026-06-01\n\n"""\n',
+    '"""add foo\n\nRevision ID: {rev}\nRevises:\nCreate Date: 2026-06-01\n\n"""\n',
+    '"""Revision ID: {rev} on the first line\nRevises: 0192"""\n',
+    '"""add foo\n   Revision ID: {rev}\n\tRevises: 0192\n"""  # trailing comment\n',
+    '"""add foo\n\n  \n Revision ID: {rev}\nsee Revises: here\nRevises: a"""\n',
+    '"""add "quoted" foo\nRevision ID: {rev}\n""Revises: x""\n"""\n',
+    '"""add foo\x0c\n\x0bRevision ID: {rev}\n\x1cRevises: 0192\n"""\n',
+    '"""one line"""\n',
+    '"""with a \\t backslash\nRevision ID: {rev}\n"""\n',
+    '"""with an escaped \\""" quote\nRevision ID: {rev}\n"""\n',
+    "'''single quotes\nRevision ID: {rev}\n'''\n",
+    'r"""raw\nRevision ID: {rev}\n"""\n',
+    '"""doc""" "more"\n',
+    '"""doc"""; x = 1\n',
+    '"""unterminated\nRevision ID: {rev}\n',
+    '"""four quotes""""\n',
+    '"""doc\ndef f():\nrevision = "in the docstring"\n"""\n',
+    "# -*- coding: utf-8 -*-\n" + '"""doc\nRevision ID: {rev}\n"""\n',
+    "#!/usr/bin/env python\n# a comment\n\n" + '"""doc\nRevision ID: {rev}\n"""\n',
+    "# coding: bogus\n" + '"""doc\nRevision ID: {rev}\n"""\n',
+    "# vim: set fileencoding=utf-16 :\n" + '"""doc\n"""\n',
+    '"""doc \\"""\nx = """\n"""\n',
+    "  # indented comment\n" + '"""doc"""\n',
+    '  """indented docstring"""\n',
+    "",
+]
+_SCAN_IMPORTS = [
+    "from typing import Sequence, Union\n\nfrom alembic import op\nimport sqlalchemy as sa\n\n",
+    "from typing import Union\n\nimport sqlalchemy as sa\nfrom alembic import op\n",
+    "from alembic import op\nimport sqlalchemy as sa\n\n\n# revision identifiers, by Alembic.\n",
+    "from typing import (\n    Sequence,\n    Union,\n)\n",
+    "",
+    "import os; import sys\n",
+    "from m import *\n",
+    "from m import revision\n",
+    "import down_revision\n",
+    "X = 1\n",
+    "x = revision\n",
+    "x = (\n",
+    "x = f(\n",
+    '_SQL = """\n',
+    "y = 1 + \\\n",
+    "if TYPE_CHECKING:\n    from x import y\n",
+    "try:\n    import a\nexcept ImportError:\n    a = None\n",
+    "def helper():\n    pass\n",
+    "class Base:\n    pass\n",
+    "@dec\n",
+    "    indented = 1\n",
+    "globals()['x'] = 1\n",
+    "(w := 3)\n",
+    "'a string statement'\n",
+    "\n\n",
+]
+_SCAN_ANNOTATIONS = [
+    "",
+    ": str",
+    ": Union[str, None]",
+    ": Union[str, Sequence[str], None]",
+    " : Optional[str]",
+    ": str | None",
+    ': "str"',
+    ": str[",
+    ": Literal['a=b']",
+    ": (x := int)",
+    ": globals()",
+    " # comment",
+]
+_SCAN_VALUES = [
+    "'{rev}'",
+    '"{rev}"',
+    "None",
+    "('0191', '0192')",
+    "['0192']",
+    "('0192',)",
+    "{{'a', 'b', 'a'}}",
+    "()",
+    "[]",
+    "{{}}",
+    "(\n    '0191',\n    '0192',\n)",
+    "[\n'a'\n]",
+    "(\n    'a',  # first\n    'b',\n)",
+    "('0192')",
+    "( '0192' )",
+    "('a'  ,  'b'  )",
+    "('a', 'b']",
+    "('a', ('b'))",
+    "(('a', 'b'))",
+    "('a', b)",
+    "('a' 'b',)",
+    "('a,b', 'c)d')",
+    "'01' '92'",
+    "'01\\x392'",
+    '"it\'s"',
+    "''",
+    "u'0192'",
+    "b'0192'",
+    "f'0192'",
+    "'''tri'''",
+    "'a' if x else 'b'",
+    "'a';",
+    "'a'; q = 1",
+    "'a' \\\n",
+    "'a'  # trailing comment",
+    "'a'\t# tab then comment",
+    "NAME",
+    "5",
+    "True",
+    "'a'.upper()",
+    "('a'",
+    "'a' + 'b'",
+    "'ä'",
+    "'a\tb'",
+]
+_SCAN_TAILS = [
+    "\n\ndef upgrade() -> None:\n    op.create_table('t')\n\n\ndef downgrade() -> None:\n"
+    "    op.drop_table('t')\n",
+    "\n\ndef upgrade():\n    op.execute('UPDATE t SET x = 1')\n",
+    "\n\ndef upgrade():\n    print(revision)\n",
+    "\n\ndef upgrade():\n    pass\nrevision = 'late'\n",
+    "\n\ndef upgrade():\n    pass\nif True:\n    down_revision = 'late'\n",
+    "\n\n@decorator\ndef upgrade():\n    pass\n",
+    "\n\nclass Model:\n    revision = 1\n",
+    "\n\nasync def f():\n    pass\n",
+    "\n\ndef upgrade():\n    exec('x')\n",
+    "\n\ndef upgrade():\n    pass\nglobals()['revision'] = 'x'\n",
+    "\n\ndef upgrade():\n    pass\nfrom m import *\n",
+    "\n\ndef upgrade():\n    x = '*'\n",
+    "\n\ndef __getattr__(name):\n    return 'x'\n",
+    "\n\ndef upgrade():\n    op.(\n",
+    "\n\ndef upgrade():\n    s = 'é'\n",
+    "\n\ndef upgrade():\n    s = 'ｒevision'\n",
+    "\n\ndef\tupgrade():\n    pass\n",
+    "\n\ndefault = 1\n",
+    "\n\nclassy = 2\n",
+    "\n\ndef upgrade():\n    pass",
+    "\n",
+    "",
+]
+
+
+def _scan_source(rng: random.Random) -> str:
+    rev = rng.choice(["0193", "ae1027a6acf", "0193_add", "a-b", ""])
+    parts = [_pick(rng, _SCAN_DOCS, 3).replace("{rev}", rev), _pick(rng, _SCAN_IMPORTS, 4)]
+    names = ["revision", "down_revision", "branch_labels", "depends_on"]
+    count = rng.choice([2, 3, 4, 4, 4]) if rng.random() < 0.9 else rng.randint(0, 4)
+    chosen = names[:count]
+    if rng.random() < 0.1:
+        rng.shuffle(chosen)
+    for name in chosen:
+        before = rng.choice(["", " ", "\t"]) if rng.random() < 0.2 else " "
+        after = rng.choice(["", "  ", "\t"]) if rng.random() < 0.2 else " "
+        annotation = _pick(rng, _SCAN_ANNOTATIONS, 4)
+        plain = 3 if name in ("branch_labels", "depends_on") else 2
+        value = _pick(rng, _SCAN_VALUES, plain if rng.random() < 0.7 else 13).format(rev=rev)
+        statement = f"{name}{annotation}{before}={after}{value}"
+        parts.append(statement if statement.endswith("\n") else statement + "\n")
+        if rng.random() < 0.05:
+            parts.append(rng.choice(["\n", "# between\n", "x = 1\n"]))
+    if rng.random() < 0.3:
+        parts.append(_pick(rng, _SCAN_IMPORTS, 4))
+    parts.append(_pick(rng, _SCAN_TAILS, 2))
+    text = "".join(parts)
+    roll = rng.random()
+    if roll < 0.05:
+        text = text.replace("\n", "\r\n")
+    elif roll < 0.07:
+        text = text.replace("\n", "\r", 1)
+    elif roll < 0.09:
+        text = text.replace("\n", "\x00\n", 1)
+    elif roll < 0.11:
+        text = text.rstrip("\n")
+    return text
+
+
+def test_scanner_agrees_with_the_full_reader_on_fuzzed_files() -> None:
+    rng = random.Random(20261127)
+    cases, taken = 6000, 0
+    for _ in range(cases):
+        source = _scan_source(rng)
+        data = source.encode("utf-8")
+        full = parse_script_with("v/0193_x.py", data, "full")
+        scan = parse_script_with("v/0193_x.py", data, "scan")
+        if scan is None:
+            continue
+        taken += 1
+        if isinstance(full, Unreadable) and full.code == "MG121" and scan != full:
+            # Only allowed after the header: at or after the first top-level def/class.
+            lines = source.replace("\r\n", "\n").split("\n")
+            first_def = next(
+                i + 1
+                for i, line in enumerate(lines)
+                if line.startswith(("def ", "class ", "@", "async "))
+            )
+            assert full.line is not None and full.line >= first_def, source
+            continue
+        assert scan == full, source
+        assert parse_script("v/0193_x.py", data) == full
+    assert taken > cases // 6  # most cases change something the scanner must refuse
+
+
+@pytest.mark.parametrize("old_style", [False, True])
+@pytest.mark.parametrize("down", ["0192", None])
+def test_the_scanner_reads_the_usual_templates(old_style: bool, down: str | None) -> None:
+    source = alembic_script("0193", down, "add_foo", table="t", old_style=old_style)
+    scanned = parse_script_with(PATH, source.encode(), "scan")
+    assert scanned is not None
+    assert scanned == parse_script_with(PATH, source.encode(), "full")
+
+
+def test_an_escaped_quote_cannot_end_the_docstring_early() -> None:
+    # The docstring really ends on line 2, and line 3 opens a string that never closes.
+    source = '"""doc \\"""\nx = """\n"""\nrevision = "a"\ndown_revision = None\n'
+    assert unreadable(source).code == "MG121"  # (checks every reader against the full one)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "revision = 'late'",
+        "down_revision = 'late'",
+        "branch_labels = 'late'",
+        "depends_on = 'late'",
+        "globals()[NAME] = 1",
+        "locals()[NAME] = 1",
+        "vars()[NAME] = 1",
+        "exec(CODE)",
+        "eval(CODE)",
+        "setattr(sys.modules[__name__], NAME, 1)",
+        "sys.modules[__name__].__dict__.update(X)",
+        "from m import *",
+        "def __getattr__(name):\n    return 'x'",
+        "class K:\n    global revision",
+        "for revision in ():\n    pass",
+    ],
+)
+def test_the_tail_is_searched_for_every_way_to_bind_a_name(statement: str) -> None:
+    plain = alembic_script("0193", "0192", "add_foo", table="t")
+    source = plain + statement + "\n"
+    full = parse(source)  # (checks that the scanner and the pre-scan agree or decline)
+    assert full != parse(plain)  # the statement matters...
+    assert parse_script_with(PATH, source.encode(), "scan") is None  # ...and is noticed
+
+
+def test_strings_in_brackets_may_hold_hashes_and_commas() -> None:
+    source = alembic_script("0193", "0192", "add_foo", table="t").replace(
+        'down_revision: Union[str, Sequence[str], None] = "0192"',
+        "down_revision: Union[str, Sequence[str], None] = ('a#b', \"c,d\", 'e, f')",
+    )
+    scanned = parse_script_with(PATH, source.encode(), "scan")
+    assert scanned is not None and scanned == info(source)
+    assert scanned.down_revisions == ("a#b", "c,d", "e, f")
+
+
+def test_results_survive_the_trip_between_processes() -> None:
+    rng = random.Random(7)
+    sources = {f"v/{n:04d}_x.py": _scan_source(rng).encode("utf-8") for n in range(500)}
+    paths = list(sources)
+    scripts = parse_many(paths, sources)
+    assert scripts == [parse_script(p, sources[p]) for p in paths]
+    assert {type(s) for s in scripts} == {ScriptInfo, Unreadable}
+    assert unpack(paths, pack(scripts)) == scripts
+    assert unpack([], pack([])) == []
+    with pytest.raises(ValueError, match="2 results for 1 scripts"):
+        unpack(paths[:1], pack(scripts[:2]))
+    syntax = parse_many(paths[:20], sources, check_syntax=True)
+    assert syntax == [parse_script(p, sources[p], check_syntax=True) for p in paths[:20]]

@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from testing.cli import snapshot as _state
 from testing.gitrepo import GitRepo
 
 from migration_guard import apply
@@ -30,15 +31,6 @@ def _plan() -> EditPlan:
         ),
         renames=(Rename("v/0145_a.py", "v/0193_a.py"), Rename("v/0147_c.py", "v/0194_c.py")),
     )
-
-
-def _state(repo: GitRepo) -> tuple[str, str, dict[str, bytes]]:
-    files = {
-        str(p.relative_to(repo.path)): p.read_bytes()
-        for p in sorted(repo.path.rglob("*"))
-        if p.is_file() and ".git" not in p.parts
-    }
-    return repo.git("status", "--porcelain"), repo.git("ls-files", "-s"), files
 
 
 def test_applies_edits_and_stages_renames_like_git_mv(repo: GitRepo) -> None:

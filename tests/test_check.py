@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from testing.cli import run as _run
 from testing.fake_forge import FakeForge
 from testing.gitrepo import GitRepo
 
 from migration_guard import sample
-from migration_guard.cli import main
 
 V = sample.CONSOLE_VERSIONS
 PLAN = sample.QUEUE_PLAN
@@ -50,12 +50,6 @@ def _prs_file(tmp_path: Path, prs: list[dict[str, object]]) -> Path:
     path = tmp_path / "prs.json"
     path.write_text(json.dumps(prs))
     return path
-
-
-def _run(repo: GitRepo, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["-C", str(repo.path), *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_runbook_incident_names_colliding_prs_and_next_number(

@@ -4,17 +4,11 @@ import json
 from pathlib import Path
 
 import pytest
+from testing.cli import run as _run
 
 from migration_guard import sample
-from migration_guard.cli import main
 
 V = sample.CONSOLE_VERSIONS
-
-
-def _run(repo: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["-C", str(repo), *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_heads_ok_on_main(sample_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

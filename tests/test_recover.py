@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from testing.cli import run as _run
 from testing.gitrepo import GitRepo
 from testing.sqitch_projects import sqitch
 
 from migration_guard import sample
-from migration_guard.cli import main
 
 V = sample.CONSOLE_VERSIONS
 
@@ -53,12 +53,6 @@ def main_at_0144(tmp_path: Path) -> GitRepo:
         extra.unlink()
     repo.commit_all("main at 0144")
     return repo
-
-
-def _run(repo: GitRepo, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["-C", str(repo.path), *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.mark.parametrize("how", ["merge", "squash"])

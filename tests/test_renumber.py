@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from testing.cli import run as _run
+from testing.cli import snapshot as _state
 from testing.gitrepo import GitRepo
 
 from migration_guard import apply, sample
-from migration_guard.cli import main
 
 V = sample.CONSOLE_VERSIONS
 
@@ -53,21 +54,6 @@ def repo(tmp_path: Path) -> GitRepo:
     )
     repo.commit_all("feature")
     return repo
-
-
-def _run(repo: GitRepo, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["-C", str(repo.path), *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def _state(repo: GitRepo) -> tuple[str, str, dict[str, bytes]]:
-    files = {
-        str(p.relative_to(repo.path)): p.read_bytes()
-        for p in sorted(repo.path.rglob("*"))
-        if p.is_file() and ".git" not in p.parts
-    }
-    return repo.git("status", "--porcelain"), repo.git("ls-files", "-s"), files
 
 
 def test_runbook_example_in_one_command(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:

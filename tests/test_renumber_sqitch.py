@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from testing.cli import run as _run
+from testing.cli import snapshot as _snapshot
 from testing.gitrepo import GitRepo
 from testing.sqitch_projects import sqitch
 
 from migration_guard import apply, sample
-from migration_guard.cli import main
 from migration_guard.databases.temp_postgres import TempPostgres
 
 PLAN = sample.QUEUE_PLAN
@@ -51,21 +52,6 @@ def repo(tmp_path: Path) -> GitRepo:
 
 def _project(repo: GitRepo) -> Path:
     return repo.path / "queue/migrations/sqitch"
-
-
-def _run(repo: GitRepo, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["-C", str(repo.path), *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def _snapshot(repo: GitRepo) -> tuple[str, dict[str, bytes]]:
-    files = {
-        str(p.relative_to(repo.path)): p.read_bytes()
-        for p in sorted(repo.path.rglob("*"))
-        if p.is_file() and ".git" not in p.parts and not p.name.endswith(".db")
-    }
-    return repo.git("status", "--porcelain"), files
 
 
 def test_runbook_rename_of_an_undeployed_change(

@@ -263,12 +263,16 @@ def _join(folder: str, path: str) -> str | None:
     return joined
 
 
+def engine_name(scheme: str) -> str:
+    """sqitch's canonical engine for a URI scheme (URI::db's aliases: postgres -> pg, ...)."""
+    return _ENGINE_ALIASES.get(scheme.lower(), scheme.lower())
+
+
 def _canonical_engine(uri: str) -> str | None:
     match = re.match(r"db:([^:]+):", uri)
     if match is None:
         return None
-    scheme = match.group(1).lower()
-    return _ENGINE_ALIASES.get(scheme, scheme)
+    return engine_name(match.group(1))
 
 
 @dataclass(frozen=True)

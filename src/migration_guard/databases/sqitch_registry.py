@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote
 
-from migration_guard.chains.sqitch import SqitchConf
+from migration_guard.chains.sqitch import SqitchConf, engine_name
 from migration_guard.chains.sqitch_plan import Plan
 from migration_guard.chains.sqitch_rewrite import affected_changes
 from migration_guard.errors import DatabaseError, InputError
@@ -58,19 +58,6 @@ __all__ = [
 
 SUPPORTED_ENGINES = ("pg", "sqlite")
 _PSQL_TIMEOUT = 120
-
-# URI::db's engine aliases (canonical_engine).
-_ALIASES = {
-    "pgsql": "pg",
-    "pgxc": "pg",
-    "postgres": "pg",
-    "postgresql": "pg",
-    "postgresxc": "pg",
-    "redshift": "pg",
-    "yugabyte": "pg",
-    "yugabytedb": "pg",
-    "sqlite3": "sqlite",
-}
 
 
 # --------------------------------------------------------------------------------------------
@@ -114,7 +101,7 @@ def parse_db_uri(uri: str) -> DbUri:
             hint="write db:sqlite:FILE or db:pg://USER@HOST:PORT/DATABASE",
         )
     scheme, rest = uri[3:].split(":", 1)
-    engine = _ALIASES.get(scheme.lower(), scheme.lower())
+    engine = engine_name(scheme)
     rest = rest.split("#", 1)[0]
     rest, _, query_text = rest.partition("?")
     query = tuple(parse_qsl(query_text, keep_blank_values=True))
