@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from migration_guard.errors import ForgeError, UsageError
+from migration_guard.forges.answers import Answers
 from migration_guard.forges.base import (
     ChangedFile,
     ChangeStatus,
@@ -563,25 +564,5 @@ def _count_problem(state: _PRState) -> str | None:
     return None
 
 
-def _dict(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ForgeError(f"GitHub answered without a valid {what}")
-    return value
-
-
-def _list(value: Any, what: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise ForgeError(f"GitHub answered without a valid {what}")
-    return value
-
-
-def _int(value: Any, what: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ForgeError(f"GitHub answered without a valid {what}")
-    return value
-
-
-def _str(value: Any, what: str) -> str:
-    if not isinstance(value, str):
-        raise ForgeError(f"GitHub answered without a valid {what}")
-    return value
+_answers = Answers("GitHub")
+_dict, _list, _int, _str = _answers.dict, _answers.list, _answers.int, _answers.str

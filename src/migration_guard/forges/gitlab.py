@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from migration_guard.errors import ForgeError, UsageError
+from migration_guard.forges.answers import Answers
 from migration_guard.forges.base import (
     ChangedFile,
     ChangeStatus,
@@ -291,25 +292,5 @@ def _file(diff: dict[str, Any]) -> ChangedFile:
     return ChangedFile(new_path, status, previous)
 
 
-def _dict(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ForgeError(f"GitLab answered without a valid {what}")
-    return value
-
-
-def _list(value: Any, what: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise ForgeError(f"GitLab answered without a valid {what}")
-    return value
-
-
-def _int(value: Any, what: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ForgeError(f"GitLab answered without a valid {what}")
-    return value
-
-
-def _str(value: Any, what: str) -> str:
-    if not isinstance(value, str):
-        raise ForgeError(f"GitLab answered without a valid {what}")
-    return value
+_answers = Answers("GitLab")
+_dict, _list, _int, _str = _answers.dict, _answers.list, _answers.int, _answers.str
