@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -85,5 +84,8 @@ def _lint_one(workspace: Workspace, spec: ChainSpec, *, syntax_only: bool) -> Ch
         findings = sqitch.lint_plan(
             workspace.tree, spec.path, None if adhoc else spec, syntax_only=syntax_only
         )
-        return replace(ChainState(spec=spec), findings=tuple(findings))
+        data = workspace.tree.read_bytes(spec.path)
+        return ChainState(
+            spec=spec, migrations=sqitch.plan_migrations(data, spec), findings=tuple(findings)
+        )
     return read_chain(workspace.tree, spec)
