@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
@@ -28,7 +29,24 @@ class CheckReport:
 
 
 def fix_command(collision: Collision) -> str:
-    return f"migration-guard renumber {collision.migration.path} --to {collision.next_available}"
+    """The command to copy and paste (the path shell-quoted: it comes from the PR)."""
+    path = shlex.quote(collision.migration.path)
+    return f"migration-guard renumber {path} --to {collision.next_available}"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def printable(line: str) -> str:
+    """A report line with control characters from file names shown as escapes, so a PR's
+    file name can never start a new line (a forged CI workflow command, a fake verdict)."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], line)
+
+
+def code_span(value: str) -> str:
+    """Text in a Markdown code span inside a table cell: inert, one cell, one line."""
+    cleaned = value.replace("`", "'").replace("|", "\\|")
+    return f"`{_CONTROL.sub(' ', cleaned)}`"
 
 
 def _verdict_line(report: CheckReport) -> str:
@@ -68,7 +86,7 @@ def text(report: CheckReport) -> str:
             "--branch` moves them as one block onto the next free numbers)"
         )
     lines.append(_verdict_line(report))
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)
 
 
 def to_json(report: CheckReport) -> dict[str, Any]:
@@ -123,7 +141,7 @@ def markdown(report: CheckReport, *, marker: str) -> str:
     if outcome.collisions:
         lines.append(
             f"**{len(outcome.collisions)} migration-number collision(s)** with "
-            f"`{md_escape(sources.base)}` or other open PRs:"
+            f"{code_span(sources.base)} or other open PRs:"
         )
         lines.append("")
         lines.append("| chain | number | this PR | also claimed by | next free | fix |")
@@ -133,7 +151,7 @@ def markdown(report: CheckReport, *, marker: str) -> str:
             lines.append(
                 f"| {md_escape(c.migration.chain)} | {c.migration.number_text} | "
                 f"{md_escape(c.migration.path)} | {claimed} | **{c.next_available}** | "
-                f"`{fix_command(c).replace('`', '')}` |"
+                f"{code_span(fix_command(c))} |"
             )
     elif not sources.complete:
         lines.append("Could not see every open PR's files; no verdict this time.")

@@ -34,6 +34,8 @@ def _env() -> dict[str, str]:
 def run_git(
     *args: str, cwd: Path, input_bytes: bytes | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[bytes]:
+    if not cwd.is_dir():
+        raise GitError(f"cannot run git in {cwd}: no such folder")
     try:
         proc = subprocess.run(
             ["git", *args],

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from migration_guard.model import ChainKind, ChainSpec, Migration
-from migration_guard.numbering import leading_number
 from migration_guard.tree import Tree
 
 _ALEMBIC_NAME = re.compile(r"^(?!\.\#|__init__)(.*\.py)$")
@@ -41,6 +40,17 @@ def rules_for(tree: Tree, specs: Iterable[ChainSpec]) -> list[PathRule]:
     return rules
 
 
+def _number_prefix(kind: ChainKind, name: str) -> str | None:
+    """The number exactly as the chain's own reader sees it (one rule per kind)."""
+    if kind is ChainKind.ALEMBIC:
+        from migration_guard.chains.alembic_graph import number_prefix
+
+        return number_prefix(name)
+    from migration_guard.chains.sqitch import number_prefix as sqitch_number_prefix
+
+    return sqitch_number_prefix(name)
+
+
 def classify(path: str, rules: Sequence[PathRule]) -> Migration | None:
     """The migration ``path`` is (chain, number, name), or None when it is not one."""
     pure = PurePosixPath(path)
@@ -62,8 +72,8 @@ def classify(path: str, rules: Sequence[PathRule]) -> Migration | None:
                 name = rest[: -len(rule.extension)]
                 if "@" in name:  # name@tag.sql: an earlier copy of a reworked change
                     continue
-            parsed = leading_number(name)
-            if parsed is None:
+            number = _number_prefix(rule.kind, name)
+            if number is None:
                 continue
-            return Migration(rule.chain, parsed[0], parsed[1], name, path)
+            return Migration(rule.chain, int(number), number, name, path)
     return None

@@ -19,7 +19,6 @@ _PR_PATTERNS = (
     re.compile(r"\(#(\d+)\)\s*$"),
     re.compile(r"Merge (?:PR|pull request|MR|merge request) [#!](\d+)", re.IGNORECASE),
     re.compile(r"See merge request \S*!(\d+)"),
-    re.compile(r"[#!](\d+)"),
 )
 
 

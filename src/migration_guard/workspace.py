@@ -24,13 +24,13 @@ class Workspace:
         candidate = Path(user_path)
         if not candidate.is_absolute():
             candidate = (cwd or Path.cwd()) / candidate
+        # Symlinks resolved on both sides (macOS: /tmp is /private/tmp); a path that does
+        # not exist yet still resolves through its existing parents.
+        resolved = Path(os.path.realpath(candidate))
         try:
-            rel = Path(os.path.normpath(candidate)).relative_to(self.root.resolve())
+            rel = resolved.relative_to(Path(os.path.realpath(self.root)))
         except ValueError:
-            try:
-                rel = Path(os.path.normpath(candidate)).relative_to(self.root)
-            except ValueError:
-                raise InputError(f"{user_path} is outside the repository {self.root}") from None
+            raise InputError(f"{user_path} is outside the repository {self.root}") from None
         return str(PurePosixPath(rel.as_posix())) if str(rel) != "." else ""
 
 

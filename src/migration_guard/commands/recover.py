@@ -16,7 +16,7 @@ from migration_guard.commands.renumber import Move, make_move, plan_alembic
 from migration_guard.edits import EditPlan, unified_diff
 from migration_guard.errors import InputError, UsageError
 from migration_guard.model import ChainKind, ChainSpec, ChainState, Severity
-from migration_guard.numbering import format_number, leading_number
+from migration_guard.numbering import format_number
 from migration_guard.recovery import Diagnosis, Landing, Member, diagnose, pr_from_message
 from migration_guard.report import finding_lines
 from migration_guard.tree import Tree
@@ -44,7 +44,7 @@ def landings(root: Path, rev: str, paths: Sequence[str]) -> dict[str, Landing]:
         "--diff-filter=AR",
         "--name-status",
         "-z",
-        "--format=%x01%H%x00%ct%x00%s",
+        "--format=%x01%H%x00%ct%x00%B%x00",
         rev,
         "--",
         *paths,
@@ -53,7 +53,7 @@ def landings(root: Path, rev: str, paths: Sequence[str]) -> dict[str, Landing]:
     entries: list[tuple[str, int, str, list[str]]] = []
     for record in out.split("\x01")[1:]:
         fields = record.split("\0")
-        commit, stamp, subject = fields[0], int(fields[1]), fields[2].split("\n")[0]
+        commit, stamp, message = fields[0], int(fields[1]), fields[2]
         files: list[str] = []
         rest = [f.strip("\n") for f in fields[3:] if f.strip("\n")]
         i = 0
@@ -65,11 +65,12 @@ def landings(root: Path, rev: str, paths: Sequence[str]) -> dict[str, Landing]:
             else:
                 files.append(rest[i + 1])
                 i += 2
-        entries.append((commit, stamp, subject, files))
+        entries.append((commit, stamp, message, files))
     result: dict[str, Landing] = {}
     total = len(entries)
-    for index, (commit, stamp, subject, files) in enumerate(entries):
-        landing = Landing(commit, stamp, subject, total - 1 - index, pr_from_message(subject))
+    for index, (commit, stamp, message, files) in enumerate(entries):
+        subject = message.strip().split("\n")[0]
+        landing = Landing(commit, stamp, subject, total - 1 - index, pr_from_message(message))
         for path in files:
             result.setdefault(path, landing)  # newest first: keep the latest addition
     return result
@@ -79,14 +80,14 @@ def _alembic_repair(
     tree: Tree, spec: ChainSpec, state: ChainState, history: Mapping[str, Landing]
 ) -> Repair:
     from migration_guard.chains import alembic
-    from migration_guard.chains.alembic_graph import analyse
+    from migration_guard.chains.alembic_graph import analyse, number_prefix
     from migration_guard.chains.alembic_script import ScriptInfo
 
     scripts = [s for s in alembic.read_scripts(tree, spec) if isinstance(s, ScriptInfo)]
     members = []
     for index, script in enumerate(scripts):
-        parsed = leading_number(script.path.rsplit("/", 1)[-1])
-        number, text = parsed if parsed else (-1 - index, "")  # unnumbered: never equal
+        text = number_prefix(script.path.rsplit("/", 1)[-1]) or ""
+        number = int(text) if text else -1 - index  # unnumbered: never equal
         members.append(Member(script.path, number, text, script.revision, script.down_revisions))
     diagnosis = diagnose(spec.name, members, history, several_heads=len(state.heads) > 1)
     if diagnosis.ok:
@@ -160,13 +161,17 @@ def plan_line_landings(root: Path, rev: str, plan_path: str, tree: Tree) -> dict
     order = {commit: i for i, commit in enumerate(order_out)}
     plan = parse_plan(tree.read_bytes(plan_path), plan_path)
     result: dict[str, Landing] = {}
+    messages: dict[str, str] = {}
     for change in plan.changes:
         commit = line_commit.get(change.line)
         if commit is None or change.name in result:
             continue
         stamp, summary = info.get(commit, (0, ""))
+        message = messages.setdefault(
+            commit, git.git_text("log", "-1", "--format=%B", commit, cwd=root)
+        )
         result[change.name] = Landing(
-            commit, stamp, summary, order.get(commit, 1 << 30), pr_from_message(summary)
+            commit, stamp, summary, order.get(commit, 1 << 30), pr_from_message(message)
         )
     return result
 
