@@ -388,3 +388,16 @@ def test_no_fork_while_another_thread_runs(tmp_path: Path, monkeypatch: pytest.M
         worker.join()
     assert forks == []
     assert state.heads == (Head("0030", f"{VERSIONS}/0030_step.py"),)
+
+
+def test_the_name_filter_is_alembics_regex(tmp_path: Path) -> None:
+    names = ["a.py", ".#a.py", "__init__.py", "__init__x.py", "_init_.py", "x.pyc", "x.py~"]
+    names += ["a\n.py", "b.py\n", "\n.py", ".py", "a.PY", "c.py.py", "#x.py", ".#"]
+    folder = tmp_path / VERSIONS
+    folder.mkdir(parents=True)
+    for name in names:
+        (folder / name).write_text("revision = 'x'\n")
+    (folder / "d.py").mkdir()
+    expected = [f"{VERSIONS}/{n}" for n in sorted(names) if alembic_module.SCRIPT_NAME.match(n)]
+    assert script_paths(WorkTree(tmp_path), VERSIONS) == expected
+    assert f"{VERSIONS}/b.py\n" in expected and f"{VERSIONS}/a\n.py" not in expected

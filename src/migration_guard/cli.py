@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import re
 import sys
 from collections.abc import Sequence
@@ -431,6 +432,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+    finally:
+        if argv is None:  # we are the program, which ends next
+            # Freeze what is alive, so that the cyclic collector's passes at interpreter exit
+            # skip it: they cost ~7 ms after reading a 5,000-file chain. Exit behaviour is
+            # otherwise unchanged (objects are still released, atexit handlers still run).
+            gc.freeze()
 
 
 def _dispatch(args: argparse.Namespace) -> int:

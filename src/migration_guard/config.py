@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from migration_guard.errors import ConfigError
 from migration_guard.model import ChainKind, ChainSpec
@@ -53,8 +52,7 @@ _SKIP_DIRS = {
 _LEADING_DIGITS = re.compile(r"^(\d+)")
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     chains: tuple[ChainSpec, ...]
     source: str  # "migration-guard.toml", "pyproject.toml" or "discovered"
     base: str | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from operator import itemgetter
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
@@ -42,6 +43,9 @@ def _norm(path: str) -> str:
         return path  # already normal: the common case, kept cheap (thousands of calls)
     p = str(PurePosixPath(path))
     return "" if p in (".", "") else p.strip("/")
+
+
+_first = itemgetter(0)
 
 
 class WorkTree:
@@ -81,7 +85,8 @@ class WorkTree:
                 found = [(e.name, e.is_dir()) for e in entries]
         except (FileNotFoundError, NotADirectoryError):
             return []
-        return sorted(found)
+        found.sort(key=_first)  # names are unique: the same order, comparing strings only
+        return found
 
     def read_bytes(self, path: str) -> bytes:
         try:

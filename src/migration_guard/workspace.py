@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from migration_guard import git
 from migration_guard.config import Config, load_config
@@ -12,8 +12,7 @@ from migration_guard.errors import InputError
 from migration_guard.tree import GitTree, Tree, WorkTree
 
 
-@dataclass(frozen=True)
-class Workspace:
+class Workspace(NamedTuple):
     root: Path
     tree: Tree
     config: Config

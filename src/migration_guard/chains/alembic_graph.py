@@ -131,6 +131,7 @@ def analyse(scripts: Sequence[ParsedScript]) -> ChainGraph:
     collector = _Collector(scripts)
     readable: list[ScriptInfo] = []
     unreadable: list[Unreadable] = []
+    bases: list[ScriptInfo] = []
     last_by_id: dict[str, ScriptInfo] = {}
     first_by_id: dict[str, ScriptInfo] = {}
     position: dict[str, int] = {}  # an id's place in load order (of its first script)
@@ -145,6 +146,8 @@ def analyse(scripts: Sequence[ParsedScript]) -> ChainGraph:
         readable.append(script)
         rev = script.revision
         downs = script.down_revisions
+        if not downs:
+            bases.append(script)
         if not rev.isalnum() or script.depends_on or rev in downs or "" in downs:
             _check_ids(script, collector)
         first = first_by_id.setdefault(rev, script)
@@ -172,24 +175,28 @@ def analyse(scripts: Sequence[ParsedScript]) -> ChainGraph:
     for script in readable:
         rev = script.revision
         downs = script.down_revisions
-        if downs and (last_by_id[rev] is script or id(script) in owners):
-            for ref in downs:
-                target = last_by_id.get(ref) or labels.get(ref)
-                if target is not None:
-                    named.add(id(target))
+        processed = last_by_id[rev] is script or id(script) in owners
         for ref in downs:
+            target = last_by_id.get(ref)
+            if target is not None:
+                if processed:
+                    named.add(id(target))
+                if ref != "" and ref != rev and position[ref] >= position[rev]:
+                    forward = True
+                continue
+            owner = labels.get(ref)
+            if owner is not None and processed:
+                named.add(id(owner))
             if ref == "" or ref == rev:
                 continue  # MG123 / MG105
-            if ref in last_by_id:
-                forward = forward or position[ref] >= position[rev]
-            elif ref in labels:
+            if owner is not None:
                 collector.add(
                     "MG110",
                     f"down_revision {ref!r} is a branch label (of revision "
-                    f"{labels[ref].revision!r}), not a revision id",
+                    f"{owner.revision!r}), not a revision id",
                     script.path,
                     script.down_revision_span.line,
-                    f"use the revision id {labels[ref].revision!r}",
+                    f"use the revision id {owner.revision!r}",
                 )
             elif ref not in elsewhere:
                 collector.add(
@@ -203,8 +210,7 @@ def analyse(scripts: Sequence[ParsedScript]) -> ChainGraph:
             forward = _link_depends(script, last_by_id, labels, elsewhere, position, collector) or (
                 forward
             )
-    heads = tuple(s for s in readable if id(s) not in named)
-    bases = tuple(s for s in readable if not s.down_revisions)
+    heads = tuple([s for s in readable if id(s) not in named])
     if len(heads) > 1 and not unreadable:  # with unread links the heads are guesses
         ids = ", ".join(repr(h.revision) for h in heads[:5]) + (", ..." if len(heads) > 5 else "")
         for head in heads:
@@ -221,7 +227,7 @@ def analyse(scripts: Sequence[ParsedScript]) -> ChainGraph:
     if forward:
         _check_cycles(readable, last_by_id, labels, first_by_id, position, collector)
     prefixes = _check_numbers(scripts, collector)
-    return ChainGraph(tuple(scripts), heads, bases, collector.sorted(), prefixes)
+    return ChainGraph(tuple(scripts), heads, tuple(bases), collector.sorted(), prefixes)
 
 
 class _Collector:
@@ -468,18 +474,22 @@ def _components(order: Iterable[str], edges: dict[str, set[str]]) -> list[list[s
 def _check_numbers(scripts: Sequence[ParsedScript], out: _Collector) -> tuple[str | None, ...]:
     """MG111/MG112; returns each script's file-name number prefix."""
     prefixes: list[str | None] = []
-    first_of: dict[int, tuple[ParsedScript, str]] = {}
+    first_of: dict[int, int] = {}  # number -> index of the first script using it
     groups: dict[int, list[tuple[ParsedScript, str]]] = {}  # numbers used more than once
-    for script in scripts:
+    match_number = _NUMBER.match
+    for index, script in enumerate(scripts):
         path = script.path
-        prefix = number_prefix(path[path.rfind("/") + 1 :])
-        prefixes.append(prefix)
-        if prefix is None:
+        found = match_number(path, path.rfind("/") + 1)  # number_prefix(file_name(path))
+        if found is None:
+            prefixes.append(None)
             continue
+        prefix = found.group()
+        prefixes.append(prefix)
         number = int(prefix)
-        first = first_of.setdefault(number, (script, prefix))
-        if first[0] is not script:
-            groups.setdefault(number, [first]).append((script, prefix))
+        first = first_of.setdefault(number, index)
+        if first != index:
+            first_pair = (scripts[first], prefixes[first] or "")
+            groups.setdefault(number, [first_pair]).append((script, prefix))
         revision = script.revision
         if revision is None or revision == prefix:
             continue

@@ -13,15 +13,22 @@ module ``__getattr__``, a star import) cannot be known without running the file:
 is :class:`Unreadable` naming the line and the reason, never a guess.
 
 Speed: ``ast.parse`` costs about 3 µs per source line here (85 µs for the default template),
-too slow for 5,000 files. :func:`parse_script` therefore first tries a pre-scan that reads the
-*header* (everything before the first top-level ``def``/``class``/decorator) line by line:
-the four values with a tiny literal scanner, every other statement with a cached
-``ast.parse`` of that statement alone. The rest of the file is only searched (one regex, in C)
-for any word that could bind the names at import time; if one appears, or anything in the
-header is unusual, the whole file is parsed with ``ast`` instead. The pre-scan gives exactly
-the result of the full parse, with one difference: a syntax error *after* the header (inside
-``upgrade()`` say) is only reported with ``check_syntax=True``, which always compiles the
-whole file (and then also catches compile-time errors such as ``return`` outside a function).
+too slow for 5,000 files. :func:`parse_script` therefore tries three readers in turn, each
+one giving up (None) rather than guessing, and each giving exactly the full parse's result:
+
+1. the scanner (``_scan``, about 7 µs a file): one regex match for Alembic's template shape
+   (docstring, imports, the four names on consecutive lines in the template's order),
+   with each run of other lines checked by a cached ``ast.parse`` of that run;
+2. the pre-scan (``_prescan``, about 17 µs): reads the *header* (everything before the first
+   top-level ``def``/``class``/decorator) line by line, the four values with a tiny literal
+   scanner, every other statement with a cached ``ast.parse`` of that statement alone;
+3. the full reader (``_parse_full``): ``ast`` over the whole file, the reference.
+
+The first two only search the rest of the file (the tail) for any word that could bind the
+names at import time; if one appears, the next reader decides. So they differ from the full
+parse in one way: a syntax error *after* the header (inside ``upgrade()`` say) is only
+reported with ``check_syntax=True``, which always compiles the whole file (and then also
+catches compile-time errors such as ``return`` outside a function).
 
 Columns in :class:`Span` count characters of the decoded line (0-based, end exclusive), so
 ``line_text[col:end_col]`` is the value's source text; lines are 1-based.
@@ -31,9 +38,10 @@ from __future__ import annotations
 
 import ast
 import functools
+import marshal
 import re
-from collections.abc import Iterator
-from typing import Literal, NamedTuple
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal, NamedTuple
 
 NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
 _NAME_SET = frozenset(NAMES)
@@ -45,7 +53,15 @@ NO_DOWN_REVISION = "MG122"  # Alembic: AttributeError
 BAD_VALUE = "MG124"  # statically known, but not a string / strings / None
 NO_REVISION = "MG125"  # Alembic: "Could not determine revision id from filename ..."
 
-_LEGACY_REV = re.compile(r"([a-f0-9]+)\.py$")  # Alembic's legacy rule, used with .match()
+_LEGACY_REV = r"([a-f0-9]+)\.py$"  # Alembic's legacy rule, used with .match()
+
+
+@functools.cache
+def _rx(pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled on first use: most patterns here serve rare paths, and compiling
+    one costs about 0.1 ms of every run."""
+    return re.compile(pattern)
+
 
 # Calls at module level that can read or write the module namespace.
 _NAMESPACE_CALLS = frozenset({"globals", "locals", "exec", "eval"})
@@ -117,68 +133,77 @@ def parse_script(path: str, source: bytes, *, check_syntax: bool = False) -> Par
     return _parse_full(path, source, check_syntax=check_syntax)
 
 
-Record = tuple[object, ...]
+def parse_many(
+    paths: Sequence[str], sources: Mapping[str, bytes], *, check_syntax: bool = False
+) -> list[ParsedScript]:
+    """``[parse_script(p, sources[p], check_syntax=check_syntax) for p in paths]``, with the
+    per-file overhead trimmed (it runs for thousands of files)."""
+    if check_syntax:
+        return [_parse_full(p, sources[p], check_syntax=True) for p in paths]
+    scan, prescan, full = _scan, _prescan, _parse_full
+    parsed: list[ParsedScript] = []
+    append = parsed.append
+    for path in paths:
+        source = sources[path]
+        append(
+            scan(path, source) or prescan(path, source) or full(path, source, check_syntax=False)
+        )
+    return parsed
 
 
-def to_record(script: ParsedScript) -> Record:
-    """``script`` without its path, as plain values that ``marshal`` can carry (to hand
-    results from a worker process back; see ``from_record``)."""
-    if isinstance(script, Unreadable):
-        return (script.line, script.reason, script.code, script.revision)
-    return (
-        script.revision,
-        script.down_revisions,
-        script.depends_on,
-        script.branch_labels,
-        _plain(script.revision_span),
-        _plain(script.down_revision_span),
-        _plain(script.depends_on_span),
-        _plain(script.branch_labels_span),
-        script.doc_revision_line,
-        script.doc_revises_line,
-    )
+def pack(scripts: Sequence[ParsedScript]) -> bytes:
+    """``scripts`` without their paths as ``marshal`` bytes, to hand results from a worker
+    process back: ``unpack([s.path for s in scripts], pack(scripts)) == list(scripts)``.
+    Spans go in a table (a template's files share most of them); a record names them by
+    index, -1 for none."""
+    table: dict[Span, int] = {}
+    records: list[tuple[Any, ...]] = []
+    for script in scripts:
+        if isinstance(script, Unreadable):
+            records.append((script.line, script.reason, script.code, script.revision))
+            continue
+        spans = [
+            -1 if span is None else table.setdefault(span, len(table))
+            for span in script[5:9]  # revision, down_revision, depends_on, branch_labels
+        ]
+        records.append((*script[1:5], *spans, *script[9:]))
+    return marshal.dumps(([tuple(span) for span in table], records))
 
 
-def from_record(path: str, record: Record) -> ParsedScript:
-    """The inverse of ``to_record``: ``from_record(s.path, to_record(s)) == s``."""
-    if len(record) == 4:
-        line, reason, code, revision = record
-        return Unreadable(path, line, reason, code, revision)  # type: ignore[arg-type]
-    rev, downs, deps, labels, rev_span, down_span, deps_span, labels_span, doc1, doc2 = record
-    return _new_info(  # type: ignore[no-any-return]
-        ScriptInfo,
-        (
-            path,
-            rev,
-            downs,
-            deps,
-            labels,
-            _span_of(rev_span),
-            _span_of(down_span),
-            _span_of(deps_span),
-            _span_of(labels_span),
-            doc1,
-            doc2,
-        ),
-    )
-
-
-def _plain(span: Span | None) -> tuple[int, int, int, int] | None:
-    return None if span is None else (span.line, span.col, span.end_line, span.end_col)
-
-
-def _span_of(plain: object) -> Span | None:
-    if plain is None:
-        return None
-    span = _RECORD_SPANS.get(plain)
-    if span is None:
-        span = Span(*plain)  # type: ignore[misc]
-        if len(_RECORD_SPANS) < 4096:
-            _RECORD_SPANS[plain] = span
-    return span
-
-
-_RECORD_SPANS: dict[object, Span] = {}
+def unpack(paths: Sequence[str], data: bytes) -> list[ParsedScript]:
+    """The inverse of ``pack``."""
+    table, records = marshal.loads(data)
+    if len(records) != len(paths):
+        raise ValueError(f"{len(records)} results for {len(paths)} scripts")
+    spans: list[Span | None] = [Span(*plain) for plain in table]
+    spans.append(None)  # index -1
+    new = _new_info
+    parsed: list[ParsedScript] = []
+    append = parsed.append
+    for path, record in zip(paths, records, strict=True):
+        if len(record) == 4:
+            append(Unreadable(path, *record))
+            continue
+        rev, downs, deps, labels, at_rev, at_down, at_deps, at_labels, doc1, doc2 = record
+        append(
+            new(
+                ScriptInfo,
+                (
+                    path,
+                    rev,
+                    downs,
+                    deps,
+                    labels,
+                    spans[at_rev],
+                    spans[at_down],
+                    spans[at_deps],
+                    spans[at_labels],
+                    doc1,
+                    doc2,
+                ),
+            )
+        )
+    return parsed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,7 +243,7 @@ def _result(
     rev_binding = bindings.get("revision")
     down = bindings.get("down_revision")
     if rev_binding is None:
-        legacy = _LEGACY_REV.match(filename)
+        legacy = _rx(_LEGACY_REV).match(filename)
         if legacy is None:
             return Unreadable(
                 path,
@@ -616,9 +641,9 @@ def _type_name(value: object) -> str:
 # The pre-scan. Returns None whenever anything differs from the plain shape; the full reader
 # then decides. Everything it accepts, it accepts with the same meaning as the full reader.
 
-_OUR_STMT = re.compile(r"(down_revision|revision|branch_labels|depends_on)[ \t]*([:=])")
-_STRING_START = re.compile(r"[rRuUbBfF]{0,2}['\"]")
-_CODING = re.compile(r"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
+_OUR_STMT = r"(down_revision|revision|branch_labels|depends_on)[ \t]*([:=])"
+_STRING_START = r"[rRuUbBfF]{0,2}['\"]"
+_CODING = r"(?m)^[ \t\f]*#.*?coding[:=]"
 _STRING_FIRST = frozenset("rRuUbBfF'\"")
 _IDENT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 # After the header: any of these words (as a whole word) could (re)bind a name at import,
@@ -637,7 +662,7 @@ _TAIL_WORDS = (
     "__getattr__",
     "__dict__",
 )
-_STAR_IMPORT = re.compile(r"import[ \t\\\n]*\*")
+_STAR_IMPORT = r"import[ \t\\\n]*\*"
 _MAX_STATEMENT_LINES = 60
 
 _OK, _INCOMPLETE, _FALLBACK = 0, 1, 2
@@ -651,7 +676,7 @@ def _prescan(path: str, source: bytes) -> ParsedScript | None:
     except UnicodeDecodeError:
         return None
     first_two = "\n".join(text.split("\n", 2)[:2])
-    if "coding" in first_two and _CODING.search(first_two):
+    if "coding" in first_two and _rx(_CODING).search(first_two):
         return None
     if "\r" in text:
         if "\r" in text.replace("\r\n", "\n"):
@@ -678,7 +703,7 @@ def _prescan(path: str, source: bytes) -> ParsedScript | None:
                 index += 1
                 continue
             return None  # indented code at top level: a block, or broken
-        match = _OUR_STMT.match(line) if first in "rdb" else None
+        match = _rx(_OUR_STMT).match(line) if first in "rdb" else None
         if match is not None:
             statements += 1
             step = _our_statement(lines, index, match, bindings)
@@ -687,7 +712,7 @@ def _prescan(path: str, source: bytes) -> ParsedScript | None:
             if _tail_may_bind(text, tail):
                 return None
             break
-        elif statements == 0 and first in _STRING_FIRST and _STRING_START.match(line):
+        elif statements == 0 and first in _STRING_FIRST and _rx(_STRING_START).match(line):
             if not line.startswith(('"""', "'''")):
                 return None
             end = _docstring_end(lines, index)
@@ -722,7 +747,7 @@ def _tail_may_bind(text: str, start: int) -> bool:
             ):
                 return True
             at = text.find(word, end)
-    return "*" in text[start:] and _STAR_IMPORT.search(text, start) is not None
+    return "*" in text[start:] and _rx(_STAR_IMPORT).search(text, start) is not None
 
 
 def _docstring_end(lines: list[str], index: int) -> int | None:
@@ -1037,14 +1062,12 @@ _SCAN = re.compile(
 _DOC_REVISION = re.compile(r"\n\s*+(Revision ID:)")
 _DOC_REVISES = re.compile(r"\n\s*+(Revises:)")
 _S_STR = r"""(?:'[^'\\\n]*+'|"[^"\\\n]*+")"""
-_S_LIST = re.compile(
-    rf"[(\[{{][ \t\n]*+(?:{_S_STR}[ \t\n]*+,[ \t\n]*+)*+(?:{_S_STR}[ \t\n]*+)?+[)\]}}]"
-)
-_S_ITEM = re.compile(r"""'([^'\n]*)'|"([^"\n]*)\"""")
+_S_LIST = rf"[(\[{{][ \t\n]*+(?:{_S_STR}[ \t\n]*+,[ \t\n]*+)*+(?:{_S_STR}[ \t\n]*+)?+[)\]}}]"
+_S_ITEM = r"""'([^'\n]*)'|"([^"\n]*)\""""
 _CLOSER = {"(": ")", "[": "]", "{": "}"}
 _NOT_SURE = ("not sure",)  # a value the scanner leaves to the pre-scan
 _SCAN_PREFIXES: dict[str, bool] = {}  # _prefix_ok by statement start (it names the name)
-_SPANS: dict[tuple[int, int, int], Span] = {}  # one-line spans: a template's files share them
+_SPANS: dict[tuple[int, int, int], Span] = {}  # one-line spans, by line, col and length
 _new_info = tuple.__new__  # ScriptInfo(*fields) without the generated __new__'s frame
 
 
@@ -1108,28 +1131,31 @@ def _scan(path: str, source: bytes) -> ParsedScript | None:
     if down is None:
         return None
     line = down[1].end_line + 1
-    labels = deps = None
+    labels: _Binding | None = None
+    deps: _Binding | None = None
     if labels_prefix is not None:
-        labels = _scan_binding(
-            labels_prefix, labels_raw, "branch_labels", text, match.start(9), line
-        )
-        if labels is None:
-            return None
+        if labels_raw == "None" and _SCAN_PREFIXES.get(labels_prefix):  # the usual, quicker
+            labels = (None, _one_line_span(line, len(labels_prefix), 4))
+        else:
+            labels = _scan_binding(
+                labels_prefix, labels_raw, "branch_labels", text, match.start(7), line
+            )
+            if labels is None:
+                return None
         line = labels[1].end_line + 1
     if deps_prefix is not None:
-        deps = _scan_binding(deps_prefix, deps_raw, "depends_on", text, match.start(9), line)
-        if deps is None:
-            return None
+        if deps_raw == "None" and _SCAN_PREFIXES.get(deps_prefix):
+            deps = (None, _one_line_span(line, len(deps_prefix), 4))
+        else:
+            deps = _scan_binding(deps_prefix, deps_raw, "depends_on", text, match.start(9), line)
+            if deps is None:
+                return None
     doc_lines: tuple[int | None, int | None] = (None, None)
     if doc is not None:
-        # From the docstring's first line end (its first line starts with quotes, never
-        # counts) to its end; \s*+ may cross blank lines, which do not count either.
         doc_start, doc_end = match.span(1)
-        found = _DOC_REVISION.search(text, doc_start, doc_end)
-        found_too = _DOC_REVISES.search(text, doc_start, doc_end)
         doc_lines = (
-            text.count("\n", 0, found.start(1)) + 1 if found else None,
-            text.count("\n", 0, found_too.start(1)) + 1 if found_too else None,
+            _doc_line(text, "Revision ID:", _DOC_REVISION, doc_start, doc_end),
+            _doc_line(text, "Revises:", _DOC_REVISES, doc_start, doc_end),
         )
     if type(rev[0]) is not str:
         named = {"revision": rev, "down_revision": down}
@@ -1153,6 +1179,20 @@ def _scan(path: str, source: bytes) -> ParsedScript | None:
             *doc_lines,
         ),
     )
+
+
+def _doc_line(text: str, words: str, pattern: re.Pattern[str], start: int, end: int) -> int | None:
+    """The first line of the docstring at ``start:end`` that starts with ``words`` after
+    blanks (as ``str.lstrip`` sees them; its first line starts with quotes, never counts)."""
+    at = text.find(words, start, end)
+    if at < 0:
+        return None
+    if text[at - 1] != "\n":  # (at > start: the docstring starts with quotes)
+        found = pattern.search(text, start, end)  # \s*+ may cross blank lines: fine
+        if found is None:
+            return None
+        at = found.start(1)
+    return text.count("\n", 0, at) + 1
 
 
 def _scan_binding(
@@ -1179,20 +1219,24 @@ def _scan_binding(
     if "\n" in raw:
         stop = at + col + len(raw)
         return value, Span(line, col, line + raw.count("\n"), stop - text.rfind("\n", 0, stop) - 1)
-    key = (line, col, col + len(raw))
+    return value, _one_line_span(line, col, len(raw))
+
+
+def _one_line_span(line: int, col: int, length: int) -> Span:
+    key = (line, col, length)
     span = _SPANS.get(key)
     if span is None:
-        span = Span(line, col, line, col + len(raw))
+        span = Span(line, col, line, col + length)
         if len(_SPANS) < 4096:
             _SPANS[key] = span
-    return value, span
+    return span
 
 
 def _scanned_list(raw: str) -> _Value:
     """The value of a bracketed literal the regex found, or ``_NOT_SURE``."""
-    if "#" in raw or _CLOSER[raw[0]] != raw[-1] or _S_LIST.fullmatch(raw) is None:
-        return _NOT_SURE  # (a comment could hold quotes: rare, let the pre-scan read it)
-    items = [single or double for single, double in _S_ITEM.findall(raw)]
+    if _CLOSER[raw[0]] != raw[-1] or _rx(_S_LIST).fullmatch(raw) is None:
+        return _NOT_SURE  # (comments between items, for one: rare, let the pre-scan read it)
+    items = [single or double for single, double in _rx(_S_ITEM).findall(raw)]
     if raw[0] == "{":
         return tuple(dict.fromkeys(items)) if items else _NOT_SURE  # {} is a dict
     if raw[0] == "(" and len(items) == 1 and not raw[:-1].rstrip().endswith(","):
