@@ -397,14 +397,11 @@ def test_given_database_without_createdb_is_shared_and_cleaned_up(
         capture_output=True,
     )
     user_url = url.replace("postgres@", "gate_user:s3cret%25@")
-    # An env.py that passes DATABASE_URL to set_main_option must double a '%' (configparser).
-    env_py = sample.ENV_PY.replace(
-        'set_main_option("sqlalchemy.url", url)',
-        'set_main_option("sqlalchemy.url", url.replace("%", "%%"))',
-    )
-    assert env_py != sample.ENV_PY
-    _alembic_chain(tmp_path, "one", "one", 2, env_py=env_py)
-    _alembic_chain(tmp_path, "two", "two", 2, env_py=env_py)
+    # An env.py that passes DATABASE_URL to set_main_option must double a '%' (configparser);
+    # the sample's does.
+    assert 'set_main_option("sqlalchemy.url", url.replace("%", "%%"))' in sample.ENV_PY
+    _alembic_chain(tmp_path, "one", "one", 2)
+    _alembic_chain(tmp_path, "two", "two", 2)
     _sqitch_project(tmp_path, "queue")
     _config(
         tmp_path,
