@@ -254,8 +254,10 @@ result with new problems is rolled back. --dry-run prints the diff and changes n
         action="append",
         default=[],
         metavar="URI",
-        help="sqitch: another target to check for deployed state, "
-        "e.g. db:pg://user@host/db (repeatable)",
+        help="a database to check for deployed state (repeatable): for sqitch a target name "
+        "or db: URI (db:pg://user@host/db; every sqitch.conf target is checked anyway), for "
+        "Alembic an SQLAlchemy URL whose alembic_version is read (postgresql://..., "
+        "sqlite:///...); an applied Alembic revision is always refused",
     )
     _add_sources(p)
     _add_format(p)
