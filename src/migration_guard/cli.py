@@ -8,9 +8,13 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from migration_guard import __version__
 from migration_guard.errors import GuardError
+
+if TYPE_CHECKING:
+    from migration_guard.workspace import Workspace
 
 EXIT_INTERNAL = 3
 PROVIDERS = ("auto", "github", "gitlab", "git", "none")
@@ -442,6 +446,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             gc.freeze()
 
 
+def _sources(args: argparse.Namespace, workspace: Workspace) -> dict[str, Any]:
+    """Where ``check``, ``next`` and ``renumber`` learn which numbers are taken."""
+    return {
+        "base_sha": args.base_sha,
+        "provider": args.provider or workspace.config.provider or "auto",
+        "open_prs": args.open_prs,
+    }
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     out = sys.stdout
     if args.command == "demo":
@@ -478,14 +491,12 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return check.run(
             workspace=workspace,
-            base_sha=args.base_sha,
             head=args.head,
             pr_number=args.pr_number,
-            provider=args.provider or workspace.config.provider or "auto",
-            open_prs=args.open_prs,
             post_comment=args.post_comment,
             output_format=args.output_format,
             out=out,
+            **_sources(args, workspace),
         )
     if args.command == "next":
         from migration_guard.commands import next_number
@@ -494,11 +505,9 @@ def _dispatch(args: argparse.Namespace) -> int:
             workspace=workspace,
             chain=args.chain,
             count=args.count,
-            base_sha=args.base_sha,
-            provider=args.provider or workspace.config.provider or "auto",
-            open_prs=args.open_prs,
             output_format=args.output_format,
             out=out,
+            **_sources(args, workspace),
         )
     if args.command == "renumber":
         from migration_guard.commands import renumber
@@ -509,9 +518,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             branch=args.branch,
             options=renumber.Options(
                 to=args.to,
-                base_sha=args.base_sha,
-                provider=args.provider or workspace.config.provider or "auto",
-                open_prs=args.open_prs,
+                **_sources(args, workspace),
                 down_revision=args.down_revision,
                 dry_run=args.dry_run,
                 force=args.force,
