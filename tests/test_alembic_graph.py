@@ -71,9 +71,10 @@ def test_several_heads_are_named_one_finding_each() -> None:
         ("MG102", "head '0003' is one of 2 heads ('0002', '0003')", f"{V}/0003_c.py", 1),
     ]
     assert graph.findings[0].hint == (
-        "`alembic upgrade head` fails with several heads; if this migration came last, move it "
-        f"onto the other head (migration-guard renumber {V}/0002_b.py --to next), or merge the "
-        "heads (alembic merge heads)"
+        "`alembic upgrade head` fails with several heads; `migration-guard recover` finds the "
+        "migration that landed second and moves it onto the other; on a PR branch, "
+        "`migration-guard check` names the renumber command (or merge the heads: alembic merge "
+        "heads)"
     )
 
 
@@ -104,8 +105,9 @@ def test_the_runbook_collision_fails_although_alembic_exits_0() -> None:
             f"duplicate revision id '0145' (also in {V}/0145_promote_a.py:13)",
             f"{V}/0145_promote_b.py",
             13,
-            "Alembic only warns on this and keeps both; renumber one of them: "
-            f"migration-guard renumber {V}/0145_promote_b.py --to next",
+            "Alembic only warns on this and keeps both; `migration-guard recover` finds the "
+            "migration that landed second and moves it onto the other; on a PR branch, "
+            "`migration-guard check` names the renumber command",
         )
     ]
     assert codes(graph) == ["MG102", "MG101", "MG102", "MG111"]

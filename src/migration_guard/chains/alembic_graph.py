@@ -85,6 +85,14 @@ _HINTS: dict[str, str] = {
 }
 
 
+# Merged collisions are repaired by `recover` (it knows which side landed second); before a
+# merge, `check` names the exact renumber command for the PR's side.
+_COLLISION_HINT = (
+    "`migration-guard recover` finds the migration that landed second and moves it onto the "
+    "other; on a PR branch, `migration-guard check` names the renumber command"
+)
+
+
 def number_prefix(name: str) -> str | None:
     """The sequence number a file name or id starts with (see module docs), or None."""
     match = _NUMBER.match(name)
@@ -159,8 +167,7 @@ def analyse(scripts: Sequence[ParsedScript]) -> ChainGraph:
                 f"duplicate revision id {rev!r} (also in {_where(first)})",
                 script.path,
                 script.line,
-                "Alembic only warns on this and keeps both; renumber one of them: "
-                f"migration-guard renumber {script.path} --to next",
+                "Alembic only warns on this and keeps both; " + _COLLISION_HINT,
             )
         last_by_id[rev] = script
         if script.branch_labels:
@@ -219,9 +226,9 @@ def analyse(scripts: Sequence[ParsedScript]) -> ChainGraph:
                 f"head {head.revision!r} is one of {len(heads)} heads ({ids})",
                 head.path,
                 head.line,
-                "`alembic upgrade head` fails with several heads; if this migration came last, "
-                f"move it onto the other head (migration-guard renumber {head.path} --to next), "
-                "or merge the heads (alembic merge heads)",
+                "`alembic upgrade head` fails with several heads; "
+                + _COLLISION_HINT
+                + " (or merge the heads: alembic merge heads)",
             )
 
     if forward:
@@ -516,6 +523,6 @@ def _check_numbers(scripts: Sequence[ParsedScript], out: _Collector) -> tuple[st
                 f"number {prefix} is also used by {first_script.path}",
                 script.path,
                 script.line,
-                f"renumber one of them: migration-guard renumber {script.path} --to next",
+                _COLLISION_HINT,
             )
     return tuple(prefixes)
