@@ -284,3 +284,56 @@ def test_an_unreachable_target_database_is_could_not_decide(
     )
     assert code == 3
     assert "cannot read alembic_version of postgresql://nobody@127.0.0.1:1/none" in err
+
+
+def test_renumber_on_a_merged_collision_goes_onto_the_surviving_head(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On main after both PRs merged, the moved file goes on top of the other one."""
+    from migration_guard.commands.demo import build_demo_repository
+
+    build_demo_repository(tmp_path)
+    repo = GitRepo(tmp_path / "monorepo", tmp_path / "origin.git")
+    repo.git("checkout", "-q", "incident")
+    code, out, err = _run(
+        repo,
+        capsys,
+        "renumber",
+        f"{V}/0193_add_refund_audit.py",
+        "--to",
+        "next",
+        "--provider",
+        "none",
+    )
+    assert code == 0, out + err
+    moved = (repo.path / V / "0194_add_refund_audit.py").read_text()
+    assert 'down_revision: Union[str, Sequence[str], None] = "0193"' in moved
+    assert "Console: OK (1 head: 0194)" in out
+
+
+def test_a_chain_still_broken_after_the_renumber_is_not_reported_ok(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from migration_guard.commands.demo import build_demo_repository
+
+    build_demo_repository(tmp_path)
+    repo = GitRepo(tmp_path / "monorepo", tmp_path / "origin.git")
+    repo.git("checkout", "-q", "incident")
+    # A third, unrelated head: moving 0193_add_refund_audit cannot make the chain whole.
+    repo.write(f"{V}/0150_side.py", sample.alembic_script("0150x", "0149", "side", table="x"))
+    repo.commit_all("side branch")
+    code, out, _ = _run(
+        repo,
+        capsys,
+        "renumber",
+        f"{V}/0193_add_refund_audit.py",
+        "--to",
+        "next",
+        "--provider",
+        "none",
+        "--down-revision",
+        "0193",
+    )
+    assert code == 1
+    assert "The chain still has problems" in out
+    assert "should pass now" not in out

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 from migration_guard import git
 from migration_guard.apply import apply_plan
 from migration_guard.chains import read_chain
-from migration_guard.commands.renumber import Move, make_move, plan_alembic
+from migration_guard.commands.renumber import Move, make_move, plan_alembic, surviving_heads
 from migration_guard.edits import EditPlan, unified_diff
 from migration_guard.errors import InputError, UsageError
 from migration_guard.model import ChainKind, ChainSpec, ChainState, Severity
@@ -80,7 +80,7 @@ def _alembic_repair(
     tree: Tree, spec: ChainSpec, state: ChainState, history: Mapping[str, Landing]
 ) -> Repair:
     from migration_guard.chains import alembic
-    from migration_guard.chains.alembic_graph import analyse, number_prefix
+    from migration_guard.chains.alembic_graph import number_prefix
     from migration_guard.chains.alembic_script import ScriptInfo
 
     scripts = [s for s in alembic.read_scripts(tree, spec) if isinstance(s, ScriptInfo)]
@@ -92,9 +92,7 @@ def _alembic_repair(
     diagnosis = diagnose(spec.name, members, history, several_heads=len(state.heads) > 1)
     if diagnosis.ok:
         return Repair(spec, state, diagnosis, history, (), None, EditPlan())
-    block = set(diagnosis.block)
-    remaining = analyse([s for s in scripts if s.path not in block])
-    heads = sorted({h.revision for h in remaining.heads})
+    heads = surviving_heads(scripts, set(diagnosis.block))
     if len(heads) != 1:
         raise InputError(
             f"chain {spec.name!r}: without the migrations to move it still has "

@@ -27,6 +27,7 @@ from migration_guard.tree import GitTree, Tree
 from migration_guard.workspace import Workspace
 
 if TYPE_CHECKING:
+    from migration_guard.chains.alembic_script import ParsedScript
     from migration_guard.chains.sqitch_rewrite import SqitchRename
 
 _TARGET_NUMBER = re.compile(r"^([a-z0-9][a-z0-9_-]*):(\d+)$")
@@ -301,7 +302,20 @@ def plan_alembic(
         infos[move.migration.path] = script
     ordered = sorted(moves, key=lambda m: (m.migration.number, m.migration.path))
     moved_ids = {infos[m.migration.path].revision for m in ordered}
-    parent = down_revision or _base_head(spec, base_tree, moved_ids)
+    moved_paths = {m.migration.path for m in ordered}
+    # The planner sees the chain as it will be once merged with the base, so a parent that
+    # only the base has yet (the base's head) is a known revision.
+    view: Tree = tree
+    if base_tree is not None and base_tree.exists(spec.path):
+        from migration_guard.merged_tree import MergedTree
+
+        view = MergedTree(tree, base_tree, folders=[spec.path])
+    parent = down_revision
+    if parent is None:
+        # The head the chain keeps without the moved block (after a merged collision: the
+        # side that landed first); failing a single one, the base branch's head.
+        survivors = surviving_heads(alembic.read_scripts(view, spec), moved_paths)
+        parent = survivors[0] if len(survivors) == 1 else _base_head(spec, base_tree, moved_ids)
     rewrite_moves = []
     previous_new: str | None = None
     for move in ordered:
@@ -326,7 +340,6 @@ def plan_alembic(
         previous_new = new_revision or info.revision
     # This branch's own files that point at a moved id mean the moved file (the base may hold
     # another file with the same old id: the collision being fixed), so they follow it.
-    moved_paths = {m.migration.path for m in ordered}
     for path, script in scripts.items():
         if (
             follow_new_files
@@ -336,13 +349,6 @@ def plan_alembic(
             and moved_ids.intersection(script.down_revisions + script.depends_on)
         ):
             rewrite_moves.append(alembic_rewrite.Move(path=path, new_path=path, new_revision=None))
-    # The planner sees the chain as it will be once merged with the base, so a parent that
-    # only the base has yet (the base's head) is a known revision.
-    view: Tree = tree
-    if base_tree is not None and base_tree.exists(spec.path):
-        from migration_guard.merged_tree import MergedTree
-
-        view = MergedTree(tree, base_tree, folders=[spec.path])
     paths = alembic.script_paths(view, spec.path, recursive=spec.recursive)
     sources = {p: b.decode("utf-8", "surrogateescape") for p, b in view.read_many(paths).items()}
     plan = alembic_rewrite.plan_renumber(sources, rewrite_moves)
@@ -353,6 +359,15 @@ def plan_alembic(
             hint="rebase or merge the base branch into this branch first, then renumber",
         )
     return plan
+
+
+def surviving_heads(scripts: Sequence[ParsedScript], moved_paths: set[str]) -> list[str]:
+    """The heads of the chain without the migrations being moved (sorted, unique)."""
+    from migration_guard.chains.alembic_graph import analyse
+    from migration_guard.chains.alembic_script import ScriptInfo
+
+    remaining = [s for s in scripts if isinstance(s, ScriptInfo) and s.path not in moved_paths]
+    return sorted({h.revision for h in analyse(remaining).heads})
 
 
 def _new_revision(revision: str, move: Move) -> str | None:
@@ -482,7 +497,11 @@ def run(
             deployed.rollback()  # the files are back; put every registry back too
             raise
     _report(moves, plan, after, output_format, out, dry_run=False, base=base, remaining=remaining)
-    return 1 if remaining else 0
+    return 1 if remaining or not all(_clean(state) for state in after.values()) else 0
+
+
+def _clean(state: ChainState) -> bool:
+    return state.ok and (state.spec.kind is not ChainKind.ALEMBIC or len(state.heads) == 1)
 
 
 def _validation_tree(
@@ -540,7 +559,7 @@ def _report(
 ) -> None:
     if output_format == "json":
         payload: dict[str, Any] = {
-            "ok": not remaining,
+            "ok": not remaining and all(_clean(s) for s in (after or {}).values()),
             "collisions": list(remaining),
             "dry_run": dry_run,
             "moves": [
@@ -594,6 +613,13 @@ def _report(
             else:
                 lines.append(f"{state.spec.title}: lint {'OK' if state.ok else 'FAIL'}")
             lines += finding_lines(state.findings)
+        if not all(_clean(state) for state in after.values()):
+            lines.append(
+                "The chain still has problems (it had them before this renumber, which added "
+                "none): see `migration-guard recover` for a collision that already merged."
+            )
+            print("\n".join(lines), file=out)
+            return
         if remaining:
             lines += [f"COLLISION {r} (forced)" for r in remaining]
         elif base is not None:
