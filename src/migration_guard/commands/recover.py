@@ -182,7 +182,7 @@ def _describe(repair: Repair, key: str) -> str:
     return f"{landing.label}, {when} UTC, {landing.commit[:10]} {landing.subject!r}"
 
 
-def _text(repairs: Sequence[Repair], *, applied: bool, dry: bool) -> str:
+def _text(repairs: Sequence[Repair], *, applied: bool, dry: bool, committed: bool) -> str:
     lines: list[str] = []
     for r in repairs:
         title = f"{r.spec.title} ({r.spec.kind.value}, {r.spec.path})"
@@ -213,8 +213,9 @@ def _text(repairs: Sequence[Repair], *, applied: bool, dry: bool) -> str:
     if not broken:
         lines.append("recover: no collision found. OK.")
     elif applied:
+        review = "`git show`" if committed else "`git diff`, commit"
         lines.append(
-            "recover: repaired. Check `git diff`, then open a hotfix PR; do not deploy "
+            f"recover: repaired. Check {review}, then open a hotfix PR; do not deploy "
             "until CI is green."
         )
     else:
@@ -344,7 +345,10 @@ def run(
     if output_format == "json":
         print(json.dumps(_json(repairs, applied=applied, branch=branch), indent=2), file=out)
     else:
-        print(_text(repairs, applied=applied, dry=dry_run or not apply), file=out)
+        print(
+            _text(repairs, applied=applied, dry=dry_run or not apply, committed=bool(branch)),
+            file=out,
+        )
         if applied:
             after = [read_chain(workspace.tree, r.spec) for r in broken]
             for state in after:
