@@ -197,7 +197,12 @@ def test_no_collision_and_no_earlier_comment_posts_nothing(
         assert payload["ok"] is True and payload["complete"] is True
         assert payload["provider"] == "github"
         assert payload["new"] == [
-            {"chain": "console", "number": "0145", "path": f"{V}/0145_add_refund_audit.py"}
+            {
+                "chain": "console",
+                "number": "0145",
+                "path": f"{V}/0145_add_refund_audit.py",
+                "name": "0145_add_refund_audit",
+            }
         ]
         assert payload["collisions"] == []
         assert fake.state.comments.get(3322, []) == []
@@ -246,8 +251,17 @@ def test_git_provider_sees_remote_branches_and_base_collisions(
     assert payload["provider"] == "git"
     (collision,) = payload["collisions"]
     assert collision["claimed_by"] == [
-        {"source": "base", "path": f"{V}/0145_promote_my_feature.py"},
-        {"source": "pr", "ref": "origin/pr-3323", "path": f"{V}/0145_add_export_index.py"},
+        {
+            "source": "base",
+            "path": f"{V}/0145_promote_my_feature.py",
+            "name": "0145_promote_my_feature",
+        },
+        {
+            "source": "pr",
+            "ref": "origin/pr-3323",
+            "path": f"{V}/0145_add_export_index.py",
+            "name": "0145_add_export_index",
+        },
     ]
     assert collision["next_available"] == "0146"
 
@@ -286,10 +300,35 @@ def test_sqitch_changes_collide_through_plans_and_scripts(
     code, out, _ = _run(repo, capsys, "check", "--provider", "git")
     assert code == 1
     lines = out.splitlines()
-    assert f"  [queue] 08 — {PLAN}" in lines
-    assert "COLLISION [queue] 08 — " + PLAN in lines
+    assert f"  [queue] 08 — {PLAN}: 08-job-tags" in lines
+    assert f"COLLISION [queue] 08 — {PLAN}: 08-job-tags" in lines
     assert any(line.startswith("  also claimed by branch origin/pr-1 (") for line in lines)
     assert "  next available number: 09" in lines
+    # renumber takes a sqitch change by name, so that is what the fix names.
+    assert "  fix: migration-guard renumber 08-job-tags --to 09" in lines
+
+
+def test_a_sqitch_change_colliding_with_the_base_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Both changes live in the same plan file: the names, not the path, tell them apart."""
+    repo = GitRepo.create(tmp_path)
+    sample.write_sample_repo(repo.path)
+    repo.commit_all("main at queue 07")
+    repo.push("main")
+    repo.git("checkout", "-q", "-b", "billing")
+    change = sample.SqitchChange("07-billing-invoice-refund-column", "refund", "refund")
+    with (repo.path / PLAN).open("a") as plan:
+        plan.write(sample.plan_line(change))
+    sample.write_sqitch_change(repo.path / PLAN.rsplit("/", 1)[0], change)
+    repo.commit_all("billing")
+    code, out, _ = _run(repo, capsys, "check", "--provider", "none")
+    assert code == 1
+    assert f"  also claimed by base branch ({PLAN}: 07-job-priority)" in out.splitlines()
+    assert (
+        "  fix: migration-guard renumber 07-billing-invoice-refund-column --to 08"
+        in out.splitlines()
+    )
 
 
 def test_next_prints_the_next_free_numbers(

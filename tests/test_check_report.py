@@ -170,14 +170,22 @@ def test_json_of_a_collision() -> None:
         "base": "origin/main",
         "pr": 7,
         "provider": "github",
-        "new": [{"chain": "console", "number": "0003", "path": f"{V}/0003_promote.py"}],
+        "new": [
+            {
+                "chain": "console",
+                "number": "0003",
+                "path": f"{V}/0003_promote.py",
+                "name": "0003_promote",
+            }
+        ],
         "collisions": [
             {
                 "chain": "console",
                 "number": "0003",
                 "path": f"{V}/0003_promote.py",
+                "name": "0003_promote",
                 "claimed_by": [
-                    {"source": "base", "path": f"{V}/0003_orders.py"},
+                    {"source": "base", "path": f"{V}/0003_orders.py", "name": "0003_orders"},
                     {"source": "pr", "pr": 12, "path": f"{V}/0003_x.py"},
                 ],
                 "next_available": "0005",
@@ -200,7 +208,7 @@ def test_json_names_a_branch_or_reservation_by_ref_only_without_a_pr_number() ->
     )
     payload = check_report.to_json(report([mig(3, "promote")], sources(claims)))
     assert payload["collisions"][0]["claimed_by"] == [
-        {"source": "base", "path": f"{V}/0003_orders.py"},
+        {"source": "base", "path": f"{V}/0003_orders.py", "name": "0003_orders"},
         {"source": "pr", "ref": "feature/b", "path": f"{V}/0003_b.py"},
         {"source": "pr", "pr": 9, "path": f"{V}/0003_p.py"},
         {"source": "reservation", "ref": "alice", "path": f"{V}/0003_r.py"},

@@ -77,3 +77,15 @@ def test_next_numbers_for_a_chain() -> None:
         "console", BASE, [pr_claim(1, 193, "a"), pr_claim(2, 195, "b")], width=4, count=2
     )
     assert result.numbers == ("0194", "0196")
+
+
+def test_sqitch_changes_in_one_plan_are_told_apart_by_name() -> None:
+    plan = "queue/sqitch.plan"
+    base = [Migration("queue", 7, "07", "07-job-priority", plan)]
+    mine = Migration("queue", 7, "07", "07-billing", plan)
+    (collision,) = detect([mine], base, [], widths={"queue": 2}).collisions
+    assert [c.describe() for c in collision.claimed_by] == [
+        f"base branch ({plan}: 07-job-priority)"
+    ]
+    stacked = Claim("queue", 7, plan, ClaimSource.PR, pr=5, name="07-billing")
+    assert detect([mine], [], [stacked], widths={"queue": 2}).ok

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
-from migration_guard.collisions import Collision, Outcome
+from migration_guard.collisions import Collision, Outcome, target, where
 
 if TYPE_CHECKING:
     from migration_guard.commands.check import Sources
@@ -30,8 +30,8 @@ class CheckReport:
 
 def fix_command(collision: Collision) -> str:
     """The command to copy and paste (the path shell-quoted: it comes from the PR)."""
-    path = shlex.quote(collision.migration.path)
-    return f"migration-guard renumber {path} --to {collision.next_available}"
+    what = shlex.quote(target(collision.migration))
+    return f"migration-guard renumber {what} --to {collision.next_available}"
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -63,7 +63,7 @@ def text(report: CheckReport) -> str:
     lines = [f"{PROGRAM}: base={sources.base!r} pr={report.pr}"]
     lines.append(f"Open changes from: {sources.provider} ({sources.provider_note})")
     lines.append(f"Found {len(outcome.new)} new migration(s) in this PR:")
-    lines += [f"  [{m.chain}] {m.number_text} — {m.path}" for m in outcome.new]
+    lines += [f"  [{m.chain}] {m.number_text} — {where(m.path, m.name)}" for m in outcome.new]
     lines.append(
         f"Found {report.claims_seen} migration file(s) across {sources.changes_scanned} other "
         "open PR(s)."
@@ -72,7 +72,7 @@ def text(report: CheckReport) -> str:
     lines += [f"warning: {w}" for w in outcome.warnings]
     for collision in outcome.collisions:
         m = collision.migration
-        lines.append(f"COLLISION [{m.chain}] {m.number_text} — {m.path}")
+        lines.append(f"COLLISION [{m.chain}] {m.number_text} — {where(m.path, m.name)}")
         for claim in collision.claimed_by:
             lines.append(f"  also claimed by {claim.describe()}")
         lines.append(f"  next available number: {collision.next_available}")
@@ -97,18 +97,23 @@ def to_json(report: CheckReport) -> dict[str, Any]:
         "base": sources.base,
         "pr": report.pr,
         "provider": sources.provider,
-        "new": [{"chain": m.chain, "number": m.number_text, "path": m.path} for m in outcome.new],
+        "new": [
+            {"chain": m.chain, "number": m.number_text, "path": m.path, "name": m.name}
+            for m in outcome.new
+        ],
         "collisions": [
             {
                 "chain": c.migration.chain,
                 "number": c.migration.number_text,
                 "path": c.migration.path,
+                "name": c.migration.name,
                 "claimed_by": [
                     {
                         "source": claim.source.value,
                         **({"pr": claim.pr} if claim.pr is not None else {}),
                         **({"ref": claim.ref} if claim.ref and claim.pr is None else {}),
                         "path": claim.path,
+                        **({"name": claim.name} if claim.name else {}),
                     }
                     for claim in c.claimed_by
                 ],
@@ -150,7 +155,7 @@ def markdown(report: CheckReport, *, marker: str) -> str:
             claimed = "<br>".join(md_escape(claim.describe()) for claim in c.claimed_by)
             lines.append(
                 f"| {md_escape(c.migration.chain)} | {c.migration.number_text} | "
-                f"{md_escape(c.migration.path)} | {claimed} | **{c.next_available}** | "
+                f"{md_escape(where(c.migration.path, c.migration.name))} | {claimed} | **{c.next_available}** | "
                 f"{code_span(fix_command(c))} |"
             )
     elif not sources.complete:

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import PurePosixPath
 
 from migration_guard.model import Migration
 from migration_guard.numbering import NextNumbers, next_free
@@ -23,6 +24,20 @@ class ClaimSource(StrEnum):
     RESERVATION = "reservation"
 
 
+def where(path: str, name: str) -> str:
+    """How to point at a migration: its file, or for a sqitch change its plan and name."""
+    if not name or PurePosixPath(path).stem == name:
+        return path
+    return f"{path}: {name}"
+
+
+def target(migration: Migration) -> str:
+    """What to hand to ``renumber``: the file, or the sqitch change's name."""
+    return (
+        migration.path if PurePosixPath(migration.path).stem == migration.name else migration.name
+    )
+
+
 @dataclass(frozen=True)
 class Claim:
     chain: str
@@ -31,6 +46,12 @@ class Claim:
     source: ClaimSource
     pr: int | None = None
     ref: str | None = None  # branch name when the change has no number (git provider)
+    name: str = ""  # the migration's name: file stem (Alembic) or change name (sqitch)
+
+    def same_migration(self, migration: Migration) -> bool:
+        """A claim on this very migration (a stacked PR carrying the same commit), not a
+        rival: sqitch changes share their plan's path, so the name decides."""
+        return self.name == migration.name if self.name else self.path == migration.path
 
     def describe(self) -> str:
         if self.source is ClaimSource.PR:
@@ -41,7 +62,7 @@ class Claim:
             who = "this PR"
         else:
             who = f"reservation {self.ref}" if self.ref else "reservation"
-        return f"{who} ({self.path})"
+        return f"{who} ({where(self.path, self.name)})"
 
 
 @dataclass(frozen=True)
@@ -69,7 +90,7 @@ class Outcome:
 
 
 def base_claims(base: Iterable[Migration]) -> list[Claim]:
-    return [Claim(m.chain, m.number, m.path, ClaimSource.BASE) for m in base]
+    return [Claim(m.chain, m.number, m.path, ClaimSource.BASE, name=m.name) for m in base]
 
 
 def next_numbers(
@@ -112,14 +133,14 @@ def detect(
     collisions = []
     for migration in ordered:
         key = (migration.chain, migration.number)
-        rivals = [c for c in claims_by_key.get(key, []) if c.path != migration.path]
+        rivals = [c for c in claims_by_key.get(key, []) if not c.same_migration(migration)]
         own = own_by_key[key]
         if rivals or own[0] is not migration:
             # Between this PR's own duplicates, the first keeps the number; the rest move.
             rivals += [
-                Claim(m.chain, m.number, m.path, ClaimSource.SELF)
+                Claim(m.chain, m.number, m.path, ClaimSource.SELF, name=m.name)
                 for m in own
-                if m.path != migration.path
+                if m is not migration
             ]
             order = {
                 ClaimSource.BASE: 0,

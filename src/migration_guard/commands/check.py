@@ -140,13 +140,13 @@ def _claims(
     base_migrations: Sequence[Migration],
 ) -> tuple[list[Claim], list[str]]:
     claims: dict[tuple[str, int, str, str], Claim] = {}
-    base_paths = {m.path for m in base_migrations}
+    base_names = {(m.chain, m.name) for m in base_migrations}
     for change in changes:
         for changed in change.files:
-            if changed.status not in _CLAIMING_STATUSES or changed.path in base_paths:
+            if changed.status not in _CLAIMING_STATUSES:
                 continue
             migration = classify(changed.path, rules)
-            if migration is None:
+            if migration is None or (migration.chain, migration.name) in base_names:
                 continue
             key = (migration.chain, migration.number, migration.name, change.ref)
             claims.setdefault(
@@ -158,6 +158,7 @@ def _claims(
                     ClaimSource.PR,
                     pr=change.number,
                     ref=change.ref,
+                    name=migration.name,
                 ),
             )
     problems: list[str] = []
@@ -165,7 +166,6 @@ def _claims(
     if sqitch_specs and forge.supports_read_files:
         from migration_guard.chains import sqitch
 
-        base_names = {m.name for m in base_migrations}
         for change in changes:
             touched = {f.path for f in change.files}
             plans = [s for s in sqitch_specs if s.path in touched]
@@ -181,7 +181,7 @@ def _claims(
                 if data is None:
                     continue
                 for migration in sqitch.plan_migrations(data, spec):
-                    if migration.name in base_names:
+                    if (spec.name, migration.name) in base_names:
                         continue
                     key = (spec.name, migration.number, migration.name, change.ref)
                     claims.setdefault(
@@ -189,10 +189,11 @@ def _claims(
                         Claim(
                             spec.name,
                             migration.number,
-                            f"{spec.path} ({migration.name})",
+                            spec.path,
                             ClaimSource.PR,
                             pr=change.number,
                             ref=change.ref,
+                            name=migration.name,
                         ),
                     )
     return list(claims.values()), problems
