@@ -155,7 +155,8 @@ def markdown(report: CheckReport, *, marker: str) -> str:
             claimed = "<br>".join(md_escape(claim.describe()) for claim in c.claimed_by)
             lines.append(
                 f"| {md_escape(c.migration.chain)} | {c.migration.number_text} | "
-                f"{md_escape(where(c.migration.path, c.migration.name))} | {claimed} | **{c.next_available}** | "
+                f"{md_escape(where(c.migration.path, c.migration.name))} | {claimed} | "
+                f"**{c.next_available}** | "
                 f"{code_span(fix_command(c))} |"
             )
     elif not sources.complete:

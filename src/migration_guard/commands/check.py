@@ -13,7 +13,7 @@ from migration_guard import check_report, git
 from migration_guard.chains import read_chain
 from migration_guard.collisions import Claim, ClaimSource, Outcome, detect
 from migration_guard.errors import ForgeError, UsageError
-from migration_guard.forges.base import Forge, OpenChange, OpenChanges, others
+from migration_guard.forges.base import Forge, OpenChange, others
 from migration_guard.model import ChainKind, ChainSpec, Migration
 from migration_guard.paths import PathRule, classify, rules_for
 from migration_guard.tree import GitTree
@@ -122,13 +122,9 @@ def gather_sources(
         changes_scanned=len(changes),
         complete=listing.complete and not problems,
         problems=(*listing.problems, *problems),
-        requests=_requests(listing),
+        requests=listing.requests,
         forge=forge,
     )
-
-
-def _requests(listing: OpenChanges) -> int:
-    return listing.requests
 
 
 def _claims(

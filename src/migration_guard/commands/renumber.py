@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
@@ -423,7 +423,7 @@ def run(
     from migration_guard.commands.check import resolve_base
 
     env = dict(options.env or os.environ)
-    options = Options(**{**options.__dict__, "env": env})
+    options = replace(options, env=env)
     base: str | None = None
     base_tree: GitTree | None = None
     if workspace.in_git:
@@ -491,7 +491,7 @@ def run(
                 plan,
                 in_git=workspace.in_git,
                 force=options.force,
-                after_apply=_chain(validate, deployed),
+                after_apply=lambda: _both(validate, deployed.after_edit),
             )
         except BaseException:
             deployed.rollback()  # the files are back; put every registry back too
@@ -521,12 +521,9 @@ def _validation_tree(
     )
 
 
-def _chain(first: Any, deployed: Any) -> Any:
-    def both() -> None:
-        first()
-        deployed.after_edit()
-
-    return both
+def _both(first: Callable[[], None], second: Callable[[], None]) -> None:
+    first()
+    second()
 
 
 def _compare(before: ChainState, after: ChainState) -> None:
