@@ -192,14 +192,21 @@ def diff_name_status(a: str, b: str, *, cwd: Path, paths: Sequence[str] = ()) ->
     if paths:
         args += ["--", *paths]
     fields = run_git(*args, cwd=cwd).stdout.decode("utf-8", "surrogateescape").split("\0")
+    return parse_name_status(fields)
+
+
+def parse_name_status(fields: Sequence[str]) -> list[FileChange]:
+    """The records of ``--name-status -z`` output split on NUL (empty fields skipped):
+    a status, then one path, or the old and the new path for renames and copies."""
+    items = [f for f in fields if f.strip("\n")]
     changes = []
     i = 0
-    while i < len(fields) and fields[i]:
-        status = fields[i][0]
+    while i < len(items):
+        status = items[i].strip("\n")[0]
         if status in "RC":
-            changes.append(FileChange(status, fields[i + 2], fields[i + 1]))
+            changes.append(FileChange(status, items[i + 2], items[i + 1]))
             i += 3
         else:
-            changes.append(FileChange(status, fields[i + 1]))
+            changes.append(FileChange(status, items[i + 1]))
             i += 2
     return changes

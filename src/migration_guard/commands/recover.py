@@ -54,17 +54,7 @@ def landings(root: Path, rev: str, paths: Sequence[str]) -> dict[str, Landing]:
     for record in out.split("\x01")[1:]:
         fields = record.split("\0")
         commit, stamp, message = fields[0], int(fields[1]), fields[2]
-        files: list[str] = []
-        rest = [f.strip("\n") for f in fields[3:] if f.strip("\n")]
-        i = 0
-        while i < len(rest):
-            status = rest[i]
-            if status.startswith(("R", "C")):
-                files.append(rest[i + 2])
-                i += 3
-            else:
-                files.append(rest[i + 1])
-                i += 2
+        files = [change.path for change in git.parse_name_status(fields[3:])]
         entries.append((commit, stamp, message, files))
     result: dict[str, Landing] = {}
     total = len(entries)

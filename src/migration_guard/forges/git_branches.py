@@ -36,7 +36,7 @@ from migration_guard.forges.base import (
     OpenChange,
     OpenChanges,
 )
-from migration_guard.git import run_git
+from migration_guard.git import parse_name_status, run_git
 
 _NUMBERED = re.compile(r"(?:^|/)(?:pull|pr|merge-requests)/(\d+)(?:/head)?$")
 _HEX = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
@@ -229,30 +229,23 @@ class GitBranchesForge:
             "--name-status",
             input_bytes="".join(f"{tip} {mb}\n" for tip, mb in pairs).encode(),
         )
-        fields = out.decode("utf-8", "surrogateescape").split("\0")
-        files: dict[str, list[ChangedFile]] = {}
-        current: list[ChangedFile] | None = None
-        i = 0
-        while i < len(fields):
-            field = fields[i]
-            if not field:
-                i += 1
-                continue
+        # Each branch's records follow the line naming its tip.
+        groups: dict[str, list[str]] = {}
+        current: list[str] | None = None
+        for field in out.decode("utf-8", "surrogateescape").split("\0"):
             if _HEX.match(field):
-                current = files.setdefault(field, [])
-                i += 1
-                continue
-            if current is None:
+                current = groups.setdefault(field, [])
+            elif current is not None:
+                current.append(field)
+            elif field:
                 raise GitError("unexpected output from git diff-tree --stdin")
-            letter = field[0]
-            status = _STATUS.get(letter, "modified")
-            if letter in "RC":
-                current.append(ChangedFile(fields[i + 2], status, fields[i + 1]))
-                i += 3
-            else:
-                current.append(ChangedFile(fields[i + 1], status))
-                i += 2
-        return files
+        return {
+            tip: [
+                ChangedFile(c.path, _STATUS.get(c.status, "modified"), c.old_path)
+                for c in parse_name_status(records)
+            ]
+            for tip, records in groups.items()
+        }
 
     # -- file contents ---------------------------------------------------------------------
 
