@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +19,14 @@ _IDENTITY = [
 ]
 
 
-def git(cwd: Path, *args: str) -> str:
+def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
     proc = subprocess.run(
-        ["git", *_IDENTITY, *args], cwd=cwd, capture_output=True, text=True, check=False
+        ["git", *_IDENTITY, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=None if env is None else {**os.environ, **env},
     )
     if proc.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr}")
@@ -51,9 +57,12 @@ class GitRepo:
         target.write_text(text, encoding="utf-8")
         return target
 
-    def commit_all(self, message: str) -> str:
+    def commit_all(self, message: str, *, date: str | None = None) -> str:
+        """Commit everything; ``date`` (e.g. ``2026-06-05T10:00:00Z``) sets the author and
+        committer dates, for tests where the order of commits matters."""
         self.git("add", "-A")
-        self.git("commit", "-q", "--allow-empty", "-m", message)
+        env = None if date is None else {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+        git(self.path, "commit", "-q", "--allow-empty", "-m", message, env=env)
         return self.git("rev-parse", "HEAD").strip()
 
     def push(self, *refs: str) -> None:

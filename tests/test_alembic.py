@@ -25,7 +25,15 @@ from migration_guard.chains.alembic import (
     script_paths,
 )
 from migration_guard.errors import InputError
-from migration_guard.model import ChainKind, ChainSpec, ChainState, Head, Migration, Severity
+from migration_guard.model import (
+    ChainKind,
+    ChainSpec,
+    ChainState,
+    Head,
+    Migration,
+    NumberingMode,
+    Severity,
+)
 from migration_guard.sample import alembic_script
 from migration_guard.tree import GitTree, WorkTree
 
@@ -79,20 +87,33 @@ def test_reads_a_linear_chain(tmp_path: Path) -> None:
     assert state.findings == ()
     assert state.heads == (Head("0003", f"{VERSIONS}/0003_step.py"),)
     assert state.migrations == tuple(
-        Migration("console", n, f"{n:04d}", f"{n:04d}_step", f"{VERSIONS}/{n:04d}_step.py")
+        Migration(
+            "console",
+            n,
+            f"{n:04d}",
+            f"{n:04d}_step",
+            f"{VERSIONS}/{n:04d}_step.py",
+            f"{n:04d}",
+            (f"{n - 1:04d}",) if n > 1 else (),
+        )
         for n in (1, 2, 3)
     )
+    assert (state.numbering, state.width) == (NumberingMode.SEQUENTIAL, 4)
     assert state.highest == state.migrations[-1]
     assert read_any_chain(WorkTree(tmp_path), spec()) == state
     assert current_heads(state) == state.heads
     assert current_head(state) == Head("0003", f"{VERSIONS}/0003_step.py")
 
 
-def test_migrations_are_files_with_a_number_prefix(tmp_path: Path) -> None:
+def test_every_file_is_a_migration_and_numbered_ones_have_numbers(tmp_path: Path) -> None:
     write(tmp_path, f"{VERSIONS}/1975ea83b712_first.py", rev_file("1975ea83b712", None))
     write(tmp_path, f"{VERSIONS}/0002_second.py", rev_file("0002", "1975ea83b712"))
     state = read_chain(WorkTree(tmp_path), spec())
-    assert [m.name for m in state.migrations] == ["0002_second"]
+    assert [(m.name, m.number, m.id) for m in state.migrations] == [
+        ("0002_second", 2, "0002"),
+        ("1975ea83b712_first", None, "1975ea83b712"),
+    ]
+    assert state.numbering is NumberingMode.SEQUENTIAL
     assert state.findings == ()
 
 

@@ -2,9 +2,16 @@ from __future__ import annotations
 
 import re
 
-from migration_guard.chains.alembic_graph import CODES, ChainGraph, analyse, number_prefix
+from migration_guard.chains.alembic_graph import (
+    CODES,
+    ChainGraph,
+    analyse,
+    checked,
+    detected_numbering,
+    number_prefix,
+)
 from migration_guard.chains.alembic_script import ParsedScript, parse_script
-from migration_guard.model import Finding
+from migration_guard.model import Finding, NumberingMode
 from migration_guard.sample import alembic_script
 
 V = "console/migrations/versions"
@@ -110,8 +117,10 @@ def test_the_runbook_collision_fails_although_alembic_exits_0() -> None:
             "`migration-guard check` names the renumber command",
         )
     ]
-    assert codes(graph) == ["MG102", "MG101", "MG102", "MG111"]
-    assert graph.findings[-1].message == f"number 0145 is also used by {V}/0145_promote_a.py"
+    assert codes(graph) == ["MG102", "MG101", "MG102"]
+    numbered = checked(graph.scripts)  # the chain is sequential: number findings too
+    assert [f.code for f in numbered] == ["MG102", "MG101", "MG102", "MG111"]
+    assert numbered[-1].message == f"number 0145 is also used by {V}/0145_promote_a.py"
 
 
 def test_duplicate_ids_with_different_parents_match_alembic() -> None:
@@ -290,10 +299,22 @@ def test_number_checks() -> None:
         script("0003_c.py", "0003_c", "0003"),
         script("03_d.py", "ff00aa", "0003_c"),  # same number, written differently
     )
-    assert summary(graph) == [
+    assert graph.findings == ()  # analyse alone knows nothing of numbers
+    assert [(f.code, f.message, f.path, f.line) for f in checked(graph.scripts)] == [
         ("MG112", "file number 0002 but revision id '0003'", f"{V}/0002_b.py", 1),
         ("MG111", f"number 03 is also used by {V}/0003_c.py", f"{V}/03_d.py", 1),
     ]
+
+
+def test_numbered_files_with_hex_ids_never_get_mg112() -> None:
+    # airflow's shape: 0001_..._schema.py holding a hex id; one id happens to be all digits.
+    graph = run(
+        script("0001_initial.py", "e3a246e0dc1", None),
+        script("0002_users.py", "1507a7289a2f", "e3a246e0dc1"),
+        script("0003_roles.py", "686269002441", "1507a7289a2f"),
+    )
+    assert detected_numbering(graph.scripts).mode is NumberingMode.SEQUENTIAL
+    assert checked(graph.scripts) == ()
 
 
 def test_date_based_file_names_with_hash_ids_are_not_numbers() -> None:
@@ -301,7 +322,18 @@ def test_date_based_file_names_with_hash_ids_are_not_numbers() -> None:
         script("2024_01_15_1030-ae1027a6acf_add.py", "ae1027a6acf", None),
         script("2024_01_16_0900-27c6a30d7c24_more.py", "27c6a30d7c24", "ae1027a6acf"),
     )
-    assert graph.findings == ()
+    assert detected_numbering(graph.scripts).mode is NumberingMode.DATE
+    assert checked(graph.scripts) == ()
+
+
+def test_an_all_digit_hex_id_does_not_make_a_hex_chain_numbered() -> None:
+    graph = run(
+        script("27c6a30d7c24_add.py", "27c6a30d7c24", None),
+        script("686269002441_more.py", "686269002441", "27c6a30d7c24"),
+        script("ae1027a6acf_last.py", "ae1027a6acf", "686269002441"),
+    )
+    assert detected_numbering(graph.scripts).mode is NumberingMode.NONE
+    assert checked(graph.scripts) == ()
 
 
 def test_findings_are_sorted_by_file_then_line() -> None:

@@ -16,12 +16,14 @@ V = sample.CONSOLE_VERSIONS
 PLAN = sample.QUEUE_PLAN
 
 
-def _add_console(repo: GitRepo, branch: str, number: int, slug: str, down: str) -> str:
+def _add_console(
+    repo: GitRepo, branch: str, number: int, slug: str, down: str, date: str | None = None
+) -> str:
     repo.git("checkout", "-q", "-b", branch, "main")
     rev = f"{number:04d}"
     path = f"{V}/{rev}_{slug}.py"
     repo.write(path, sample.alembic_script(rev, down, slug, table=f"t_{slug}"))
-    repo.commit_all(f"add {path}")
+    repo.commit_all(f"add {path}", date=date)
     repo.push(branch)
     return path
 
@@ -36,12 +38,11 @@ def incident(tmp_path: Path) -> GitRepo:
         extra.unlink()
     repo.commit_all("main")
     repo.push("main")
-    for pr, slug in (
-        (3277, "promote_my_feature"),
-        (3322, "add_refund_audit"),
-        (3323, "add_export_index"),
+    for minute, (pr, slug) in enumerate(
+        ((3277, "promote_my_feature"), (3322, "add_refund_audit"), (3323, "add_export_index"))
     ):
-        _add_console(repo, f"pr-{pr}", 145, slug, "0144")
+        # One minute apart: with the git provider, the branch that added 0145 first keeps it.
+        _add_console(repo, f"pr-{pr}", 145, slug, "0144", f"2026-06-05T10:0{minute}:00Z")
     repo.git("checkout", "-q", "pr-3322")
     return repo
 
@@ -105,6 +106,7 @@ def test_runbook_incident_names_colliding_prs_and_next_number(
         f"COLLISION [console] 0145 — {V}/0145_add_refund_audit.py",
         f"  also claimed by PR #3277 ({V}/0145_promote_my_feature.py)",
         f"  also claimed by PR #3323 ({V}/0145_add_export_index.py)",
+        "  PR #3277 opened first and keeps it: this PR must move",
         "  next available number: 0146",
         f"  fix: migration-guard renumber {V}/0145_add_refund_audit.py --to 0146",
         "Found 1 migration-number collision(s). FAIL.",
@@ -200,8 +202,10 @@ def test_no_collision_and_no_earlier_comment_posts_nothing(
             {
                 "chain": "console",
                 "number": "0145",
+                "id": "0145",
                 "path": f"{V}/0145_add_refund_audit.py",
                 "name": "0145_add_refund_audit",
+                "uncommitted": False,
             }
         ]
         assert payload["collisions"] == []
@@ -255,14 +259,18 @@ def test_git_provider_sees_remote_branches_and_base_collisions(
             "source": "base",
             "path": f"{V}/0145_promote_my_feature.py",
             "name": "0145_promote_my_feature",
+            "id": "0145",
         },
         {
             "source": "pr",
             "ref": "origin/pr-3323",
             "path": f"{V}/0145_add_export_index.py",
             "name": "0145_add_export_index",
+            "id": "0145",
         },
     ]
+    assert collision["owner"]["source"] == "base"
+    # pr-3322 added its 0145 before pr-3323 did: it moves first, to 0146; pr-3323 gets 0147.
     assert collision["next_available"] == "0146"
 
 
@@ -336,7 +344,9 @@ def test_next_prints_the_next_free_numbers(
 ) -> None:
     code, out, err = _run(incident, capsys, "next", "console", "--provider", "git", "--count", "2")
     assert code == 0, err
-    assert out.splitlines() == ["0146", "0147"]
+    # Three open branches claim 0145: the first keeps it, and check sends the other two to
+    # 0146 and 0147, so a fourth migration starts after them.
+    assert out.splitlines() == ["0148", "0149"]
     code, out, _ = _run(incident, capsys, "next", "queue", "--provider", "none", "--format", "json")
     payload = json.loads(out)
     assert (code, payload["next"], payload["base_highest"]) == (0, ["08"], "07")

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from migration_guard import check_report
-from migration_guard.check_report import CheckReport
+from migration_guard.check_report import COMMENT_MARKER, CheckReport
 from migration_guard.collisions import Claim, ClaimSource, detect
-from migration_guard.commands.check import COMMENT_MARKER, Sources
-from migration_guard.model import Migration
+from migration_guard.model import ChainKind, ChainSpec, ChainState, Migration, NumberingMode
+from migration_guard.services.sources import Sources
 
 V = "console/migrations/versions"
 HOSTILE_HTML = "<img src=x onerror=alert(1)>"
@@ -24,6 +24,11 @@ def mig(number: int, slug: str, chain: str = "console") -> Migration:
     return Migration(chain, number, text, f"{text}_{slug}", f"{V}/{text}_{slug}.py")
 
 
+def chain_state(base: Sequence[Migration], chain: str = "console", width: int = 4) -> ChainState:
+    spec = ChainSpec(chain, chain.title(), ChainKind.ALEMBIC, V)
+    return ChainState(spec, tuple(base), numbering=NumberingMode.SEQUENTIAL, width=width)
+
+
 def named(number: int, file_name: str) -> Migration:
     """A migration whose file name (after ``NNNN_``) is anything a PR author chose."""
     text = f"{number:04d}"
@@ -32,8 +37,8 @@ def named(number: int, file_name: str) -> Migration:
 
 BASE = (mig(1, "init"), mig(2, "users"), mig(3, "orders"))
 PR12 = (
-    Claim("console", 3, f"{V}/0003_x.py", ClaimSource.PR, pr=12),
-    Claim("console", 4, f"{V}/0004_y.py", ClaimSource.PR, pr=12),
+    Claim("console", 3, f"{V}/0003_x.py", ClaimSource.PR, pr=12, rank=12),
+    Claim("console", 4, f"{V}/0004_y.py", ClaimSource.PR, pr=12, rank=12),
 )
 
 
@@ -50,7 +55,7 @@ def sources(
         base_ref="main",
         provider=provider,
         provider_note="GITHUB_TOKEN",
-        base_migrations=BASE,
+        base_states={"console": chain_state(BASE)},
         claims=tuple(claims),
         changes_scanned=2,
         complete=complete,
@@ -60,9 +65,13 @@ def sources(
     )
 
 
+def mine(new: Sequence[Migration], pr: int = 7) -> list[Claim]:
+    return [Claim.of(m, ClaimSource.SELF, pr=pr, rank=pr) for m in new]
+
+
 def report(new: Sequence[Migration], src: Sources | None = None, pr: int = 7) -> CheckReport:
     src = src or sources()
-    outcome = detect(new, src.base_migrations, src.claims, widths={"console": 4})
+    outcome = detect(mine(new, pr), src.chains, src.claims)
     return CheckReport(pr=pr, sources=src, outcome=outcome)
 
 
@@ -78,6 +87,7 @@ Found 2 migration file(s) across 2 other open PR(s).
 COLLISION [console] 0003 — {V}/0003_promote.py
   also claimed by base branch ({V}/0003_orders.py)
   also claimed by PR #12 ({V}/0003_x.py)
+  the base branch has it already: this PR must move
   next available number: 0005
   fix: migration-guard renumber {V}/0003_promote.py --to 0005
 Found 1 migration-number collision(s). FAIL."""
@@ -126,7 +136,7 @@ def test_text_with_no_new_migrations() -> None:
 
 
 def test_text_suggests_moving_several_new_migrations_as_a_block() -> None:
-    rendered = check_report.text(report([mig(3, "a"), mig(4, "b")]))
+    rendered = check_report.text(report([mig(3, "a"), mig(4, "b")], pr=20))
     assert rendered.splitlines()[2:] == [
         "Found 2 new migration(s) in this PR:",
         f"  [console] 0003 — {V}/0003_a.py",
@@ -135,24 +145,25 @@ def test_text_suggests_moving_several_new_migrations_as_a_block() -> None:
         f"COLLISION [console] 0003 — {V}/0003_a.py",
         f"  also claimed by base branch ({V}/0003_orders.py)",
         f"  also claimed by PR #12 ({V}/0003_x.py)",
-        "  next available number: 0005",
-        f"  fix: migration-guard renumber {V}/0003_a.py --to 0005",
+        "  the base branch has it already: this PR must move",
+        # PR #12 must leave 0003 too, and ranks first: it is sent to 0005.
+        "  next available number: 0006",
+        f"  fix: migration-guard renumber {V}/0003_a.py --to 0006",
         f"COLLISION [console] 0004 — {V}/0004_b.py",
         f"  also claimed by PR #12 ({V}/0004_y.py)",
-        "  next available number: 0006",
-        f"  fix: migration-guard renumber {V}/0004_b.py --to 0006",
-        "  (several new migrations in one chain: `migration-guard renumber --branch` moves them "
-        "as one block onto the next free numbers)",
+        "  PR #12 opened first and keeps it: this PR must move",
+        "  next available number: 0007",
+        f"  fix: migration-guard renumber {V}/0004_b.py --to 0007",
+        "  (several new migrations in one chain: `migration-guard renumber --branch --to next` "
+        "moves them as one block onto the next free numbers)",
         "Found 2 migration-number collision(s). FAIL.",
     ]
 
 
 def test_text_shows_a_width_warning() -> None:
     base = tuple(Migration("q", n, f"{n:02d}", f"{n:02d}-x", "q/sqitch.plan") for n in (98, 99))
-    src = dataclasses.replace(sources(claims=()), base_migrations=base)
-    outcome = detect(
-        [Migration("q", 99, "99", "99-mine", "q/sqitch.plan")], base, (), widths={"q": 2}
-    )
+    src = dataclasses.replace(sources(claims=()), base_states={"q": chain_state(base, "q", 2)})
+    outcome = detect(mine([Migration("q", 99, "99", "99-mine", "q/sqitch.plan")]), src.chains, ())
     rendered = check_report.text(CheckReport(pr=7, sources=src, outcome=outcome))
     assert (
         "warning: [q] the next number 100 is wider than the chain's width; raise `width` in the "
@@ -174,24 +185,31 @@ def test_json_of_a_collision() -> None:
             {
                 "chain": "console",
                 "number": "0003",
+                "id": None,
                 "path": f"{V}/0003_promote.py",
                 "name": "0003_promote",
+                "uncommitted": False,
             }
         ],
         "collisions": [
             {
+                "kind": "number",
                 "chain": "console",
                 "number": "0003",
+                "id": None,
                 "path": f"{V}/0003_promote.py",
                 "name": "0003_promote",
                 "claimed_by": [
                     {"source": "base", "path": f"{V}/0003_orders.py", "name": "0003_orders"},
                     {"source": "pr", "pr": 12, "path": f"{V}/0003_x.py"},
                 ],
+                "owner": {"source": "base", "path": f"{V}/0003_orders.py", "name": "0003_orders"},
+                "parent": None,
                 "next_available": "0005",
                 "fix": f"migration-guard renumber {V}/0003_promote.py --to 0005",
             }
         ],
+        "notes": [],
         "next_available": {"console": ["0005"]},
         "open_prs_scanned": 2,
         "claims_seen": 2,
@@ -204,14 +222,15 @@ def test_json_names_a_branch_or_reservation_by_ref_only_without_a_pr_number() ->
     claims = (
         Claim("console", 3, f"{V}/0003_b.py", ClaimSource.PR, ref="feature/b"),
         Claim("console", 3, f"{V}/0003_r.py", ClaimSource.RESERVATION, ref="alice"),
-        Claim("console", 3, f"{V}/0003_p.py", ClaimSource.PR, pr=9, ref="feature/p"),
+        Claim("console", 3, f"{V}/0003_p.py", ClaimSource.PR, pr=9, ref="feature/p", rank=9),
     )
     payload = check_report.to_json(report([mig(3, "promote")], sources(claims)))
+    # In the order they rank: base, reservation, PRs by number, branches without one last.
     assert payload["collisions"][0]["claimed_by"] == [
         {"source": "base", "path": f"{V}/0003_orders.py", "name": "0003_orders"},
-        {"source": "pr", "ref": "feature/b", "path": f"{V}/0003_b.py"},
-        {"source": "pr", "pr": 9, "path": f"{V}/0003_p.py"},
         {"source": "reservation", "ref": "alice", "path": f"{V}/0003_r.py"},
+        {"source": "pr", "pr": 9, "path": f"{V}/0003_p.py"},
+        {"source": "pr", "ref": "feature/b", "path": f"{V}/0003_b.py"},
     ]
 
 

@@ -55,7 +55,8 @@ exempt = ["appschema"]
         "db/versions",
         4,
     )
-    assert (queue.title, queue.width, queue.exempt) == ("Queue", 2, ("appschema",))
+    # Not configured: detected from the plan when the chain is read.
+    assert (queue.title, queue.width, queue.exempt) == ("Queue", None, ("appschema",))
     assert console.database_url_env == "DATABASE_URL"  # the gate's default
 
 
@@ -169,13 +170,14 @@ def test_discovery_finds_alembic_ini_env_py_and_plans(tmp_path: Path) -> None:
     )
     _write(tmp_path, "node_modules/x/sqitch.plan", "%project=x\n")
     chains = discover_chains(WorkTree(tmp_path))
-    got = [(c.name, c.kind.value, c.path, c.width, c.alembic_config) for c in chains]
+    got = [(c.name, c.kind.value, c.path, c.alembic_config) for c in chains]
     assert got == [
-        ("backend_v2", "alembic", "backend_v2/alembic/versions", 4, "backend_v2/alembic.ini"),
-        ("console", "alembic", "console/migrations/versions", 4, "console/migrations/alembic.ini"),
-        ("svc", "alembic", "svc/alembic/versions", 5, None),
-        ("queue", "sqitch", "queue/migrations/sqitch/sqitch.plan", 2, None),
+        ("backend_v2", "alembic", "backend_v2/alembic/versions", "backend_v2/alembic.ini"),
+        ("console", "alembic", "console/migrations/versions", "console/migrations/alembic.ini"),
+        ("svc", "alembic", "svc/alembic/versions", None),
+        ("queue", "sqitch", "queue/migrations/sqitch/sqitch.plan", None),
     ]
+    assert all(c.width is None and c.numbering is None for c in chains)  # read from files
     assert all(c.discovered for c in chains)
 
 

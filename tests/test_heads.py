@@ -74,10 +74,13 @@ def test_chains_lists_every_chain(sample_repo: Path, capsys: pytest.CaptureFixtu
     assert code == 0
     assert out.splitlines() == [
         "3 chains (migration-guard.toml):",
-        "  NAME     KIND     PATH                                 MIGRATIONS  HIGHEST  HEAD(S)",
-        "  console  alembic  console/migrations/versions          192         0192     0192",
-        "  raptor   alembic  backend_v2/alembic/versions          57          0057     0057",
-        "  queue    sqitch   queue/migrations/sqitch/sqitch.plan  7           07       "
+        "  NAME     KIND     PATH                                 NUMBERING   MIGRATIONS  HIGHEST  "
+        "HEAD(S)",
+        "  console  alembic  console/migrations/versions          sequential  192         0192     "
+        "0192",
+        "  raptor   alembic  backend_v2/alembic/versions          sequential  57          0057     "
+        "0057",
+        "  queue    sqitch   queue/migrations/sqitch/sqitch.plan  sequential  7           07       "
         "07-job-priority",
     ]
     code, out, _ = _run(sample_repo, capsys, "chains", "--rev", "incident", "--format", "json")

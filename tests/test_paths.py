@@ -4,15 +4,19 @@ from pathlib import Path
 
 import pytest
 
-from migration_guard.model import ChainKind, ChainSpec, Migration
+from migration_guard.model import ChainKind, ChainSpec, Migration, NumberingMode
+from migration_guard.numbering import Numbering
 from migration_guard.paths import PathRule, classify, rules_for
 from migration_guard.tree import WorkTree
 
 V = "app/migrations/versions"
 
 
-def alembic(*, recursive: bool = False) -> PathRule:
-    return PathRule("app", ChainKind.ALEMBIC, (V,), recursive, ".py")
+SEQUENTIAL = Numbering(NumberingMode.SEQUENTIAL, 4)
+
+
+def alembic(*, recursive: bool = False, numbering: Numbering = SEQUENTIAL) -> PathRule:
+    return PathRule("app", ChainKind.ALEMBIC, (V,), recursive, ".py", numbering)
 
 
 def sqitch_spec(plan: str) -> ChainSpec:
@@ -41,8 +45,6 @@ def test_alembic_revision_script() -> None:
         ".#0193_add_users.py",  # an editor lock file (Alembic skips these)
         "__init__.py",
         "__init__0193.py",
-        "add_users.py",  # no number prefix
-        "abc123_0193.py",
         "0193_add_users.pyc",
         "0193_add_users.py.orig",
         "0193_add_users.txt",
@@ -51,6 +53,18 @@ def test_alembic_revision_script() -> None:
 def test_alembic_names_that_are_not_revisions(name: str) -> None:
     assert classify(f"{V}/{name}", [alembic()]) is None
     assert classify(f"{V}/{name}", [alembic(recursive=True)]) is None
+
+
+@pytest.mark.parametrize("name", ["add_users", "abc123_0193", "686269002441_add"])
+def test_alembic_revision_scripts_without_a_number_are_still_migrations(name: str) -> None:
+    path = f"{V}/{name}.py"
+    assert classify(path, [alembic()]) == Migration("app", None, "", name, path)
+
+
+def test_an_unnumbered_chain_gives_no_numbers() -> None:
+    hex_chain = alembic(numbering=Numbering(NumberingMode.NONE, 4))
+    path = f"{V}/0193_add_users.py"
+    assert classify(path, [hex_chain]) == Migration("app", None, "", "0193_add_users", path)
 
 
 def test_alembic_subfolders_only_when_recursive() -> None:
@@ -169,7 +183,6 @@ def test_sqitch_conf_pointing_outside_the_repository_falls_back_to_defaults(
         "db/deploy/07-add_jobs.txt",
         "db/deploy/07-add_jobs.sql.bak",
         "db/deploy/07-add_jobs.SQL",
-        "db/deploy/add_jobs.sql",  # no number
         "db/sqitch.plan",
         "db/07-add_jobs.sql",  # not in a script folder
     ],
@@ -190,3 +203,11 @@ def test_alembic_and_sqitch_rules_side_by_side(tmp_path: Path) -> None:
     assert [r.chain for r in rules] == ["app", "queue"]
     found = [classify(p, rules) for p in (f"{V}/0001_a.py", "db/deploy/02-b.sql", "README.md")]
     assert [(m.chain, m.number) if m else None for m in found] == [("app", 1), ("queue", 2), None]
+
+
+def test_a_sqitch_script_without_a_number_is_a_change_too(tmp_path: Path) -> None:
+    write(tmp_path, "db/sqitch.plan", "%project=q\n")
+    rules = rules_for(WorkTree(tmp_path), [sqitch_spec("db/sqitch.plan")])
+    assert classify("db/deploy/add_jobs.sql", rules) == Migration(
+        "queue", None, "", "add_jobs", "db/deploy/add_jobs.sql"
+    )

@@ -163,10 +163,11 @@ def test_chains_table() -> None:
     queue = ChainState(QUEUE, (q(1, "a"), q(12, "b")), (Head("12-b", QUEUE.path),), (NO_PREFIX,))
     assert chains_text([OK_CONSOLE, TWO_HEADS, queue], "migration-guard.toml") == (
         "3 chains (migration-guard.toml):\n"
-        "  NAME     KIND     PATH                         MIGRATIONS  HIGHEST  HEAD(S)\n"
-        f"  console  alembic  {V}  2           0002     b2\n"
-        f"  console  alembic  {V}  3           0002     a2, b2\n"
-        "  queue    sqitch   queue/sqitch.plan            2           12       12-b\n"
+        "  NAME     KIND     PATH                         NUMBERING   MIGRATIONS  HIGHEST  "
+        "HEAD(S)\n"
+        f"  console  alembic  {V}  sequential  2           0002     b2\n"
+        f"  console  alembic  {V}  sequential  3           0002     a2, b2\n"
+        "  queue    sqitch   queue/sqitch.plan            sequential  2           12       12-b\n"
         "Problems found in console, queue: run `migration-guard lint` for details."
     )
 
@@ -175,16 +176,16 @@ def test_chains_table_of_an_empty_chain() -> None:
     empty = ChainState(ChainSpec("a", "A", ChainKind.ALEMBIC, "v", 4))
     assert chains_text([empty], "discovered") == (
         "1 chain (discovered):\n"
-        "  NAME  KIND     PATH  MIGRATIONS  HIGHEST  HEAD(S)\n"
-        "  a     alembic  v     0           -        -"
+        "  NAME  KIND     PATH  NUMBERING   MIGRATIONS  HIGHEST  HEAD(S)\n"
+        "  a     alembic  v     sequential  0           -        -"
     )
 
 
 def test_no_chains() -> None:
     assert chains_text([], "discovered") == (
         "No migration chains found (discovered).\n"
-        "Add migration-guard.toml (see `migration-guard init --help`) or an alembic.ini / "
-        "sqitch.plan."
+        "Add migration-guard.toml with a [[chains]] table per chain (see the README's "
+        "Configuration section), or an alembic.ini / sqitch.plan."
     )
 
 
@@ -197,6 +198,7 @@ def test_chain_json() -> None:
         "title": "Console",
         "kind": "alembic",
         "path": V,
+        "numbering": "sequential",
         "width": 4,
         "ok": False,
         "migrations": 3,

@@ -28,7 +28,7 @@ from migration_guard.chains.sqitch import (
     read_sqitch_conf,
 )
 from migration_guard.errors import InputError
-from migration_guard.model import ChainKind, ChainSpec, Finding, Head, Migration
+from migration_guard.model import ChainKind, ChainSpec, Finding, Head, Migration, NumberingMode
 from migration_guard.tree import GitTree, Tree, WorkTree
 
 TS = "2026-06-17T00:00:00Z"
@@ -223,15 +223,17 @@ def test_read_chain_clean_project(tmp_path: Path) -> None:
     state = read_chain(WorkTree(tmp_path), spec())
     assert state.findings == ()
     assert state.ok
+    names = ["appschema", "01-functions", "02-users", "03-orders", "04-reports/daily"]
     assert state.migrations == tuple(
-        Migration("queue", n, t, name, PLAN)
-        for n, t, name in [
-            (1, "01", "01-functions"),
-            (2, "02", "02-users"),
-            (3, "03", "03-orders"),
-            (4, "04", "04-reports/daily"),
-        ]
+        Migration("queue", n, t, name, PLAN, name, (previous,) if previous else ())
+        for (n, t), name, previous in zip(
+            [(None, ""), (1, "01"), (2, "02"), (3, "03"), (4, "04")],
+            names,
+            [None, *names[:-1]],
+            strict=True,
+        )
     )
+    assert (state.numbering, state.width) == (NumberingMode.SEQUENTIAL, 2)
     assert state.heads == (Head("04-reports/daily", PLAN),)
     assert state.highest is not None and state.highest.number == 4
     assert read_any_chain(WorkTree(tmp_path), spec()) == state

@@ -51,20 +51,6 @@ def _snapshot(root: Path, paths: list[str], in_git: bool) -> _Snapshot:
     return _Snapshot(files, _index_entries(root, paths) if in_git else "")
 
 
-def dirty_paths(root: Path, paths: list[str]) -> list[str]:
-    """Which of ``paths`` have staged or unstaged changes, or are untracked."""
-    if not paths:
-        return []
-    out = git.run_git(
-        "status", "--porcelain", "-z", "--untracked-files=all", "--", *paths, cwd=root
-    ).stdout.decode("utf-8", "surrogateescape")
-    dirty = []
-    for record in out.split("\0"):
-        if len(record) > 3 and record[:2] != "  ":
-            dirty.append(record[3:])
-    return dirty
-
-
 def check_preconditions(root: Path, plan: EditPlan, *, in_git: bool, force: bool) -> None:
     for rename in plan.renames:
         if (root / rename.new_path).exists() and rename.new_path not in {
@@ -81,7 +67,9 @@ def check_preconditions(root: Path, plan: EditPlan, *, in_git: bool, force: bool
                 f"{edit.path} changed while the plan was made", hint="run the command again"
             )
     if in_git and not force:
-        dirty = dirty_paths(root, [e.path for e in plan.edits] + [r.old_path for r in plan.renames])
+        dirty = git.dirty_paths(
+            root, [e.path for e in plan.edits] + [r.old_path for r in plan.renames]
+        )
         if dirty:
             raise UncommittedChangesError(
                 f"{dirty[0]} has uncommitted changes; not touching it"

@@ -9,12 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
-from migration_guard.collisions import Collision, Outcome, target, where
+from migration_guard.collisions import Claim, Collision, CollisionKind, Outcome, target, where
 
 if TYPE_CHECKING:
-    from migration_guard.commands.check import Sources
+    from migration_guard.services.sources import Sources
 
 PROGRAM = "migration-guard check"
+COMMENT_MARKER = "migration-guard:check"
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,83 @@ class CheckReport:
         return len(self.sources.claims)
 
 
-def fix_command(collision: Collision) -> str:
-    """The command to copy and paste (the path shell-quoted: it comes from the PR)."""
-    what = shlex.quote(target(collision.migration))
-    return f"migration-guard renumber {what} --to {collision.next_available}"
+def fix_command(collision: Collision) -> str | None:
+    """The command to copy and paste (the path shell-quoted: it comes from the PR), or None
+    when no command fixes it (a duplicated revision id needs a new id by hand)."""
+    what = shlex.quote(target(collision.migration.path, collision.migration.name))
+    if collision.kind is CollisionKind.NUMBER and collision.next_available:
+        return f"migration-guard renumber {what} --to {collision.next_available}"
+    if collision.kind is CollisionKind.FORK:
+        return f"migration-guard renumber {what} --to next"
+    return None
+
+
+def fix_text(collision: Collision) -> str:
+    """The fix line: the command, and when to run it."""
+    command = fix_command(collision)
+    if collision.kind is CollisionKind.ID:
+        return (
+            f"give {collision.migration.name or collision.migration.path} a new id (and update "
+            "whatever names the old one)"
+        )
+    assert command is not None
+    if collision.kind is CollisionKind.FORK and not collision.with_base and collision.owner:
+        return f"once {collision.owner.who} has merged: {command} (re-parents it on the new head)"
+    if collision.kind is CollisionKind.FORK:
+        return f"{command} (re-parents it on the base branch's head)"
+    return command
+
+
+def label(claim: Claim) -> str:
+    """``[console] 0193`` for a numbered migration, ``[console] 27c6a30d7c24`` for an id."""
+    key = claim.number_text or claim.id or claim.name
+    return f"[{claim.chain}] {key}"
+
+
+def _kind_word(collision: Collision) -> str:
+    return "FORK" if collision.kind is CollisionKind.FORK else "COLLISION"
+
+
+def _rival_line(collision: Collision, rival: Claim) -> str:
+    if collision.kind is CollisionKind.FORK:
+        return f"  also built on {collision.parent}: {rival.describe()}"
+    verb = "used by" if collision.kind is CollisionKind.ID else "claimed by"
+    return f"  also {verb} {rival.describe()}"
+
+
+def _ownership(collision: Collision) -> str | None:
+    owner = collision.owner
+    if owner is None:
+        return None
+    if owner.source.value == "base":
+        return "  the base branch has it already: this PR must move"
+    if owner.source.value == "reservation":
+        return f"  {owner.who} reserved it: this PR must move"
+    first = "opened first" if owner.pr is not None else "added it first"
+    if collision.kind is CollisionKind.FORK and collision.migration.number is not None:
+        first = "has the lower number"
+    return f"  {owner.who} {first} and keeps it: this PR must move"
+
+
+def _note_lines(note: Collision) -> list[str]:
+    m = note.migration
+    where_ = where(m.path, m.name)
+    others = ", ".join(r.describe() for r in note.rivals)
+    if note.kind is CollisionKind.FORK:
+        if note.owner is None:
+            return [
+                f"NOTE {label(m)} — {where_} builds on {note.parent}, as does {others}: this PR "
+                "merges first; the other re-parents after it"
+            ]
+        return [
+            f"NOTE {label(m)} — {where_} builds on {note.parent}, as does {others}: once "
+            f"{note.owner.who} has merged, re-parent with "
+            f"`{fix_command(note)}` (until then nothing to do)"
+        ]
+    return [
+        f"NOTE {label(m)} — {where_}: also claimed by {others}, opened later: they must move; "
+        f"this PR keeps {m.number_text or m.id}"
+    ]
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -51,8 +125,16 @@ def code_span(value: str) -> str:
 
 def _verdict_line(report: CheckReport) -> str:
     outcome, sources = report.outcome, report.sources
-    if outcome.collisions:
-        return f"Found {len(outcome.collisions)} migration-number collision(s). FAIL."
+    collisions = outcome.collisions
+    if collisions:
+        if all(c.kind is CollisionKind.NUMBER for c in collisions):
+            return f"Found {len(collisions)} migration-number collision(s). FAIL."
+        kinds = ", ".join(
+            f"{sum(c.kind is kind for c in collisions)} {kind.value}"
+            for kind in CollisionKind
+            if any(c.kind is kind for c in collisions)
+        )
+        return f"Found {len(collisions)} migration collision(s) ({kinds}). FAIL."
     if not sources.complete:
         return "Could not see every open change's files, so no verdict. UNDECIDED."
     return "No migration-number collisions detected. OK."
@@ -63,30 +145,64 @@ def text(report: CheckReport) -> str:
     lines = [f"{PROGRAM}: base={sources.base!r} pr={report.pr}"]
     lines.append(f"Open changes from: {sources.provider} ({sources.provider_note})")
     lines.append(f"Found {len(outcome.new)} new migration(s) in this PR:")
-    lines += [f"  [{m.chain}] {m.number_text} — {where(m.path, m.name)}" for m in outcome.new]
+    lines += [
+        f"  {label(m)} — {where(m.path, m.name)}" + (" (uncommitted)" if m.uncommitted else "")
+        for m in outcome.new
+    ]
     lines.append(
         f"Found {report.claims_seen} migration file(s) across {sources.changes_scanned} other "
         "open PR(s)."
     )
-    lines += [f"warning: {p}" for p in sources.problems]
+    lines += [f"warning: {p}" for p in (*sources.problems, *sources.warnings)]
     lines += [f"warning: {w}" for w in outcome.warnings]
     for collision in outcome.collisions:
         m = collision.migration
-        lines.append(f"COLLISION [{m.chain}] {m.number_text} — {where(m.path, m.name)}")
-        for claim in collision.claimed_by:
-            lines.append(f"  also claimed by {claim.describe()}")
-        lines.append(f"  next available number: {collision.next_available}")
-        lines.append(f"  fix: {fix_command(collision)}")
-    if len({c.migration.chain for c in outcome.collisions}) < len(outcome.collisions) or any(
-        len([m for m in outcome.new if m.chain == c.migration.chain]) > 1
-        for c in outcome.collisions
-    ):
+        lines.append(f"{_kind_word(collision)} {label(m)} — {where(m.path, m.name)}")
+        lines += [_rival_line(collision, rival) for rival in collision.rivals]
+        ownership = _ownership(collision)
+        if ownership:
+            lines.append(ownership)
+        if collision.next_available:
+            lines.append(f"  next available number: {collision.next_available}")
+        lines.append(f"  fix: {fix_text(collision)}")
+    numbered = [c for c in outcome.collisions if c.kind is CollisionKind.NUMBER]
+    if any(len([m for m in outcome.new if m.chain == c.migration.chain]) > 1 for c in numbered):
         lines.append(
             "  (several new migrations in one chain: `migration-guard renumber "
-            "--branch` moves them as one block onto the next free numbers)"
+            "--branch --to next` moves them as one block onto the next free numbers)"
         )
+    for note in outcome.notes:
+        lines += _note_lines(note)
     lines.append(_verdict_line(report))
     return "\n".join(printable(line) for line in lines)
+
+
+def _claim_json(claim: Claim) -> dict[str, Any]:
+    return {
+        "source": claim.source.value,
+        **({"pr": claim.pr} if claim.pr is not None else {}),
+        **({"ref": claim.ref} if claim.ref and claim.pr is None else {}),
+        "path": claim.path,
+        **({"name": claim.name} if claim.name else {}),
+        **({"id": claim.id} if claim.id else {}),
+    }
+
+
+def _collision_json(c: Collision) -> dict[str, Any]:
+    m = c.migration
+    return {
+        "kind": c.kind.value,
+        "chain": m.chain,
+        "number": m.number_text or None,
+        "id": m.id or None,
+        "path": m.path,
+        "name": m.name,
+        "claimed_by": [_claim_json(claim) for claim in c.rivals],
+        "owner": _claim_json(c.owner) if c.owner is not None else None,
+        "parent": c.parent,
+        "next_available": c.next_available,
+        "fix": fix_command(c),
+    }
 
 
 def to_json(report: CheckReport) -> dict[str, Any]:
@@ -98,35 +214,23 @@ def to_json(report: CheckReport) -> dict[str, Any]:
         "pr": report.pr,
         "provider": sources.provider,
         "new": [
-            {"chain": m.chain, "number": m.number_text, "path": m.path, "name": m.name}
+            {
+                "chain": m.chain,
+                "number": m.number_text or None,
+                "id": m.id or None,
+                "path": m.path,
+                "name": m.name,
+                "uncommitted": m.uncommitted,
+            }
             for m in outcome.new
         ],
-        "collisions": [
-            {
-                "chain": c.migration.chain,
-                "number": c.migration.number_text,
-                "path": c.migration.path,
-                "name": c.migration.name,
-                "claimed_by": [
-                    {
-                        "source": claim.source.value,
-                        **({"pr": claim.pr} if claim.pr is not None else {}),
-                        **({"ref": claim.ref} if claim.ref and claim.pr is None else {}),
-                        "path": claim.path,
-                        **({"name": claim.name} if claim.name else {}),
-                    }
-                    for claim in c.claimed_by
-                ],
-                "next_available": c.next_available,
-                "fix": fix_command(c),
-            }
-            for c in outcome.collisions
-        ],
+        "collisions": [_collision_json(c) for c in outcome.collisions],
+        "notes": [_collision_json(c) for c in outcome.notes],
         "next_available": {chain: list(n.numbers) for chain, n in outcome.next_by_chain.items()},
         "open_prs_scanned": sources.changes_scanned,
         "claims_seen": report.claims_seen,
         "problems": list(sources.problems),
-        "warnings": list(outcome.warnings),
+        "warnings": [*sources.warnings, *outcome.warnings],
     }
 
 
@@ -144,25 +248,37 @@ def markdown(report: CheckReport, *, marker: str) -> str:
     outcome, sources = report.outcome, report.sources
     lines = [f"<!-- {marker} -->", "### Migration number check"]
     if outcome.collisions:
+        numbers = all(c.kind is CollisionKind.NUMBER for c in outcome.collisions)
         lines.append(
-            f"**{len(outcome.collisions)} migration-number collision(s)** with "
-            f"{code_span(sources.base)} or other open PRs:"
+            f"**{len(outcome.collisions)} migration{'-number' if numbers else ''} "
+            f"collision(s)** with {code_span(sources.base)} or other open PRs:"
         )
         lines.append("")
         lines.append("| chain | number | this PR | also claimed by | next free | fix |")
         lines.append("|---|---|---|---|---|---|")
         for c in outcome.collisions:
-            claimed = "<br>".join(md_escape(claim.describe()) for claim in c.claimed_by)
+            m = c.migration
+            claimed = "<br>".join(md_escape(claim.describe()) for claim in c.rivals)
+            what = md_escape(m.number_text or m.id or m.name)
+            if c.kind is CollisionKind.FORK:
+                what += f" (fork on {md_escape(c.parent or '')})"
+            elif c.kind is CollisionKind.ID:
+                what += " (same id)"
+            command = fix_command(c)
+            fix = md_escape(fix_text(c)) if command is None else code_span(fix_text(c))
             lines.append(
-                f"| {md_escape(c.migration.chain)} | {c.migration.number_text} | "
-                f"{md_escape(where(c.migration.path, c.migration.name))} | {claimed} | "
-                f"**{c.next_available}** | "
-                f"{code_span(fix_command(c))} |"
+                f"| {md_escape(m.chain)} | {what} | {md_escape(where(m.path, m.name))} | "
+                f"{claimed} | **{c.next_available or '-'}** | {fix} |"
             )
     elif not sources.complete:
         lines.append("Could not see every open PR's files; no verdict this time.")
     else:
         lines.append("No migration-number collisions. ✅ (updated after the last push)")
+    if outcome.notes:
+        lines.append("")
+        lines += [
+            f"- {md_escape(printable(line))}" for n in outcome.notes for line in _note_lines(n)
+        ]
     if sources.problems:
         lines.append("")
         lines += [f"- warning: {md_escape(p)}" for p in sources.problems]
@@ -185,13 +301,15 @@ def github(report: CheckReport) -> str:
     lines = []
     for c in report.outcome.collisions:
         who = "; ".join(claim.describe() for claim in c.claimed_by)
-        message = (
-            f"[{c.migration.chain}] {c.migration.number_text} is also claimed by {who}. "
-            f"Next available: {c.next_available}. Fix: {fix_command(c)}"
-        )
+        if c.kind is CollisionKind.FORK:
+            what = f"{label(c.migration)} builds on {c.parent}, as does {who}."
+        else:
+            what = f"{label(c.migration)} is also claimed by {who}."
+        nxt = f" Next available: {c.next_available}." if c.next_available else ""
+        message = f"{what}{nxt} Fix: {fix_text(c)}"
         lines.append(
             f"::error file={_annotation_escape(c.migration.path, prop=True)},line=1,"
-            f"title={_annotation_escape('Migration number collision', prop=True)}::"
+            f"title={_annotation_escape(f'Migration {c.kind.value} collision', prop=True)}::"
             f"{_annotation_escape(message)}"
         )
     for problem in report.sources.problems:
@@ -203,15 +321,11 @@ def emit(report: CheckReport, output_format: str, *, out: TextIO, env: Mapping[s
     if output_format == "json":
         print(json.dumps(to_json(report), indent=2), file=out)
     elif output_format == "markdown":
-        from migration_guard.commands.check import COMMENT_MARKER
-
         print(markdown(report, marker=COMMENT_MARKER), file=out)
     elif output_format == "github":
         print(github(report), file=out)
         summary = env.get("GITHUB_STEP_SUMMARY")
         if summary:
-            from migration_guard.commands.check import COMMENT_MARKER
-
             with open(summary, "a", encoding="utf-8") as handle:
                 handle.write(markdown(report, marker=COMMENT_MARKER) + "\n")
     else:

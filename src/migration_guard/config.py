@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
 from migration_guard.errors import ConfigError
-from migration_guard.model import ChainKind, ChainSpec
+from migration_guard.model import ChainKind, ChainSpec, NumberingMode
 from migration_guard.tree import Tree
 
 CONFIG_FILE = "migration-guard.toml"
@@ -29,10 +29,10 @@ _CHAIN_KEYS = {
     "alembic_config",
     "recursive",
     "database_url_env",
+    "numbering",
 }
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _ENV_VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_DEFAULT_WIDTH = {ChainKind.ALEMBIC: 4, ChainKind.SQITCH: 2}
 _SKIP_DIRS = {
     ".git",
     ".hg",
@@ -49,7 +49,6 @@ _SKIP_DIRS = {
     "build",
     "dist",
 }
-_LEADING_DIGITS = re.compile(r"^(\d+)")
 
 
 class Config(NamedTuple):
@@ -198,9 +197,21 @@ def _chain(raw: Mapping[str, Any], index: int, source: str, tree: Tree) -> Chain
             f"{where}: sqitch plan {path!r} does not exist in the {tree.label}",
             hint="'path' of a sqitch chain names the plan file, e.g. db/sqitch.plan",
         )
-    width = raw.get("width", _DEFAULT_WIDTH[kind])
-    if not isinstance(width, int) or isinstance(width, bool) or not 1 <= width <= 12:
+    width = raw.get("width")
+    if width is not None and (
+        not isinstance(width, int) or isinstance(width, bool) or not 1 <= width <= 12
+    ):
         raise ConfigError(f"{where}: 'width' must be a whole number from 1 to 12")
+    numbering = raw.get("numbering")
+    if numbering is not None:
+        try:
+            numbering = NumberingMode(numbering)
+        except ValueError:
+            raise ConfigError(
+                f"{where}: unknown numbering {numbering!r}",
+                hint="one of: sequential (0193_x.py, 07-x), date (timestamp prefixes), none "
+                "(hex or free ids); leave it out to detect it from the files",
+            ) from None
     title = raw.get("title", name.replace("_", " ").replace("-", " ").title())
     if not isinstance(title, str):
         raise ConfigError(f"{where}: 'title' must be a string")
@@ -233,6 +244,7 @@ def _chain(raw: Mapping[str, Any], index: int, source: str, tree: Tree) -> Chain
         alembic_config=alembic_config,
         recursive=recursive,
         database_url_env=database_url_env,
+        numbering=numbering,
     )
 
 
@@ -290,7 +302,6 @@ def discover_chains(tree: Tree) -> tuple[ChainSpec, ...]:
                 title=name.replace("_", " ").replace("-", " ").title(),
                 kind=kind,
                 path=path,
-                width=_infer_width(tree, kind, path),
                 alembic_config=ini,
                 recursive=recursive,
                 discovered=True,
@@ -380,13 +391,3 @@ def _unique_names(paths: list[str]) -> list[str]:
                 seen[names[p]] += 1
                 result.append(names[p] if seen[names[p]] == 1 else f"{names[p]}-{seen[names[p]]}")
             return result
-
-
-def _infer_width(tree: Tree, kind: ChainKind, path: str) -> int:
-    if kind is ChainKind.ALEMBIC:
-        names = tree.list_dir(path)
-    else:
-        text = tree.read_bytes(path).decode("utf-8", "replace")
-        names = [line.split()[0] for line in text.splitlines() if line[:1].isdigit()]
-    widths = Counter(len(m.group(1)) for n in names if (m := _LEADING_DIGITS.match(n)))
-    return widths.most_common(1)[0][0] if widths else _DEFAULT_WIDTH[kind]

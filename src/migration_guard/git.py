@@ -210,3 +210,45 @@ def parse_name_status(fields: Sequence[str]) -> list[FileChange]:
             changes.append(FileChange(status, items[i + 1]))
             i += 2
     return changes
+
+
+def commit_exists(rev: str, *, cwd: Path) -> bool:
+    """Whether ``rev`` names a commit here (a fetched branch, a sha...)."""
+    proc = run_git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", cwd=cwd, check=False)
+    return proc.returncode == 0
+
+
+def current_branch(*, cwd: Path) -> str | None:
+    """The checked-out branch's short name, or None on a detached HEAD."""
+    name = git_text("rev-parse", "--abbrev-ref", "HEAD", cwd=cwd).strip()
+    return None if name in ("HEAD", "") else name
+
+
+def first_added(tip: str, base: str, path: str, *, cwd: Path) -> int | None:
+    """When ``tip``'s history first added (or renamed into) ``path`` since ``base``: the
+    author time of that commit (kept by a rebase, unlike the committer time), or None."""
+    out = git_text(
+        "log", "--reverse", "--format=%at", "--diff-filter=AR", tip, f"^{base}", "--", path, cwd=cwd
+    ).split()
+    return int(out[0]) if out else None
+
+
+def dirty_paths(root: Path, paths: Sequence[str]) -> list[str]:
+    """Which of ``paths`` (files or folders) have staged or unstaged changes, or are
+    untracked: repository-relative paths of the changed files."""
+    if not paths:
+        return []
+    out = run_git(
+        "status", "--porcelain", "-z", "--untracked-files=all", "--", *paths, cwd=root
+    ).stdout.decode("utf-8", "surrogateescape")
+    dirty = []
+    records = out.split("\0")
+    i = 0
+    while i < len(records):
+        record = records[i]
+        if len(record) > 3 and record[:2] != "  ":
+            dirty.append(record[3:])
+            if record[0] in "RC":
+                i += 1  # the rename's source follows as its own field
+        i += 1
+    return dirty

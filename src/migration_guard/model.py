@@ -16,6 +16,21 @@ class ChainKind(StrEnum):
     SQITCH = "sqitch"
 
 
+class NumberingMode(StrEnum):
+    """How a chain orders its migrations (design.md, "numbering mode").
+
+    ``sequential``: a zero-padded number prefix of one width (``0193_x.py``, ``07-x``), the
+    runbook's convention; numbers are claimed, and ``next`` hands out the next free one.
+    ``date``: timestamp prefixes (``2024_01_15_1030-ae10_x.py``): ordered, never invented.
+    ``none``: hex or free ids (Alembic's default ``27c6a30d7c24_x.py``, plain sqitch names).
+    Numbering findings and ``next`` exist only for ``sequential`` chains.
+    """
+
+    SEQUENTIAL = "sequential"
+    DATE = "date"
+    NONE = "none"
+
+
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
@@ -25,19 +40,21 @@ class ChainSpec(NamedTuple):
     """One configured (or discovered) migration chain.
 
     ``path`` is repository-relative, POSIX style: a versions folder for Alembic,
-    the ``sqitch.plan`` file for sqitch.
+    the ``sqitch.plan`` file for sqitch. ``width`` and ``numbering`` are what the
+    configuration says; None means "detect from the files" (see ``ChainState``).
     """
 
     name: str
     title: str
     kind: ChainKind
     path: str
-    width: int
+    width: int | None = None
     exempt: tuple[str, ...] = ()
     alembic_config: str | None = None
     recursive: bool = False
     discovered: bool = False
     database_url_env: str = "DATABASE_URL"  # gate: the variable env.py reads the URL from
+    numbering: NumberingMode | None = None
 
 
 class Finding(NamedTuple):
@@ -58,13 +75,22 @@ class Finding(NamedTuple):
 
 
 class Migration(NamedTuple):
-    """One migration as the numbering logic sees it: a chain, a number and where it lives."""
+    """One migration as the collision logic sees it: where it lives, its sequence number (None
+    when the chain is not ``sequential`` or the name carries none), its id and its parents.
+
+    ``id`` is what the framework keys the migration by (an Alembic revision, a sqitch change
+    name); ``parents`` are the ids it builds on (Alembic ``down_revision``; for sqitch the change
+    planned before it). Another open change's file known only by its path has ``id`` "" and no
+    parents.
+    """
 
     chain: str
-    number: int
+    number: int | None
     number_text: str
     name: str
     path: str
+    id: str = ""
+    parents: tuple[str, ...] = ()
 
 
 class Head(NamedTuple):
@@ -79,11 +105,18 @@ class ChainState(NamedTuple):
     migrations: tuple[Migration, ...] = ()
     heads: tuple[Head, ...] = ()
     findings: tuple[Finding, ...] = ()
+    numbering: NumberingMode = NumberingMode.SEQUENTIAL
+    width: int = 4
 
     @property
     def ok(self) -> bool:
         return not any(f.severity is Severity.ERROR for f in self.findings)
 
     @property
+    def numbered(self) -> tuple[Migration, ...]:
+        """The migrations that carry a sequence number (none unless ``sequential``)."""
+        return tuple(m for m in self.migrations if m.number is not None)
+
+    @property
     def highest(self) -> Migration | None:
-        return max(self.migrations, key=lambda m: m.number, default=None)
+        return max(self.numbered, key=lambda m: m.number or 0, default=None)

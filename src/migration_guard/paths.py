@@ -1,21 +1,26 @@
 """Which repository paths are migrations of which chain (for other changes' file lists).
 
-Another open PR is known only by the paths it touches; these rules map a path to a chain and
-a number without reading the file: an Alembic revision script in a versions folder, or a
-sqitch deploy/revert/verify script (whose change name carries the number).
+Another open PR is known only by the paths it touches; these rules map a path to a chain, a
+name and (in a ``sequential`` chain) a number without reading the file: an Alembic revision
+script in a versions folder, or a sqitch deploy/revert/verify script (named after its change).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from migration_guard.model import ChainKind, ChainSpec, Migration
+from migration_guard.model import ChainKind, ChainSpec, Migration, NumberingMode
+from migration_guard.numbering import MAX_SEQUENTIAL_WIDTH, Numbering
 from migration_guard.tree import Tree
 
 _ALEMBIC_NAME = re.compile(r"^(?!\.\#|__init__)(.*\.py)$")
+
+
+# Numbers of any width count (a chain whose numbering is not known yet).
+ANY_NUMBER = Numbering(NumberingMode.SEQUENTIAL, MAX_SEQUENTIAL_WIDTH)
 
 
 @dataclass(frozen=True)
@@ -25,18 +30,24 @@ class PathRule:
     folders: tuple[str, ...]
     recursive: bool
     extension: str
+    numbering: Numbering = ANY_NUMBER
 
 
-def rules_for(tree: Tree, specs: Iterable[ChainSpec]) -> list[PathRule]:
+def rules_for(
+    tree: Tree, specs: Iterable[ChainSpec], numbering: Mapping[str, Numbering] | None = None
+) -> list[PathRule]:
+    """Path rules of ``specs``; ``numbering`` (by chain, as read from the base) says which
+    names carry a number (for a chain it leaves out: any number prefix)."""
     rules = []
     for spec in specs:
+        mode = (numbering or {}).get(spec.name, ANY_NUMBER)
         if spec.kind is ChainKind.ALEMBIC:
-            rules.append(PathRule(spec.name, spec.kind, (spec.path,), spec.recursive, ".py"))
+            rules.append(PathRule(spec.name, spec.kind, (spec.path,), spec.recursive, ".py", mode))
         else:
             from migration_guard.chains import sqitch
 
             folders, extension = sqitch.script_folders(tree, spec)
-            rules.append(PathRule(spec.name, spec.kind, folders, True, extension))
+            rules.append(PathRule(spec.name, spec.kind, folders, True, extension, mode))
     return rules
 
 
@@ -52,7 +63,7 @@ def _number_prefix(kind: ChainKind, name: str) -> str | None:
 
 
 def classify(path: str, rules: Sequence[PathRule]) -> Migration | None:
-    """The migration ``path`` is (chain, number, name), or None when it is not one."""
+    """The migration ``path`` is (chain, name, number if any), or None when it is not one."""
     pure = PurePosixPath(path)
     for rule in rules:
         for folder in rule.folders:
@@ -72,8 +83,12 @@ def classify(path: str, rules: Sequence[PathRule]) -> Migration | None:
                 name = rest[: -len(rule.extension)]
                 if "@" in name:  # name@tag.sql: an earlier copy of a reworked change
                     continue
-            number = _number_prefix(rule.kind, name)
-            if number is None:
-                continue
-            return Migration(rule.chain, int(number), number, name, path)
+            leading = _number_prefix(rule.kind, name)
+            if rule.kind is ChainKind.ALEMBIC:
+                number = rule.numbering.number_of(leading)
+            else:  # lint reports a sqitch number of the wrong width; it is still the number
+                sequential = rule.numbering.mode is NumberingMode.SEQUENTIAL
+                number = int(leading) if sequential and leading is not None else None
+            text = (leading or "") if number is not None else ""
+            return Migration(rule.chain, number, text, name, path)
     return None

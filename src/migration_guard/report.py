@@ -45,7 +45,8 @@ def chain_json(state: ChainState) -> dict[str, Any]:
         "title": state.spec.title,
         "kind": state.spec.kind.value,
         "path": state.spec.path,
-        "width": state.spec.width,
+        "numbering": state.numbering.value,
+        "width": state.width,
         "ok": state.ok,
         "migrations": len(state.migrations),
         "highest": highest.number_text if highest else None,
@@ -96,10 +97,10 @@ def chains_text(states: Sequence[ChainState], source: str) -> str:
     if not states:
         return (
             f"No migration chains found ({source}).\n"
-            "Add migration-guard.toml (see `migration-guard init --help`) or an alembic.ini / "
-            "sqitch.plan."
+            "Add migration-guard.toml with a [[chains]] table per chain (see the README's "
+            "Configuration section), or an alembic.ini / sqitch.plan."
         )
-    rows = [("NAME", "KIND", "PATH", "MIGRATIONS", "HIGHEST", "HEAD(S)")]
+    rows = [("NAME", "KIND", "PATH", "NUMBERING", "MIGRATIONS", "HIGHEST", "HEAD(S)")]
     for state in states:
         highest = state.highest
         heads = ", ".join(h.revision for h in state.heads) or "-"
@@ -108,6 +109,7 @@ def chains_text(states: Sequence[ChainState], source: str) -> str:
                 state.spec.name,
                 state.spec.kind.value,
                 state.spec.path,
+                state.numbering.value,
                 str(len(state.migrations)),
                 highest.number_text if highest else "-",
                 heads,

@@ -29,10 +29,32 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from migration_guard.chains.alembic_graph import ChainGraph, analyse
-from migration_guard.chains.alembic_script import ParsedScript, pack, parse_many, unpack
+from migration_guard.chains.alembic_graph import (
+    ChainGraph,
+    analyse,
+    detected_numbering,
+    file_prefixes,
+    merge_findings,
+    numbering_findings,
+)
+from migration_guard.chains.alembic_script import (
+    ParsedScript,
+    ScriptInfo,
+    pack,
+    parse_many,
+    unpack,
+)
 from migration_guard.errors import InputError
-from migration_guard.model import ChainSpec, ChainState, Finding, Head, Migration, Severity
+from migration_guard.model import (
+    ChainSpec,
+    ChainState,
+    Finding,
+    Head,
+    Migration,
+    NumberingMode,
+    Severity,
+)
+from migration_guard.numbering import Numbering
 from migration_guard.tree import Tree, WorkTree
 
 SCRIPT_NAME = re.compile(r"(?!\.\#|__init__)(.*\.py)$")  # Alembic's _only_source_rev_file
@@ -206,22 +228,41 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def chain_numbering(spec: ChainSpec, scripts: Sequence[ParsedScript]) -> Numbering:
+    """The chain's numbering mode and width, from its file names (or the configuration)."""
+    return detected_numbering(scripts, mode=spec.numbering, width=spec.width)
+
+
 def chain_state(spec: ChainSpec, scripts: Sequence[ParsedScript]) -> ChainState:
     """Analyse parsed scripts into the chain's state (pure)."""
     graph: ChainGraph = analyse(scripts)
+    numbering = chain_numbering(spec, scripts)
     chain = spec.name
     migrations = []
+    numbers: list[int | None] = []
     new = tuple.__new__  # Migration(...) without its generated __new__: thousands of calls
-    for script, prefix in zip(scripts, graph.number_prefixes, strict=True):
-        if prefix is not None:
-            path = script.path
-            name = path[path.rfind("/") + 1 : -len(".py")]
-            migrations.append(new(Migration, (chain, int(prefix), prefix, name, path)))
+    number_of = numbering.number_of
+    for script, prefix in zip(scripts, file_prefixes(scripts), strict=True):
+        path = script.path
+        name = path[path.rfind("/") + 1 : -len(".py")]
+        number = number_of(prefix)
+        numbers.append(number)
+        if type(script) is ScriptInfo:
+            rev, parents = script.revision, script.down_revisions
+        else:
+            rev, parents = script.revision or "", ()
+        text = prefix if number is not None and prefix is not None else ""
+        migrations.append(new(Migration, (chain, number, text, name, path, rev, parents)))
+    findings = graph.findings
+    if numbering.mode is NumberingMode.SEQUENTIAL:
+        findings = merge_findings(scripts, findings, numbering_findings(scripts, numbers))
     return ChainState(
         spec=spec,
         migrations=tuple(migrations),
         heads=tuple(Head(h.revision, h.path) for h in graph.heads),
-        findings=graph.findings,
+        findings=findings,
+        numbering=numbering.mode,
+        width=numbering.width,
     )
 
 
@@ -248,7 +289,10 @@ def read_chain(tree: Tree, spec: ChainSpec, *, check_syntax: bool = False) -> Ch
                 "check the chain's path in migration-guard.toml",
                 Severity.WARNING,
             )
-        return ChainState(spec=spec, findings=(finding,))
+        numbering = chain_numbering(spec, ())
+        return ChainState(
+            spec=spec, findings=(finding,), numbering=numbering.mode, width=numbering.width
+        )
     scripts = read_scripts(tree, spec, check_syntax=check_syntax)
     with _gc_paused():
         return chain_state(spec, scripts)

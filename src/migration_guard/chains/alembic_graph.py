@@ -14,15 +14,11 @@ below), and a few things it lets through that break a numbered chain:
 - MG101 duplicate revision id: Alembic only warns; we fail, naming both files.
 - MG102 several heads: one finding per head (not reported while a script is unreadable:
   the heads are then guesses, and the unreadable script is the finding to fix).
-- MG111 two files share a number prefix, and MG112 a file's number prefix differs from its
-  revision id's. A *number prefix* is the run of ASCII digits a name starts with, when a
-  non-alphanumeric character or the end follows (``0145_add.py`` -> ``0145``;
-  ``27c6a30d7c24_add.py`` has none). Both checks apply only where revision ids are numbers
-  themselves (the runbook's ``0193_slug.py`` holding ``revision = "0193"``): MG111 fires when
-  at least one of the files sharing a number has a numbered revision id, so date-based file
-  templates (``2024_01_15_1030-ae10..._slug.py``) with hash ids are left alone; MG112 fires
-  when the revision id has a number prefix (``"0193"``, ``"0193_add"``) and it is not,
-  textually, the file's.
+- MG111 two files share a number, and MG112 a file's number differs from its revision id's,
+  only in ``sequential`` chains (``numbering_findings``, run by the adapter once the chain's
+  numbering mode is known). A *number prefix* is the run of ASCII digits a name starts with,
+  when a non-alphanumeric character or the end follows (``0145_add.py`` -> ``0145``;
+  ``27c6a30d7c24_add.py`` has none).
 - Stricter than Alembic: an empty revision id (MG127), ``""`` in ``depends_on`` (MG123; Alembic
   ignores a lone ``""`` there, except on a base, which it then no longer counts as one and
   fails with a dependency cycle), and every cycle (MG107/MG108): Alembic's own check misses a
@@ -45,7 +41,8 @@ from migration_guard.chains.alembic_script import (
     ScriptInfo,
     Unreadable,
 )
-from migration_guard.model import Finding
+from migration_guard.model import Finding, NumberingMode
+from migration_guard.numbering import Numbering, detect_numbering
 
 CODES: dict[str, str] = {
     "MG101": "duplicate revision id",
@@ -73,6 +70,7 @@ CODES: dict[str, str] = {
     "MG141": "versions path is not a folder",
 }
 
+DEFAULT_WIDTH = 4  # of a numbered chain with no files yet: the runbook's 0193
 _ILLEGAL = frozenset("@-+:")
 _NUMBER = re.compile(r"[0-9]+(?![0-9A-Za-z])")
 
@@ -104,17 +102,12 @@ def file_name(path: str) -> str:
 
 
 class ChainGraph(NamedTuple):
-    """The analysed chain. ``heads``/``bases`` in load order; ``findings`` sorted by file.
-
-    ``number_prefixes`` holds each script's file-name number prefix (see ``number_prefix``),
-    aligned with ``scripts``.
-    """
+    """The analysed chain. ``heads``/``bases`` in load order; ``findings`` sorted by file."""
 
     scripts: tuple[ParsedScript, ...]
     heads: tuple[ScriptInfo, ...]
     bases: tuple[ScriptInfo, ...]
     findings: tuple[Finding, ...]
-    number_prefixes: tuple[str | None, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -233,8 +226,47 @@ def analyse(scripts: Sequence[ParsedScript]) -> ChainGraph:
 
     if forward:
         _check_cycles(readable, last_by_id, labels, first_by_id, position, collector)
-    prefixes = _check_numbers(scripts, collector)
-    return ChainGraph(tuple(scripts), heads, tuple(bases), collector.sorted(), prefixes)
+    return ChainGraph(tuple(scripts), heads, tuple(bases), collector.sorted())
+
+
+def detected_numbering(
+    scripts: Sequence[ParsedScript],
+    *,
+    mode: NumberingMode | None = None,
+    width: int | None = None,
+) -> Numbering:
+    """The numbering the chain's file names show, or as configured (``mode``, ``width``)."""
+    names = [file_name(s.path)[: -len(".py")] for s in scripts]
+    return detect_numbering(
+        names,
+        file_prefixes(scripts),
+        configured_mode=mode,
+        configured_width=width,
+        default_width=DEFAULT_WIDTH,
+    )
+
+
+def checked(
+    scripts: Sequence[ParsedScript], numbering: Numbering | None = None
+) -> tuple[Finding, ...]:
+    """Every finding of the chain: ``analyse`` plus, in a ``sequential`` chain (``numbering``,
+    detected from the file names when None), the numbering findings."""
+    numbering = numbering or detected_numbering(scripts)
+    findings = analyse(scripts).findings
+    if numbering.mode is not NumberingMode.SEQUENTIAL:
+        return findings
+    numbers = [numbering.number_of(p) for p in file_prefixes(scripts)]
+    return merge_findings(scripts, findings, numbering_findings(scripts, numbers))
+
+
+def merge_findings(
+    scripts: Sequence[ParsedScript], *groups: Sequence[Finding]
+) -> tuple[Finding, ...]:
+    """Findings of several checks in one order: by file (load order), line and code."""
+    collector = _Collector(scripts)
+    for group in groups:
+        collector.findings.extend(group)
+    return collector.sorted()
 
 
 class _Collector:
@@ -478,51 +510,63 @@ def _components(order: Iterable[str], edges: dict[str, set[str]]) -> list[list[s
     return result
 
 
-def _check_numbers(scripts: Sequence[ParsedScript], out: _Collector) -> tuple[str | None, ...]:
-    """MG111/MG112; returns each script's file-name number prefix."""
-    prefixes: list[str | None] = []
-    first_of: dict[int, int] = {}  # number -> index of the first script using it
-    groups: dict[int, list[tuple[ParsedScript, str]]] = {}  # numbers used more than once
+def file_prefixes(scripts: Sequence[ParsedScript]) -> tuple[str | None, ...]:
+    """Each script's file-name number prefix (``number_prefix`` of its file name)."""
     match_number = _NUMBER.match
-    for index, script in enumerate(scripts):
+    prefixes: list[str | None] = []
+    for script in scripts:
         path = script.path
-        found = match_number(path, path.rfind("/") + 1)  # number_prefix(file_name(path))
-        if found is None:
-            prefixes.append(None)
+        found = match_number(path, path.rfind("/") + 1)
+        prefixes.append(None if found is None else found.group())
+    return tuple(prefixes)
+
+
+def numbering_findings(
+    scripts: Sequence[ParsedScript], numbers: Sequence[int | None]
+) -> tuple[Finding, ...]:
+    """MG111 and MG112 of a ``sequential`` chain; ``numbers`` aligned with ``scripts`` (None
+    for a file without a sequence number of the chain's width).
+
+    MG111: two files share a number. MG112: a file's number differs from its revision id's
+    number prefix, checked only where the chain's ids are numbers themselves (most files hold
+    ``revision = "<their number>"``, the runbook's shape); a chain of numbered files with hex
+    ids (airflow's ``0001_..._current_schema.py``) is left alone, even where a hex id happens
+    to be all digits.
+    """
+    collector = _Collector(scripts)
+    first_of: dict[int, ParsedScript] = {}
+    id_numbered = 0
+    pairs: list[tuple[ParsedScript, int, str]] = []
+    for script, number in zip(scripts, numbers, strict=True):
+        if number is None:
             continue
-        prefix = found.group()
-        prefixes.append(prefix)
-        number = int(prefix)
-        first = first_of.setdefault(number, index)
-        if first != index:
-            first_pair = (scripts[first], prefixes[first] or "")
-            groups.setdefault(number, [first_pair]).append((script, prefix))
-        revision = script.revision
-        if revision is None or revision == prefix:
-            continue
-        rev_prefix = number_prefix(revision)
-        if rev_prefix is not None and rev_prefix != prefix:
-            out.add(
-                "MG112",
-                f"file number {prefix} but revision id {revision!r}",
-                path,
-                script.line,
-                f"make them agree: revision = {prefix!r}, or rename the file "
-                f"(migration-guard renumber {path} --to next)",
-            )
-    for members in groups.values():
-        numbered = any(
-            s.revision is not None and number_prefix(s.revision) is not None for s, _ in members
-        )
-        if not numbered:
-            continue
-        first_script, _ = members[0]
-        for script, prefix in members[1:]:
-            out.add(
+        name = file_name(script.path)
+        prefix = number_prefix(name) or ""
+        first = first_of.setdefault(number, script)
+        if first is not script:
+            collector.add(
                 "MG111",
-                f"number {prefix} is also used by {first_script.path}",
+                f"number {prefix} is also used by {first.path}",
                 script.path,
                 script.line,
                 _COLLISION_HINT,
             )
-    return tuple(prefixes)
+        revision = script.revision
+        if revision is not None:
+            rev_prefix = number_prefix(revision)
+            if rev_prefix is not None and int(rev_prefix) == number:
+                id_numbered += 1
+            pairs.append((script, number, rev_prefix or ""))
+    if id_numbered * 2 >= len(pairs):
+        for script, number, rev_prefix in pairs:
+            if rev_prefix and int(rev_prefix) != number:
+                prefix = number_prefix(file_name(script.path)) or ""
+                collector.add(
+                    "MG112",
+                    f"file number {prefix} but revision id {script.revision!r}",
+                    script.path,
+                    script.line,
+                    f"make them agree: revision = {prefix!r}, or rename the file "
+                    f"(migration-guard renumber {script.path} --to next)",
+                )
+    return collector.sorted()

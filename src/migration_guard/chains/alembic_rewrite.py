@@ -66,7 +66,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from migration_guard.chains.alembic import SCRIPT_NAME
-from migration_guard.chains.alembic_graph import analyse
+from migration_guard.chains.alembic_graph import checked
 from migration_guard.chains.alembic_script import (
     ParsedScript,
     ScriptInfo,
@@ -965,10 +965,10 @@ def _verify(
         after.append(reread)
     before = Counter(
         (f.code, block.final(f.path or ""))
-        for f in analyse(sorted(parsed.values(), key=_load_order)).findings
+        for f in checked(sorted(parsed.values(), key=_load_order))
         if f.severity is Severity.ERROR
     )
-    findings = analyse(sorted(after, key=_load_order)).findings
+    findings = checked(sorted(after, key=_load_order))
     errors = Counter((f.code, f.path or "") for f in findings if f.severity is Severity.ERROR)
     new_errors = errors - before
     for finding in findings:

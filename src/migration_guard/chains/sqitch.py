@@ -12,13 +12,21 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from migration_guard.chains.sqitch_plan import Change, ErrorKind, Plan, PlanError, parse_plan
 from migration_guard.errors import InputError
-from migration_guard.model import ChainKind, ChainSpec, ChainState, Finding, Head, Migration
+from migration_guard.model import (
+    ChainKind,
+    ChainSpec,
+    ChainState,
+    Finding,
+    Head,
+    Migration,
+    NumberingMode,
+)
+from migration_guard.numbering import Numbering, detect_numbering
 from migration_guard.tree import Tree
 
 __all__ = [
@@ -466,14 +474,41 @@ def _error_finding(error: PlanError, plan_path: str) -> Finding:
     )
 
 
-def _infer_width(plan: Plan) -> int:
-    widths = Counter(
-        len(prefix) for c in plan.changes if (prefix := number_prefix(c.name)) is not None
+def plan_numbering(plan: Plan, spec: ChainSpec) -> Numbering:
+    """The plan's numbering mode and width from its change names (exempt ones left out), or
+    as configured."""
+    exempt = set(spec.exempt)
+    names = [c.name for c in _first_instances(plan) if c.name not in exempt]
+    return detect_numbering(
+        names,
+        [number_prefix(n) for n in names],
+        configured_mode=spec.numbering,
+        configured_width=spec.width,
+        default_width=_DEFAULT_WIDTH,
     )
-    if not widths:
-        return _DEFAULT_WIDTH
-    best = max(widths.values())
-    return min(w for w, n in widths.items() if n == best)
+
+
+def _migrations(plan: Plan, spec: ChainSpec, numbering: Numbering) -> tuple[Migration, ...]:
+    """Every change (a reworked one once, at its first line), in plan order; numbered only in a
+    ``sequential`` plan (any number prefix counts there: MG208 reports a wrong width)."""
+    sequential = numbering.mode is NumberingMode.SEQUENTIAL
+    migrations = []
+    previous: tuple[str, ...] = ()
+    for change in _first_instances(plan):
+        prefix = number_prefix(change.name) if sequential else None
+        migrations.append(
+            Migration(
+                chain=spec.name,
+                number=int(prefix) if prefix is not None else None,
+                number_text=prefix or "",
+                name=change.name,
+                path=spec.path,
+                id=change.name,
+                parents=previous,
+            )
+        )
+        previous = (change.name,)
+    return tuple(migrations)
 
 
 def _first_instances(plan: Plan) -> list[Change]:
@@ -486,8 +521,12 @@ def _first_instances(plan: Plan) -> list[Change]:
     return out
 
 
-def _convention_findings(plan: Plan, spec: ChainSpec) -> list[Finding]:
+def _convention_findings(plan: Plan, spec: ChainSpec, numbering: Numbering) -> list[Finding]:
+    """The team's numbering conventions; only a ``sequential`` plan has them."""
     findings: list[Finding] = []
+    if numbering.mode is not NumberingMode.SEQUENTIAL:
+        return findings
+    width = numbering.width
     exempt = set(spec.exempt)
     by_number: dict[int, Change] = {}
     highest: Change | None = None
@@ -501,22 +540,22 @@ def _convention_findings(plan: Plan, spec: ChainSpec) -> list[Finding]:
                         f'change "{change.name}" has no number prefix',
                         plan.path,
                         change.line,
-                        hint=f"name it {'N' * spec.width}-slug (e.g. "
-                        f"{'0' * (spec.width - 1)}1-{change.name}), or list it in the chain's "
+                        hint=f"name it {'N' * width}-slug (e.g. "
+                        f"{'0' * (width - 1)}1-{change.name}), or list it in the chain's "
                         "exempt changes if it predates the numbering",
                     )
                 )
             continue
         number = int(prefix)
-        if len(prefix) < spec.width or (len(prefix) > spec.width and prefix.startswith("0")):
+        if len(prefix) < width or (len(prefix) > width and prefix.startswith("0")):
             findings.append(
                 Finding(
                     "MG208",
                     f'change "{change.name}" has a {len(prefix)}-digit number; the chain uses '
-                    f"{spec.width} digits",
+                    f"{width} digits",
                     plan.path,
                     change.line,
-                    hint=f"write the number as {number:0{spec.width}d}",
+                    hint=f"write the number as {number:0{width}d}",
                 )
             )
         earlier = by_number.get(number)
@@ -667,11 +706,13 @@ def _read_plan(tree: Tree, plan_path: str) -> Plan:
     return parse_plan(tree.read_bytes(plan_path), plan_path)
 
 
-def _findings(tree: Tree, plan: Plan, spec: ChainSpec, *, syntax_only: bool) -> list[Finding]:
+def _findings(
+    tree: Tree, plan: Plan, spec: ChainSpec, numbering: Numbering, *, syntax_only: bool
+) -> list[Finding]:
     findings = [_error_finding(error, plan.path) for error in plan.errors]
     if syntax_only:
         return findings
-    findings.extend(_convention_findings(plan, spec))
+    findings.extend(_convention_findings(plan, spec, numbering))
     try:
         conf = find_sqitch_conf(tree, plan.path)
         layout = conf.layout() if conf is not None else _default_layout(plan.path)
@@ -687,36 +728,31 @@ def lint_plan(
 ) -> list[Finding]:
     """Lint one plan. ``syntax_only``: exactly what sqitch's parser checks.
 
-    Without ``spec`` (a plan that is not a configured chain) the numbering conventions use the
-    width most changes have, and nothing is exempt.
+    Without ``spec`` (a plan that is not a configured chain) the numbering mode and width are
+    detected from the plan, and nothing is exempt.
     """
     plan = _read_plan(tree, plan_path)
     if spec is None:
-        spec = ChainSpec(
-            name=plan_path,
-            title=plan_path,
-            kind=ChainKind.SQITCH,
-            path=plan_path,
-            width=_infer_width(plan),
-        )
-    return _findings(tree, plan, spec, syntax_only=syntax_only)
+        spec = ChainSpec(name=plan_path, title=plan_path, kind=ChainKind.SQITCH, path=plan_path)
+    return _findings(tree, plan, spec, plan_numbering(plan, spec), syntax_only=syntax_only)
 
 
 def read_chain(tree: Tree, spec: ChainSpec) -> ChainState:
-    """The chain at ``spec.path``: one migration per numbered change (a reworked change counts
-    once, at its first line), the last change as head, and every finding."""
+    """The chain at ``spec.path``: one migration per change (a reworked change counts once, at
+    its first line), the last change as head, and every finding."""
     plan = _read_plan(tree, spec.path)
-    migrations = tuple(
-        Migration(
-            chain=spec.name, number=int(prefix), number_text=prefix, name=c.name, path=spec.path
-        )
-        for c in _first_instances(plan)
-        if (prefix := number_prefix(c.name)) is not None
-    )
+    numbering = plan_numbering(plan, spec)
     last = plan.last_change
     heads = (Head(revision=last.name, path=spec.path),) if last is not None else ()
-    findings = tuple(_findings(tree, plan, spec, syntax_only=False))
-    return ChainState(spec=spec, migrations=migrations, heads=heads, findings=findings)
+    findings = tuple(_findings(tree, plan, spec, numbering, syntax_only=False))
+    return ChainState(
+        spec=spec,
+        migrations=_migrations(plan, spec, numbering),
+        heads=heads,
+        findings=findings,
+        numbering=numbering.mode,
+        width=numbering.width,
+    )
 
 
 def chain_layout(tree: Tree, spec: ChainSpec) -> tuple[SqitchConf | None, ScriptLayout]:
@@ -739,13 +775,10 @@ def script_folders(tree: Tree, spec: ChainSpec) -> tuple[tuple[str, ...], str]:
     return folders, f".{layout.extension}"
 
 
-def plan_migrations(data: bytes, spec: ChainSpec) -> tuple[Migration, ...]:
-    """The numbered changes of another version of the chain's plan (e.g. an open PR's)."""
+def plan_migrations(
+    data: bytes, spec: ChainSpec, numbering: Numbering | None = None
+) -> tuple[Migration, ...]:
+    """The changes of another version of the chain's plan (e.g. an open PR's), numbered as
+    ``numbering`` says (the base's; detected from this plan when None)."""
     plan = parse_plan(data, spec.path)
-    return tuple(
-        Migration(
-            chain=spec.name, number=int(prefix), number_text=prefix, name=c.name, path=spec.path
-        )
-        for c in _first_instances(plan)
-        if (prefix := number_prefix(c.name)) is not None
-    )
+    return _migrations(plan, spec, numbering or plan_numbering(plan, spec))

@@ -51,7 +51,12 @@ def build_demo_repository(root: Path) -> None:
 
     # The runbook's incident: two agents of one wave both pick console 0193 from main ...
     versions = repo / sample.CONSOLE_VERSIONS
-    for branch, slug in (("pr-3277", "promote_my_feature"), ("pr-3322", "add_refund_audit")):
+    # pr-3277 added its 0193 first (an earlier author date): with plain branches (no PR
+    # numbers), that is who keeps the number.
+    for branch, slug, date in (
+        ("pr-3277", "promote_my_feature", "2026-06-05T09:12:00Z"),
+        ("pr-3322", "add_refund_audit", "2026-06-05T09:47:00Z"),
+    ):
         _git(repo, "checkout", "-q", "-b", branch, "main")
         (versions / f"0193_{slug}.py").write_text(
             sample.alembic_script(
@@ -64,7 +69,7 @@ def build_demo_repository(root: Path) -> None:
             encoding="utf-8",
         )
         _git(repo, "add", "-A")
-        _git(repo, "commit", "-q", "-m", f"Add console migration 0193_{slug}")
+        _git(repo, "commit", "-q", f"--date={date}", "-m", f"Add console migration 0193_{slug}")
         _git(repo, "push", "-q", "origin", branch)
     _git(repo, "fetch", "-q", "origin")
     # ... and both merge: main now has two heads (what `heads` must catch).
@@ -109,15 +114,17 @@ STEPS = (
         ("check", "--head", "pr-3322", "--base-sha", "origin/main", "--provider", "git"),
         1,
         "Both branches are pushed and open. `check` finds the migrations pr-3322 adds, compares "
-        "their numbers with every other open change (here: remote branches, no token needed; in "
-        "CI the GitHub or GitLab API), names the collision, the next free number and the fix.",
+        "them with every other open change (here: remote branches, no token needed; in CI the "
+        "GitHub or GitLab API), and names the collision, who keeps the number (pr-3277 added it "
+        "first), the next free number and the fix.",
     ),
     Step(
         "Pick the next free number",
         ("next", "console", "--provider", "git"),
         0,
         "What `ls versions/ | sort | tail -1` should have said: the next number above main's "
-        "highest that no open change claims.",
+        "highest that no open change claims, and that no change is about to move to (0194 is "
+        "pr-3322's, as check told it): a third agent starting now takes 0195.",
     ),
     Step(
         "Fix PR #3322 in one command",
@@ -139,7 +146,9 @@ STEPS = (
         "The guard passes once the fix is committed",
         ("check", "--base-sha", "origin/main", "--provider", "git"),
         0,
-        "PR #3322 now adds 0194; PR #3277 keeps 0193.",
+        "PR #3322 now adds 0194; PR #3277 keeps 0193. Both build on 0192: whichever merges "
+        "second re-parents onto the other (check says so, and fails on it once the first has "
+        "merged).",
         before=(("commit", "-q", "-a", "-m", "Renumber console 0193 to 0194"),),
     ),
     Step(

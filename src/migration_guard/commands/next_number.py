@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from migration_guard.collisions import next_numbers
-from migration_guard.commands.check import gather_sources, resolve_base
+from migration_guard.collisions import free_numbers
 from migration_guard.errors import UsageError
+from migration_guard.model import NumberingMode
+from migration_guard.numbering import format_number
+from migration_guard.services.sources import gather_sources, resolve_base
 from migration_guard.workspace import Workspace
 
 
@@ -44,21 +47,30 @@ def run(
         exclude_refs=(),
         env=env,
     )
-    numbers = next_numbers(
-        spec.name, sources.base_migrations, sources.claims, width=spec.width, count=count
-    )
-    base_numbers = [m.number for m in sources.base_migrations if m.chain == spec.name]
-    highest = max(base_numbers, default=None)
+    state = sources.base_states[spec.name]
+    if state.numbering is not NumberingMode.SEQUENTIAL:
+        what = "timestamps" if state.numbering is NumberingMode.DATE else "ids, not numbers"
+        raise UsageError(
+            f"chain {spec.name!r} is not numbered (numbering: {state.numbering.value}): its "
+            f"migrations are named by {what}, so there is no next number to hand out",
+            hint="create the migration with your framework's own command; `migration-guard "
+            "check` catches two changes built on one parent. If the chain is numbered, set "
+            'numbering = "sequential" for it in migration-guard.toml',
+        )
+    facts = sources.chains[spec.name]
+    numbers = free_numbers(spec.name, facts, sources.claims, count=count)
+    highest = state.highest
+    highest_text = format_number(facts.highest, state.width) if highest else None
     if output_format == "json":
         payload = {
             "chain": spec.name,
             "next": list(numbers.numbers),
             "base": base,
-            "base_highest": None if highest is None else str(highest).zfill(spec.width),
+            "base_highest": highest_text,
             "provider": sources.provider,
             "complete": sources.complete,
             "claimed_by_open_prs": sorted(
-                {c.number for c in sources.claims if c.chain == spec.name}
+                {c.number for c in sources.claims if c.chain == spec.name and c.number is not None}
             ),
             "problems": list(sources.problems),
             "warning": numbers.warning,
@@ -67,13 +79,10 @@ def run(
     else:
         print("\n".join(numbers.numbers), file=out)
         note = (
-            f"next {spec.title} number after {base} (highest "
-            f"{'none' if highest is None else str(highest).zfill(spec.width)}), skipping "
-            f"numbers claimed by {sources.changes_scanned} open change(s) via "
+            f"next {spec.title} number after {base} (highest {highest_text or 'none'}), "
+            f"skipping numbers claimed by {sources.changes_scanned} open change(s) via "
             f"{sources.provider}"
         )
-        import sys
-
         print(note, file=sys.stderr)
         for problem in sources.problems:
             print(f"warning: {problem}", file=sys.stderr)

@@ -15,7 +15,14 @@ from migration_guard.chains import read_chain
 from migration_guard.commands.renumber import Move, make_move, plan_alembic, surviving_heads
 from migration_guard.edits import EditPlan, unified_diff
 from migration_guard.errors import InputError, UsageError
-from migration_guard.model import ChainKind, ChainSpec, ChainState, Severity
+from migration_guard.model import (
+    ChainKind,
+    ChainSpec,
+    ChainState,
+    Migration,
+    NumberingMode,
+    Severity,
+)
 from migration_guard.numbering import format_number
 from migration_guard.recovery import Diagnosis, Landing, Member, diagnose, pr_from_message
 from migration_guard.report import finding_lines
@@ -70,14 +77,15 @@ def _alembic_repair(
     tree: Tree, spec: ChainSpec, state: ChainState, history: Mapping[str, Landing]
 ) -> Repair:
     from migration_guard.chains import alembic
-    from migration_guard.chains.alembic_graph import number_prefix
     from migration_guard.chains.alembic_script import ScriptInfo
 
     scripts = [s for s in alembic.read_scripts(tree, spec) if isinstance(s, ScriptInfo)]
+    numbered = {m.path: m for m in state.migrations if m.number is not None}
     members = []
     for index, script in enumerate(scripts):
-        text = number_prefix(script.path.rsplit("/", 1)[-1]) or ""
-        number = int(text) if text else -1 - index  # unnumbered: never equal
+        known = numbered.get(script.path)
+        number = known.number if known and known.number is not None else -1 - index
+        text = known.number_text if known else ""  # unnumbered: -1 - index, never equal
         members.append(Member(script.path, number, text, script.revision, script.down_revisions))
     diagnosis = diagnose(spec.name, members, history, several_heads=len(state.heads) > 1)
     if diagnosis.ok:
@@ -89,12 +97,8 @@ def _alembic_repair(
             f"{len(heads)} heads ({', '.join(heads)}); this needs a person",
             hint="see `migration-guard heads`; renumber by hand with migration-guard renumber",
         )
-    highest = max((m.number for m in state.migrations), default=0)
     by_path = {m.path: m for m in state.migrations}
-    moves = tuple(
-        make_move(spec, by_path[key], format_number(highest + 1 + i, spec.width))
-        for i, key in enumerate(diagnosis.block)
-    )
+    moves = _moves(spec, state, [by_path[key] for key in diagnosis.block])
     plan = plan_alembic(
         tree, spec, moves, base_tree=None, down_revision=heads[0], follow_new_files=False
     )
@@ -105,18 +109,29 @@ def _sqitch_repair(tree: Tree, spec: ChainSpec, state: ChainState, root: Path, r
     from migration_guard.commands.renumber import plan_sqitch_moves
 
     history = plan_line_landings(root, rev, spec.path, tree)
-    members = [Member(m.name, m.number, m.number_text) for m in state.migrations]
+    members = [
+        Member(m.name, m.number if m.number is not None else -1 - i, m.number_text)
+        for i, m in enumerate(state.migrations)
+    ]
     diagnosis = diagnose(spec.name, members, history, several_heads=False)
     if diagnosis.ok:
         return Repair(spec, state, diagnosis, history, (), None, EditPlan())
-    highest = max((m.number for m in state.migrations), default=0)
     by_name = {m.name: m for m in state.migrations}
-    moves = tuple(
-        make_move(spec, by_name[key], format_number(highest + 1 + i, spec.width))
-        for i, key in enumerate(diagnosis.block)
-    )
+    moves = _moves(spec, state, [by_name[key] for key in diagnosis.block])
     return Repair(
         spec, state, diagnosis, history, moves, None, plan_sqitch_moves(tree, spec, moves)
+    )
+
+
+def _moves(spec: ChainSpec, state: ChainState, movers: Sequence[Migration]) -> tuple[Move, ...]:
+    """The later side's new places: the next numbers after the highest (``sequential``), or
+    the same names on top of the surviving head (chains without numbers)."""
+    if state.numbering is not NumberingMode.SEQUENTIAL:
+        return tuple(make_move(spec, m, "") for m in movers)
+    highest = max((m.number for m in state.migrations if m.number is not None), default=0)
+    return tuple(
+        make_move(spec, m, format_number(highest + 1 + i, state.width))
+        for i, m in enumerate(movers)
     )
 
 
@@ -192,7 +207,10 @@ def _text(repairs: Sequence[Repair], *, applied: bool, dry: bool, committed: boo
         for move in r.moves:
             what = move.migration.path if r.spec.kind is ChainKind.ALEMBIC else move.migration.name
             new = move.new_path if r.spec.kind is ChainKind.ALEMBIC else move.new_name
-            lines.append(f"  repair: {what} -> {new}")
+            if move.new_number:
+                lines.append(f"  repair: {what} -> {new}")
+            else:
+                lines.append(f"  repair: re-parent {what} (name and id kept)")
         if r.parent:
             lines.append(
                 f"  the first moved migration goes on top of {r.parent} (the surviving "
@@ -288,10 +306,12 @@ def commit_message(repairs: Sequence[Repair]) -> str:
                 survivor = c.survivor.rsplit("/", 1)[-1]
                 landing = r.landings.get(mover)
                 who = f" ({landing.label} merged second)" if landing else ""
-                parts.append(
-                    f"renumber {r.spec.name} {short} to {move.new_number} after "
-                    f"collision with {survivor}{who}"
+                action = (
+                    f"renumber {r.spec.name} {short} to {move.new_number}"
+                    if move.new_number
+                    else f"re-parent {r.spec.name} {short} onto {r.parent}"
                 )
+                parts.append(f"{action} after collision with {survivor}{who}")
     summary = "hotfix: " + "; ".join(dict.fromkeys(parts))
     body = "\n".join(
         f"- {m.spec.name}: {m.migration.name} -> {m.new_name}" for r in repairs for m in r.moves

@@ -19,8 +19,15 @@ from migration_guard.apply import apply_plan, check_preconditions
 from migration_guard.chains import read_chain
 from migration_guard.edits import EditPlan, unified_diff
 from migration_guard.errors import InputError, UndecidableError, UsageError
-from migration_guard.model import ChainKind, ChainSpec, ChainState, Migration, Severity
-from migration_guard.numbering import format_number, leading_number
+from migration_guard.model import (
+    ChainKind,
+    ChainSpec,
+    ChainState,
+    Migration,
+    NumberingMode,
+    Severity,
+)
+from migration_guard.numbering import Numbering, format_number, leading_number
 from migration_guard.paths import classify, rules_for
 from migration_guard.report import finding_lines
 from migration_guard.tree import GitTree, Tree
@@ -129,7 +136,7 @@ def _resolve_one(
 
 def branch_targets(workspace: Workspace, base: str) -> list[Move]:
     """Every migration this branch adds (HEAD against its merge base with ``base``)."""
-    from migration_guard.commands.check import new_migrations
+    from migration_guard.services.sources import new_migrations
 
     head = git.resolve_commit("HEAD", cwd=workspace.root)
     merge_base = git.merge_base(
@@ -159,29 +166,48 @@ def branch_targets(workspace: Workspace, base: str) -> list[Move]:
 # --- which numbers ----------------------------------------------------------------------------
 
 
-def _renamed(name: str, old_text: str, new_text: str) -> str:
+def _renamed(name: str, old_text: str, new_text: str, separator: str) -> str:
+    if not old_text:  # a name without a number gets one: add_users -> 0194_add_users
+        return f"{new_text}{separator}{name}"
     return new_text + name[len(old_text) :]
 
 
 def make_move(spec: ChainSpec, migration: Migration, number: str) -> Move:
-    """``migration`` with the new number: the name keeps its slug, a file its folder."""
-    new_name = _renamed(migration.name, migration.number_text, number)
+    """``migration`` with the new number: the name keeps its slug, a file its folder. An
+    empty ``number`` keeps the migration where it is (a re-parent in an unnumbered chain)."""
+    if not number:
+        return Move(spec, migration, "", migration.name, migration.path)
+    separator = "_" if spec.kind is ChainKind.ALEMBIC else "-"
+    new_name = _renamed(migration.name, migration.number_text, number, separator)
     if spec.kind is ChainKind.ALEMBIC:
         folder, _, file_name = migration.path.rpartition("/")
-        new_file = _renamed(file_name, migration.number_text, number)
+        new_file = _renamed(file_name, migration.number_text, number, separator)
         new_path = f"{folder}/{new_file}" if folder else new_file
     else:
         new_path = migration.path
     return Move(spec, migration, number, new_name, new_path)
 
 
-Claims = dict[str, tuple[dict[int, str], int]]
+@dataclass(frozen=True)
+class ChainClaims:
+    """Which numbers of one chain are taken (number -> who holds it), the highest on the base
+    and in the tree, and where ``check`` sends every migration that must give up its number
+    (so that ``--to next`` agrees with check's fix lines)."""
+
+    numbering: Numbering
+    taken: dict[int, str]
+    highest: int
+    assigned: Mapping[tuple[str, str], int] = field(default_factory=dict)
+
+
+Claims = dict[str, ChainClaims]
 
 
 def choose_numbers(
     workspace: Workspace, moves: Sequence[Move], options: Options, claims: Claims
 ) -> list[Move]:
-    """Give every move its new number: ``--to N`` (a block takes N, N+1, ...) or ``next``."""
+    """Give every move its new number: ``--to N`` (a block takes N, N+1, ...) or ``next``.
+    In a chain without numbers, ``--to next`` keeps the name: the move only re-parents."""
     by_chain: dict[str, list[Move]] = {}
     for move in moves:
         by_chain.setdefault(move.spec.name, []).append(move)
@@ -190,12 +216,23 @@ def choose_numbers(
     result: list[Move] = []
     for chain, chain_moves in by_chain.items():
         spec = chain_moves[0].spec
-        ordered = sorted(chain_moves, key=lambda m: (m.migration.number, m.migration.path))
-        taken, highest = claims[chain]
+        chain_claims = claims[chain]
+        numbering = chain_claims.numbering
+        if numbering.mode is not NumberingMode.SEQUENTIAL:
+            if options.to != "next":
+                raise UsageError(
+                    f"chain {chain!r} has no numbers (numbering: {numbering.mode.value}), so "
+                    f"--to {options.to} means nothing there",
+                    hint="--to next re-parents the migration onto the base branch's head and "
+                    "keeps its name and id",
+                )
+            result += [make_move(spec, m.migration, "") for m in chain_moves]
+            continue
+        ordered = sorted(chain_moves, key=lambda m: (m.migration.number or 0, m.migration.path))
+        taken = chain_claims.taken
+        width = numbering.width
         if options.to == "next":
-            start = highest + 1
-            while any(n in taken for n in range(start, start + len(ordered))):
-                start += 1
+            start = _next_start(ordered, chain_claims)
         else:
             parsed = leading_number(options.to)
             if parsed is None or parsed[1] != options.to:
@@ -205,43 +242,52 @@ def choose_numbers(
             if clash and not options.force:
                 owner = taken[clash[0]]
                 raise ClaimedNumberError(
-                    f"{spec.name} {format_number(clash[0], spec.width)} is already claimed by "
-                    f"{owner}",
+                    f"{spec.name} {format_number(clash[0], width)} is already claimed by {owner}",
                     hint="use --to next for the next free number(s), or --force",
                 )
         for offset, move in enumerate(ordered):
-            result.append(
-                make_move(spec, move.migration, format_number(start + offset, spec.width))
-            )
-    unchanged = [m for m in result if m.new_number == m.migration.number_text]
-    if unchanged and len(unchanged) == len(result):
-        raise UsageError(
-            f"{unchanged[0].migration.name} already has number {unchanged[0].new_number}"
-        )
+            result.append(make_move(spec, move.migration, format_number(start + offset, width)))
     return result
+
+
+def _next_start(ordered: Sequence[Move], claims: ChainClaims) -> int:
+    """The first of the free numbers the block moves to: where ``check`` sends a single
+    migration, else the first run of free numbers that nobody else is sent to either."""
+    moving = {(m.migration.chain, m.migration.name or m.migration.path) for m in ordered}
+    others = {n for key, n in claims.assigned.items() if key not in moving}
+    own = [claims.assigned.get(key) for key in moving]
+    if len(ordered) == 1 and own[0] is not None and own[0] not in claims.taken:
+        return own[0]
+    start = claims.highest + 1
+    while any(n in claims.taken or n in others for n in range(start, start + len(ordered))):
+        start += 1
+    return start
 
 
 def _claimed_numbers(
     workspace: Workspace, moves: Sequence[Move], options: Options, base: str | None
-) -> dict[str, tuple[dict[int, str], int]]:
-    """Per chain: number -> who holds it (base, open PRs, the rest of this tree), and the
-    highest number on the base and in the working tree."""
+) -> Claims:
+    """Per chain: number -> who holds it (base, open PRs, the rest of this tree), the
+    highest number on the base and in the working tree, and check's pending moves."""
     moving = {(m.spec.name, m.migration.name) for m in moves}
     chains = {m.spec.name: m.spec for m in moves}
-    result: dict[str, tuple[dict[int, str], int]] = {}
+    result: Claims = {}
     for name, spec in chains.items():
         state = read_chain(workspace.tree, spec)
         taken = {
             m.number: f"this tree ({_where(m)})"
             for m in state.migrations
-            if (name, m.name) not in moving
+            if (name, m.name) not in moving and m.number is not None
         }
-        result[name] = (taken, max(taken, default=0))
+        numbering = Numbering(state.numbering, state.width)
+        result[name] = ChainClaims(numbering, taken, max(taken, default=0))
     if base is None:
         return result
-    from migration_guard.commands.check import gather_sources
+    from migration_guard.collisions import pending_moves
+    from migration_guard.services.sources import gather_sources, ranked, self_claims
 
-    branch = git.git_text("rev-parse", "--abbrev-ref", "HEAD", cwd=workspace.root).strip()
+    branch = git.current_branch(cwd=workspace.root)
+    head = git.resolve_commit("HEAD", cwd=workspace.root)
     sources = gather_sources(
         workspace,
         base=base,
@@ -249,8 +295,8 @@ def _claimed_numbers(
         provider=options.provider,
         open_prs=options.open_prs,
         exclude_number=None,
-        exclude_head=git.resolve_commit("HEAD", cwd=workspace.root),
-        exclude_refs=[branch, f"origin/{branch}"] if branch != "HEAD" else [],
+        exclude_head=head,
+        exclude_refs=[branch, f"origin/{branch}"] if branch else [],
         env=options.env,
     )
     if not sources.complete and not options.force:
@@ -259,14 +305,30 @@ def _claimed_numbers(
             + "; ".join(sources.problems),
             hint="retry, pass --provider none to ignore open PRs, or --force",
         )
-    for migration in sources.base_migrations:
-        if migration.chain in result and (migration.chain, migration.name) not in moving:
-            taken, highest = result[migration.chain]
-            taken.setdefault(migration.number, f"base branch ({_where(migration)})")
-            result[migration.chain] = (taken, max(highest, migration.number))
-    for claim in sources.claims:
-        if claim.chain in result:
-            result[claim.chain][0].setdefault(claim.number, claim.describe())
+    own = sources.own_change.number if sources.own_change is not None else None
+    mine = self_claims(
+        workspace,
+        [m.migration for m in moves],
+        pr=own,
+        head=head,
+        base=git.resolve_commit(base, cwd=workspace.root),
+        rank_by_time=own is None and sources.provider == "git",
+    )
+    others = ranked(workspace, sources, mine, base=git.resolve_commit(base, cwd=workspace.root))
+    for chain, chain_claims in result.items():
+        taken = chain_claims.taken
+        highest = chain_claims.highest
+        for migration in sources.base_migrations:
+            if migration.chain != chain or (chain, migration.name) in moving:
+                continue
+            if migration.number is not None:
+                taken.setdefault(migration.number, f"base branch ({_where(migration)})")
+                highest = max(highest, migration.number)
+        for claim in others:
+            if claim.chain == chain and claim.number is not None:
+                taken.setdefault(claim.number, claim.describe())
+        assigned = pending_moves(chain, sources.chains[chain], [*others, *mine])
+        result[chain] = ChainClaims(chain_claims.numbering, taken, highest, assigned)
     return result
 
 
@@ -372,6 +434,8 @@ def surviving_heads(scripts: Sequence[ParsedScript], moved_paths: set[str]) -> l
 
 def _new_revision(revision: str, move: Move) -> str | None:
     old = move.migration.number_text
+    if not old or not move.new_number:
+        return None  # a migration without a number keeps its id
     if revision == old:
         return move.new_number
     if revision.startswith(old) and not revision[len(old) : len(old) + 1].isalnum():
@@ -420,7 +484,7 @@ def run(
 ) -> int:
     if branch == bool(targets):
         raise UsageError("name the migration(s) to renumber, or pass --branch (not both)")
-    from migration_guard.commands.check import resolve_base
+    from migration_guard.services.sources import resolve_base
 
     env = dict(options.env or os.environ)
     options = replace(options, env=env)
@@ -442,7 +506,7 @@ def run(
     remaining = [
         f"[{m.spec.name}] {m.new_number} is also claimed by {owner}"
         for m in moves
-        if (owner := claims[m.spec.name][0].get(int(m.new_number))) is not None
+        if m.new_number and (owner := claims[m.spec.name].taken.get(int(m.new_number))) is not None
     ]
     plan = EditPlan()
     specs: dict[str, ChainSpec] = {}
@@ -462,6 +526,14 @@ def run(
             )
         else:
             plan = plan.merged(_plan_sqitch(workspace, spec, chain_moves, options))
+    if not plan.edits and not plan.renames:
+        first = moves[0].migration
+        raise UsageError(
+            f"{first.name} already has number {moves[0].new_number or first.number_text} and "
+            "sits where it should: nothing to change"
+            if moves[0].new_number
+            else f"{first.name} already sits on the head: nothing to change"
+        )
     # A deployed sqitch change is refused (or its registry surgery prepared) before anything,
     # so a dry run says so too.
     _check_alembic_targets(workspace, specs, moves, options)

@@ -1,0 +1,408 @@
+"""Who claims what: the base branch, the other open changes, and this change's new migrations.
+
+Shared by ``check``, ``next`` and ``renumber``: everything they compare against, read once.
+Other changes are known by the paths they touch (``paths.classify``); where a chain's
+collisions depend on what a file says (an Alembic revision's id and parent: forks), their new
+files are read from the forge too. What could not be read makes the result incomplete when the
+verdict depends on it (never "no collision" on a guess), or a warning when it does not.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from migration_guard import git
+from migration_guard.chains import read_chain
+from migration_guard.collisions import ChainFacts, Claim, ClaimSource
+from migration_guard.errors import ForgeError
+from migration_guard.forges.base import Forge, OpenChange, others
+from migration_guard.model import ChainKind, ChainSpec, ChainState, Migration, NumberingMode
+from migration_guard.numbering import Numbering
+from migration_guard.paths import PathRule, classify, rules_for
+from migration_guard.tree import GitTree, Tree, WorkTree
+from migration_guard.workspace import Workspace
+
+_CLAIMING_STATUSES = {"added", "renamed", "copied", "unknown"}
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Everything ``check`` and ``next`` compare against, read once."""
+
+    base: str
+    base_ref: str
+    provider: str
+    provider_note: str
+    base_states: Mapping[str, ChainState]
+    claims: tuple[Claim, ...]
+    changes_scanned: int
+    complete: bool
+    problems: tuple[str, ...]  # what makes the result incomplete
+    requests: int
+    forge: Forge | None
+    warnings: tuple[str, ...] = ()  # worth saying, but no verdict depends on it
+    own_change: OpenChange | None = None  # this branch's own PR, found in the listing
+
+    @property
+    def base_migrations(self) -> tuple[Migration, ...]:
+        return tuple(m for state in self.base_states.values() for m in state.migrations)
+
+    @property
+    def chains(self) -> dict[str, ChainFacts]:
+        return {name: facts_of(state) for name, state in self.base_states.items()}
+
+
+def facts_of(state: ChainState) -> ChainFacts:
+    """What the collision core needs of a chain read from the base."""
+    return ChainFacts(
+        numbering=Numbering(state.numbering, state.width),
+        forks=state.spec.kind is ChainKind.ALEMBIC,
+        base=state.migrations,
+    )
+
+
+def resolve_base(
+    workspace: Workspace, base_sha: str | None, env: Mapping[str, str]
+) -> tuple[str, str]:
+    """(base revision to read, base branch name for filtering open changes)."""
+    from migration_guard.forges.context import detect_context
+
+    context = detect_context(env)
+    branch = context.base_ref if context is not None else None
+    if base_sha is None:
+        if context is not None and branch:
+            remote_ref = f"origin/{branch}"
+            has_remote = git.commit_exists(remote_ref, cwd=workspace.root)
+            base_sha = remote_ref if has_remote else (context.base_sha or remote_ref)
+        else:
+            base_sha = workspace.config.base or "origin/main"
+    if not branch:
+        branch = base_sha.split("/", 1)[1] if base_sha.startswith("origin/") else None
+    if not branch:
+        configured = workspace.config.base or "origin/main"
+        branch = configured.split("/", 1)[1] if "/" in configured else configured
+    return base_sha, branch
+
+
+def gather_sources(
+    workspace: Workspace,
+    *,
+    base: str,
+    base_ref: str,
+    provider: str,
+    open_prs: Path | None,
+    exclude_number: int | None,
+    exclude_head: str | None,
+    exclude_refs: Sequence[str],
+    env: Mapping[str, str],
+) -> Sources:
+    from migration_guard.forges.context import select_forge
+
+    base_tree = GitTree(workspace.root, base)
+    specs = workspace.config.chains
+    base_states = {s.name: read_chain(base_tree, s) for s in specs}
+    if provider == "none":
+        return Sources(
+            base,
+            base_ref,
+            "none",
+            "--provider none: base branch only",
+            base_states,
+            (),
+            0,
+            True,
+            (),
+            0,
+            None,
+        )
+    selection = select_forge(provider, open_prs_file=open_prs, repo_root=workspace.root, env=env)
+    forge = selection.forge
+    listing = forge.open_changes(base_ref)
+    changes = others(
+        listing.changes, number=exclude_number, head_sha=exclude_head, refs=exclude_refs
+    )
+    own = _own_change(listing.changes, changes, exclude_number, exclude_head)
+    numbering = {name: Numbering(s.numbering, s.width) for name, s in base_states.items()}
+    rules = rules_for(base_tree, specs, numbering)
+    reader = _ClaimReader(specs, base_states, rules, forge)
+    claims = reader.claims(changes)
+    return Sources(
+        base=base,
+        base_ref=base_ref,
+        provider=forge.name,
+        provider_note=selection.reason,
+        base_states=base_states,
+        claims=tuple(claims),
+        changes_scanned=len(changes),
+        complete=listing.complete and not reader.problems,
+        problems=(*listing.problems, *reader.problems),
+        requests=listing.requests,
+        forge=forge,
+        warnings=tuple(reader.warnings),
+        own_change=own,
+    )
+
+
+def _own_change(
+    every: Sequence[OpenChange],
+    rest: Sequence[OpenChange],
+    number: int | None,
+    head: str | None,
+) -> OpenChange | None:
+    """The change the caller excluded as its own: its PR number ranks its claims."""
+    kept = {id(c) for c in rest}
+    mine = [c for c in every if id(c) not in kept]
+    for change in mine:
+        if number is not None and change.number == number:
+            return change
+    for change in mine:
+        if head is not None and change.head_sha == head:
+            return change
+    return mine[0] if mine else None
+
+
+class _ClaimReader:
+    """Turns other changes' file lists (and, where needed, contents) into claims."""
+
+    def __init__(
+        self,
+        specs: Sequence[ChainSpec],
+        base_states: Mapping[str, ChainState],
+        rules: Sequence[PathRule],
+        forge: Forge,
+    ) -> None:
+        self.specs = {s.name: s for s in specs}
+        self.base_states = base_states
+        self.rules = rules
+        self.forge = forge
+        self.base_names = {(m.chain, m.name) for s in base_states.values() for m in s.migrations}
+        self.problems: list[str] = []
+        self.warnings: list[str] = []
+
+    def claims(self, changes: Sequence[OpenChange]) -> list[Claim]:
+        found: dict[tuple[str, str, str], Claim] = {}
+        alembic_files: dict[int, list[tuple[Migration, OpenChange]]] = {}
+        for change in changes:
+            for changed in change.files:
+                if changed.status not in _CLAIMING_STATUSES:
+                    continue
+                migration = classify(changed.path, self.rules)
+                if migration is None or (migration.chain, migration.name) in self.base_names:
+                    continue
+                key = (migration.chain, migration.name, change.ref)
+                if key in found:
+                    continue
+                found[key] = _claim(migration, change)
+                if self.specs[migration.chain].kind is ChainKind.ALEMBIC:
+                    alembic_files.setdefault(id(change), []).append((migration, change))
+        for entries in alembic_files.values():
+            self._read_alembic(entries, found)
+        self._read_plans(changes, found)
+        return list(found.values())
+
+    def _read_alembic(
+        self,
+        entries: Sequence[tuple[Migration, OpenChange]],
+        found: dict[tuple[str, str, str], Claim],
+    ) -> None:
+        """Read another change's new revision files: their ids and parents say whether they
+        fork with this change. Chains that are not ``sequential`` depend on it; in the others
+        a fork between open changes is only a note, left out when the files cannot be read."""
+        from migration_guard.chains.alembic_script import ScriptInfo, parse_script
+
+        change = entries[0][1]
+        decisive = [
+            m
+            for m, _ in entries
+            if self.base_states[m.chain].numbering is not NumberingMode.SEQUENTIAL
+        ]
+        paths = [m.path for m, _ in entries]
+        try:
+            if not self.forge.supports_read_files:
+                raise ForgeError(f"{self.forge.name} cannot show file contents")
+            contents = self.forge.read_files(change, paths)
+        except ForgeError as exc:
+            if decisive:
+                self.problems.append(
+                    f"could not read {change.label}'s new migration file(s) ({exc}), so "
+                    "cannot tell whether they build on the same parent as this change"
+                )
+            return
+        for migration, _ in entries:
+            data = contents.get(migration.path)
+            if data is None:
+                continue
+            parsed = parse_script(migration.path, data)
+            key = (migration.chain, migration.name, change.ref)
+            if isinstance(parsed, ScriptInfo):
+                found[key] = _claim(
+                    migration._replace(id=parsed.revision, parents=parsed.down_revisions), change
+                )
+            elif migration in decisive:
+                self.problems.append(
+                    f"{change.label}: {migration.path} cannot be read statically "
+                    f"({parsed.reason}), so cannot tell what it builds on"
+                )
+
+    def _read_plans(
+        self, changes: Sequence[OpenChange], found: dict[tuple[str, str, str], Claim]
+    ) -> None:
+        """Other changes' version of each sqitch plan: the changes they add, with numbers."""
+        sqitch_specs = [s for s in self.specs.values() if s.kind is ChainKind.SQITCH]
+        if not sqitch_specs or not self.forge.supports_read_files:
+            return
+        from migration_guard.chains import sqitch
+
+        for change in changes:
+            touched = {f.path for f in change.files}
+            plans = [s for s in sqitch_specs if s.path in touched]
+            if not plans:
+                continue
+            try:
+                contents = self.forge.read_files(change, [s.path for s in plans])
+            except ForgeError as exc:
+                self.problems.append(f"could not read the sqitch plan of {change.label}: {exc}")
+                continue
+            for spec in plans:
+                data = contents.get(spec.path)
+                if data is None:
+                    continue
+                state = self.base_states[spec.name]
+                numbering = Numbering(state.numbering, state.width)
+                for migration in sqitch.plan_migrations(data, spec, numbering):
+                    if (spec.name, migration.name) in self.base_names:
+                        continue
+                    key = (spec.name, migration.name, change.ref)
+                    previous = found.get(key)
+                    if previous is None or not previous.id:
+                        found[key] = _claim(migration, change)
+
+
+def _claim(migration: Migration, change: OpenChange) -> Claim:
+    return Claim.of(
+        migration,
+        ClaimSource.PR,
+        pr=change.number,
+        ref=change.ref,
+        rank=change.number,
+        fingerprint=fingerprint(migration),
+    )
+
+
+def fingerprint(migration: Migration) -> str:
+    """What tells two migrations with one name apart: their id and parents (empty when
+    only the path is known)."""
+    if not migration.id:
+        return ""
+    return "\0".join((migration.id, *migration.parents))
+
+
+def ranked(
+    workspace: Workspace,
+    sources: Sources,
+    mine: Sequence[Claim],
+    *,
+    base: str,
+) -> list[Claim]:
+    """``sources.claims`` with ranks for branch claims (no PR number) that tie with another
+    claim, this change's included: when their branch first added the migration. Asked of
+    git only for those (one process each): ties are rare, branches many."""
+    claims = list(sources.claims)
+    unranked = {c for c in claims if c.rank is None and c.source is ClaimSource.PR}
+    if not unranked:
+        return claims
+    contested = _contested_keys([*claims, *mine])
+    ranked_claims = []
+    for claim in claims:
+        # The git provider's refs name the branch tips.
+        if claim in unranked and claim.ref and _keys(claim) & contested:
+            added = git.first_added(claim.ref, base, claim.path, cwd=workspace.root)
+            claim = replace(claim, rank=added)
+        ranked_claims.append(claim)
+    return ranked_claims
+
+
+def _keys(claim: Claim) -> set[tuple[str, str, str]]:
+    keys = {(claim.chain, "parent", p) for p in claim.parents}
+    if claim.number is not None:
+        keys.add((claim.chain, "number", str(claim.number)))
+    if claim.id:
+        keys.add((claim.chain, "id", claim.id))
+    return keys
+
+
+def _contested_keys(claims: Sequence[Claim]) -> set[tuple[str, str, str]]:
+    """Numbers, ids and parents held by two or more claims."""
+    counts: Counter[tuple[str, str, str]] = Counter()
+    for claim in claims:
+        counts.update(_keys(claim))
+    return {key for key, count in counts.items() if count > 1}
+
+
+# --- this change ------------------------------------------------------------------------------
+
+
+def new_migrations(
+    workspace: Workspace, *, merge_base: str, head: str, tree: Tree | None = None
+) -> list[Migration]:
+    """Migrations in ``head`` (or ``tree``, e.g. the working tree) that ``merge_base`` does
+    not have (added or renamed)."""
+    before_tree = GitTree(workspace.root, merge_base)
+    after_tree = tree if tree is not None else GitTree(workspace.root, head)
+    found = []
+    for spec in workspace.config.chains:
+        if not after_tree.exists(spec.path):
+            continue
+        before = (
+            {(m.path, m.name) for m in read_chain(before_tree, spec).migrations}
+            if before_tree.exists(spec.path)
+            else set()
+        )
+        found += [
+            m for m in read_chain(after_tree, spec).migrations if (m.path, m.name) not in before
+        ]
+    return found
+
+
+def self_claims(
+    workspace: Workspace,
+    new: Sequence[Migration],
+    *,
+    pr: int | None,
+    head: str,
+    base: str,
+    rank_by_time: bool,
+    uncommitted: Sequence[str] = (),
+) -> list[Claim]:
+    """This change's new migrations as claims. Ranked by the PR number; with the ``git``
+    provider (``rank_by_time``), by when this branch first added each migration (an
+    uncommitted one ranks last)."""
+    dirty = set(uncommitted)
+    claims = []
+    for migration in new:
+        rank: int | None = pr
+        is_dirty = migration.path in dirty
+        if rank_by_time and not is_dirty:
+            rank = git.first_added(head, base, migration.path, cwd=workspace.root)
+        claims.append(
+            Claim.of(
+                migration,
+                ClaimSource.SELF,
+                pr=pr,
+                rank=None if is_dirty else rank,
+                fingerprint=fingerprint(migration),
+                uncommitted=is_dirty,
+            )
+        )
+    return claims
+
+
+def local_tree(workspace: Workspace) -> tuple[Tree, list[str]]:
+    """The working tree and the chain files in it that differ from HEAD (staged, unstaged
+    or untracked): a local ``check`` sees what is about to be committed."""
+    folders = sorted({s.path for s in workspace.config.chains})
+    dirty = git.dirty_paths(workspace.root, folders) if folders else []
+    return WorkTree(workspace.root), dirty
