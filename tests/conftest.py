@@ -8,6 +8,13 @@ import pytest
 from migration_guard.databases.temp_postgres import TempPostgres
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that use the PostgreSQL cluster are ``postgres`` tests (skip: -m 'not postgres')."""
+    for item in items:
+        if "postgres" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

@@ -32,6 +32,8 @@ from migration_guard.chains.alembic_script import Unreadable, parse_script_with
 from migration_guard.model import ChainKind, ChainSpec, ChainState, Severity
 from migration_guard.tree import WorkTree
 
+pytestmark = pytest.mark.slow
+
 CASES = 1000
 VERSIONS = "migrations/versions"
 SPEC = ChainSpec("app", "App", ChainKind.ALEMBIC, VERSIONS, 4)

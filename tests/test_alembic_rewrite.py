@@ -1284,6 +1284,7 @@ def run_case(root: Path, case: Case) -> None:
     assert_single_head(root, RV, case.head)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["collision", "renumber", "hash"])
 def test_random_block_moves_against_real_alembic(tmp_path: Path, kind: str) -> None:
     make = {"collision": collision_case, "renumber": renumber_case, "hash": hash_case}[kind]

@@ -210,6 +210,7 @@ def test_json_of_a_collision() -> None:
             }
         ],
         "notes": [],
+        "history": [],
         "next_available": {"console": ["0005"]},
         "open_prs_scanned": 2,
         "claims_seen": 2,

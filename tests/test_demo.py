@@ -8,6 +8,8 @@ import pytest
 
 from migration_guard.cli import main
 
+pytestmark = pytest.mark.slow
+
 
 def test_demo_runs_every_step_as_expected(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]

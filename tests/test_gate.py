@@ -21,6 +21,8 @@ from migration_guard import sample
 from migration_guard.cli import main
 from migration_guard.databases.temp_postgres import TempPostgres
 
+pytestmark = pytest.mark.slow
+
 V = sample.CONSOLE_VERSIONS
 
 
@@ -429,6 +431,7 @@ def test_given_database_without_createdb_is_shared_and_cleaned_up(
 # --- sqitch ----------------------------------------------------------------------------------
 
 
+@pytest.mark.sqitch
 def test_sqitch_verify_failure_names_the_change_on_sqlite(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -444,6 +447,7 @@ def test_sqitch_verify_failure_names_the_change_on_sqlite(
     ]
 
 
+@pytest.mark.sqitch
 def test_sqitch_verify_failure_names_the_change_on_postgres(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], postgres: TempPostgres
 ) -> None:
@@ -462,6 +466,7 @@ def test_sqitch_verify_failure_names_the_change_on_postgres(
     )
 
 
+@pytest.mark.sqitch
 def test_sqitch_revert_failure_names_the_change(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -127,6 +127,7 @@ def test_branch_needs_apply_and_rev_cannot_apply(
     assert code == 2 and "--apply repairs the working tree" in err
 
 
+@pytest.mark.sqitch
 def test_sqitch_changes_sharing_a_number(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -13,6 +13,8 @@ from testing.sqitch_projects import sqitch
 from migration_guard import apply, sample
 from migration_guard.databases.temp_postgres import TempPostgres
 
+pytestmark = pytest.mark.sqitch
+
 PLAN = sample.QUEUE_PLAN
 NEW = "07-billing-invoice-refund-column"
 

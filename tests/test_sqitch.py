@@ -443,6 +443,7 @@ def _sqitch_show(project: Path, kind: str, change: str) -> str:
     return proc.stdout.strip()
 
 
+@pytest.mark.sqitch
 def test_script_paths_match_sqitch_show(tmp_path: Path) -> None:
     """Every script we expect is the file sqitch itself opens for that change."""
     conf = CONF + "[core]\n\treworked_dir = old\n" + '[engine "pg"]\n\textension = ddl\n'

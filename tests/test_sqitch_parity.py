@@ -28,6 +28,8 @@ from migration_guard.chains.sqitch import lint_plan
 from migration_guard.chains.sqitch_plan import ErrorKind, Plan, parse_plan
 from migration_guard.tree import WorkTree
 
+pytestmark = [pytest.mark.sqitch, pytest.mark.slow]
+
 CORPUS = Path(__file__).parent / "data" / "sqitch_plans"
 PLANS = sorted(p.name for p in CORPUS.glob("*.plan"))
 TIMEOUT = 30  # seconds; the hanging inputs hit the memory limit long before

@@ -26,6 +26,8 @@ from migration_guard.databases.temp_postgres import TempPostgres
 from migration_guard.errors import DatabaseError, InputError
 from migration_guard.sample import QUEUE_CHANGES, QUEUE_PLAN, write_queue_chain
 
+pytestmark = pytest.mark.sqitch
+
 NAMES = [c.name for c in QUEUE_CHANGES]
 
 

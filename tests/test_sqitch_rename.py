@@ -29,6 +29,8 @@ from migration_guard.databases.temp_postgres import TempPostgres
 from migration_guard.sample import QUEUE_CHANGES, QUEUE_PLAN, write_queue_chain
 from migration_guard.tree import WorkTree
 
+pytestmark = pytest.mark.sqitch
+
 NAMES = [c.name for c in QUEUE_CHANGES]
 BILLING = "07-billing-invoice-refund-column"
 BILLING_SQL = {

@@ -592,6 +592,7 @@ def _sqitch_reads(folder: Path, shows: tuple[tuple[str, str], ...]) -> list[str]
     return problems
 
 
+@pytest.mark.sqitch
 def test_real_sqitch_reads_every_renamed_project(tmp_path: Path) -> None:
     jobs = []
     for name, scenario in SCENARIOS.items():

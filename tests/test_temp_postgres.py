@@ -8,6 +8,8 @@ import pytest
 from migration_guard.databases.temp_postgres import TempPostgres
 from migration_guard.errors import DatabaseError
 
+pytestmark = pytest.mark.postgres
+
 
 def _psql(url: str, sql: str) -> str:
     return subprocess.run(

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
 from migration_guard.collisions import Claim, Collision, CollisionKind, Outcome, target, where
+from migration_guard.services.history import ACCEPT_LABEL, HistoryEdit
 
 if TYPE_CHECKING:
     from migration_guard.services.sources import Sources
@@ -23,10 +24,20 @@ class CheckReport:
     pr: int
     sources: Sources
     outcome: Outcome
+    history: tuple[HistoryEdit, ...] = ()
 
     @property
     def claims_seen(self) -> int:
         return len(self.sources.claims)
+
+    @property
+    def edits(self) -> tuple[HistoryEdit, ...]:
+        """Edits of merged migrations nobody accepted: they fail the check."""
+        return tuple(e for e in self.history if e.accepted is None)
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome.ok and not self.edits
 
 
 def fix_command(collision: Collision) -> str | None:
@@ -123,9 +134,29 @@ def code_span(value: str) -> str:
     return f"`{_CONTROL.sub(' ', cleaned)}`"
 
 
+def _edit_lines(edit: HistoryEdit) -> list[str]:
+    where_ = where(edit.path, edit.name)
+    if edit.accepted is not None:
+        return [
+            f"NOTE [{edit.chain}] {where_}: {edit.what} on the base branch; accepted: "
+            f"{edit.accepted}"
+        ]
+    return [
+        f"EDITED [{edit.chain}] {where_}: {edit.what}, but the base branch has it already",
+        "  a migration that merged may have run somewhere: add a new migration instead",
+        f"  to accept it on purpose: label the pull request {ACCEPT_LABEL!r}, or list it "
+        f"in allow_edits of chain {edit.chain!r}",
+    ]
+
+
 def _verdict_line(report: CheckReport) -> str:
     outcome, sources = report.outcome, report.sources
     collisions = outcome.collisions
+    if report.edits:
+        edited = f"{len(report.edits)} edited migration(s) of the base branch"
+        if collisions:
+            return f"Found {len(collisions)} migration collision(s) and {edited}. FAIL."
+        return f"Found {edited}. FAIL."
     if collisions:
         if all(c.kind is CollisionKind.NUMBER for c in collisions):
             return f"Found {len(collisions)} migration-number collision(s). FAIL."
@@ -171,6 +202,8 @@ def text(report: CheckReport) -> str:
             "  (several new migrations in one chain: `migration-guard renumber "
             "--branch --to next` moves them as one block onto the next free numbers)"
         )
+    for edit in report.history:
+        lines += _edit_lines(edit)
     for note in outcome.notes:
         lines += _note_lines(note)
     lines.append(_verdict_line(report))
@@ -208,7 +241,7 @@ def _collision_json(c: Collision) -> dict[str, Any]:
 def to_json(report: CheckReport) -> dict[str, Any]:
     outcome, sources = report.outcome, report.sources
     return {
-        "ok": outcome.ok and sources.complete,
+        "ok": report.ok and sources.complete,
         "complete": sources.complete,
         "base": sources.base,
         "pr": report.pr,
@@ -226,6 +259,7 @@ def to_json(report: CheckReport) -> dict[str, Any]:
         ],
         "collisions": [_collision_json(c) for c in outcome.collisions],
         "notes": [_collision_json(c) for c in outcome.notes],
+        "history": [edit._asdict() for edit in report.history],
         "next_available": {chain: list(n.numbers) for chain, n in outcome.next_by_chain.items()},
         "open_prs_scanned": sources.changes_scanned,
         "claims_seen": report.claims_seen,
@@ -272,8 +306,13 @@ def markdown(report: CheckReport, *, marker: str) -> str:
             )
     elif not sources.complete:
         lines.append("Could not see every open PR's files; no verdict this time.")
-    else:
+    elif not report.edits:
         lines.append("No migration-number collisions. ✅ (updated after the last push)")
+    if report.history:
+        lines.append("")
+        lines += [
+            f"- {md_escape(printable(line))}" for e in report.history for line in _edit_lines(e)
+        ]
     if outcome.notes:
         lines.append("")
         lines += [
@@ -310,6 +349,13 @@ def github(report: CheckReport) -> str:
         lines.append(
             f"::error file={_annotation_escape(c.migration.path, prop=True)},line=1,"
             f"title={_annotation_escape(f'Migration {c.kind.value} collision', prop=True)}::"
+            f"{_annotation_escape(message)}"
+        )
+    for edit in report.edits:
+        message = f"[{edit.chain}] {edit.name}: {edit.what}, but the base branch has it already"
+        lines.append(
+            f"::error file={_annotation_escape(edit.path, prop=True)},line=1,"
+            f"title={_annotation_escape('Merged migration edited', prop=True)}::"
             f"{_annotation_escape(message)}"
         )
     for problem in report.sources.problems:

@@ -30,6 +30,7 @@ _CHAIN_KEYS = {
     "recursive",
     "database_url_env",
     "numbering",
+    "allow_edits",
 }
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _ENV_VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -215,6 +216,12 @@ def _chain(raw: Mapping[str, Any], index: int, source: str, tree: Tree) -> Chain
     title = raw.get("title", name.replace("_", " ").replace("-", " ").title())
     if not isinstance(title, str):
         raise ConfigError(f"{where}: 'title' must be a string")
+    allow_edits = raw.get("allow_edits", [])
+    if not isinstance(allow_edits, list) or not all(isinstance(e, str) for e in allow_edits):
+        raise ConfigError(
+            f"{where}: 'allow_edits' must be a list of file paths or migration names (globs)",
+            hint="migrations already on the base branch that a change may still edit",
+        )
     exempt = raw.get("exempt", [])
     if not isinstance(exempt, list) or not all(isinstance(e, str) for e in exempt):
         raise ConfigError(f"{where}: 'exempt' must be a list of change names")
@@ -245,6 +252,7 @@ def _chain(raw: Mapping[str, Any], index: int, source: str, tree: Tree) -> Chain
         recursive=recursive,
         database_url_env=database_url_env,
         numbering=numbering,
+        allow_edits=tuple(allow_edits),
     )
 
 

@@ -186,9 +186,12 @@ class FileChange(NamedTuple):
     old_path: str | None = None
 
 
-def diff_name_status(a: str, b: str, *, cwd: Path, paths: Sequence[str] = ()) -> list[FileChange]:
-    """Files changed from commit ``a`` to commit ``b`` (renames detected)."""
-    args = ["diff", "--name-status", "-z", "-M", "--no-ext-diff", a, b]
+def diff_name_status(
+    a: str, b: str | None, *, cwd: Path, paths: Sequence[str] = ()
+) -> list[FileChange]:
+    """Files changed from commit ``a`` to commit ``b`` (renames detected); with ``b`` None,
+    to the working tree (tracked files, staged or not)."""
+    args = ["diff", "--name-status", "-z", "-M", "--no-ext-diff", a, *([b] if b else [])]
     if paths:
         args += ["--", *paths]
     fields = run_git(*args, cwd=cwd).stdout.decode("utf-8", "surrogateescape").split("\0")
@@ -252,3 +255,18 @@ def dirty_paths(root: Path, paths: Sequence[str]) -> list[str]:
                 i += 1  # the rename's source follows as its own field
         i += 1
     return dirty
+
+
+def commits_with_trailer(base: str, head: str, trailer: str, *, cwd: Path) -> dict[str, list[str]]:
+    """Commits in ``base..head`` whose message carries the ``trailer`` line (e.g.
+    ``Migration-Guard: recover``), with the files each one touched (both sides of a rename)."""
+    out = git_text(
+        "log", "-M", "--format=%x01%H%x00%B%x00", "--name-status", "-z", f"{base}..{head}", cwd=cwd
+    )
+    found: dict[str, list[str]] = {}
+    for record in out.split("\x01")[1:]:
+        sha, message, rest = record.split("\0", 2)
+        if any(line.strip() == trailer for line in message.splitlines()):
+            changes = parse_name_status(rest.split("\0"))
+            found[sha] = [p for c in changes for p in (c.old_path, c.path) if p]
+    return found

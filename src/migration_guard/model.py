@@ -55,6 +55,7 @@ class ChainSpec(NamedTuple):
     discovered: bool = False
     database_url_env: str = "DATABASE_URL"  # gate: the variable env.py reads the URL from
     numbering: NumberingMode | None = None
+    allow_edits: tuple[str, ...] = ()  # migrations of the base a change may edit (globs)
 
 
 class Finding(NamedTuple):

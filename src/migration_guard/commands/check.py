@@ -9,19 +9,21 @@ from pathlib import Path
 from typing import TextIO
 
 from migration_guard import check_report, git
-from migration_guard.collisions import Outcome, detect
+from migration_guard.collisions import detect
 from migration_guard.errors import UndecidableError, UsageError
 from migration_guard.forges.base import Forge
 from migration_guard.forges.context import CIContext, detect_context
+from migration_guard.services.history import history_edits
 from migration_guard.services.sources import (
     Sources,
+    changed_migrations,
     gather_sources,
     local_tree,
-    new_migrations,
     ranked,
     resolve_base,
     self_claims,
 )
+from migration_guard.tree import GitTree
 from migration_guard.workspace import Workspace
 
 COMMENT_MARKER = check_report.COMMENT_MARKER
@@ -58,7 +60,7 @@ def run(
     base_commit = git.resolve_commit(base, cwd=workspace.root)
     merge_base = git.merge_base(base_commit, head_commit, cwd=workspace.root)
     tree, dirty = (None, []) if context is not None or head != "HEAD" else local_tree(workspace)
-    new = new_migrations(workspace, merge_base=merge_base, head=head_commit, tree=tree)
+    new, removed = changed_migrations(workspace, merge_base=merge_base, head=head_commit, tree=tree)
     branch = git.current_branch(cwd=workspace.root) if head == "HEAD" else head
     sources = gather_sources(
         workspace,
@@ -82,14 +84,25 @@ def run(
         rank_by_time=own_pr is None and sources.provider == "git",
         uncommitted=dirty,
     )
-    outcome = detect(mine, sources.chains, ranked(workspace, sources, mine, base=base_commit))
-    report = check_report.CheckReport(pr=pr_number, sources=sources, outcome=outcome)
+    outcome = detect(
+        mine, sources.chains_without(removed), ranked(workspace, sources, mine, base=base_commit)
+    )
+    history = history_edits(
+        workspace,
+        merge_base=merge_base,
+        head=None if tree is not None else head_commit,
+        head_tree=tree if tree is not None else GitTree(workspace.root, head_commit),
+        labels=context.labels if context is not None else (),
+    )
+    report = check_report.CheckReport(
+        pr=pr_number, sources=sources, outcome=outcome, history=tuple(history)
+    )
     if post_comment:
         _can_post(sources, pr_number)
     check_report.emit(report, output_format, out=out, env=env)
     if post_comment:
         _post(report, sources, pr_number)
-    return exit_code(outcome, sources)
+    return exit_code(report)
 
 
 def _head_commit(workspace: Workspace, head: str, context: CIContext | None, pr_number: int) -> str:
@@ -124,10 +137,10 @@ def _head_commit(workspace: Workspace, head: str, context: CIContext | None, pr_
     return sha
 
 
-def exit_code(outcome: Outcome, sources: Sources) -> int:
-    if not outcome.ok:
+def exit_code(report: check_report.CheckReport) -> int:
+    if not report.ok:
         return 1
-    return 0 if sources.complete else 3
+    return 0 if report.sources.complete else 3
 
 
 def _can_post(sources: Sources, pr_number: int) -> Forge:
@@ -146,7 +159,7 @@ def _post(report: check_report.CheckReport, sources: Sources, pr_number: int) ->
     """The sticky comment: created on a collision, updated in place while it exists."""
     forge = _can_post(sources, pr_number)
     body = check_report.markdown(report, marker=COMMENT_MARKER)
-    result = forge.upsert_comment(pr_number, COMMENT_MARKER, body, create=not report.outcome.ok)
+    result = forge.upsert_comment(pr_number, COMMENT_MARKER, body, create=not report.ok)
     what = {
         "created": "posted a comment on",
         "updated": "updated the comment on",

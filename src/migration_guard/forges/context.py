@@ -53,6 +53,7 @@ class CIContext:
     """``owner/name`` on GitHub, the project id (or path) on GitLab."""
     api_url: str | None = None
     event_name: str | None = None
+    labels: tuple[str, ...] = ()  # the pull request's labels, when the event carries them
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ def _github_context(env: Mapping[str, str]) -> CIContext:
         repository=env.get("GITHUB_REPOSITORY") or None,
         api_url=env.get("GITHUB_API_URL") or None,
         event_name=env.get("GITHUB_EVENT_NAME") or None,
+        labels=_labels(pr),
     )
 
 
@@ -117,6 +119,11 @@ def _gitlab_context(env: Mapping[str, str]) -> CIContext:
         repository=env.get("CI_MERGE_REQUEST_PROJECT_ID") or env.get("CI_PROJECT_ID") or None,
         api_url=env.get("CI_API_V4_URL") or None,
         event_name=env.get("CI_PIPELINE_SOURCE") or None,
+        labels=tuple(
+            label.strip()
+            for label in (env.get("CI_MERGE_REQUEST_LABELS") or "").split(",")
+            if label.strip()
+        ),
     )
 
 
@@ -132,6 +139,17 @@ def _read_event(path: str | None) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InputError(f"GITHUB_EVENT_PATH {path} does not hold a JSON object")
     return data
+
+
+def _labels(pr: dict[str, Any] | None) -> tuple[str, ...]:
+    labels = pr.get("labels") if pr is not None else None
+    if not isinstance(labels, list):
+        return ()
+    return tuple(
+        label["name"]
+        for label in labels
+        if isinstance(label, dict) and isinstance(label.get("name"), str)
+    )
 
 
 def _branch(ref: str | None) -> str | None:

@@ -54,6 +54,18 @@ class Sources:
     def chains(self) -> dict[str, ChainFacts]:
         return {name: facts_of(state) for name, state in self.base_states.items()}
 
+    def chains_without(self, removed: set[tuple[str, str]]) -> dict[str, ChainFacts]:
+        """The chains as the base will hold them once this change, which removes or renames
+        ``removed`` ((path, name) pairs), has merged."""
+        return {
+            name: facts_of(
+                state._replace(
+                    migrations=tuple(m for m in state.migrations if (m.path, m.name) not in removed)
+                )
+            )
+            for name, state in self.base_states.items()
+        }
+
 
 def facts_of(state: ChainState) -> ChainFacts:
     """What the collision core needs of a chain read from the base."""
@@ -350,21 +362,31 @@ def new_migrations(
 ) -> list[Migration]:
     """Migrations in ``head`` (or ``tree``, e.g. the working tree) that ``merge_base`` does
     not have (added or renamed)."""
+    return changed_migrations(workspace, merge_base=merge_base, head=head, tree=tree)[0]
+
+
+def changed_migrations(
+    workspace: Workspace, *, merge_base: str, head: str, tree: Tree | None = None
+) -> tuple[list[Migration], set[tuple[str, str]]]:
+    """(new migrations, (path, name) of the merge base's migrations this change removes or
+    renames away): once merged, the base no longer holds the latter."""
     before_tree = GitTree(workspace.root, merge_base)
     after_tree = tree if tree is not None else GitTree(workspace.root, head)
-    found = []
+    found: list[Migration] = []
+    removed: set[tuple[str, str]] = set()
     for spec in workspace.config.chains:
-        if not after_tree.exists(spec.path):
-            continue
         before = (
             {(m.path, m.name) for m in read_chain(before_tree, spec).migrations}
             if before_tree.exists(spec.path)
             else set()
         )
-        found += [
-            m for m in read_chain(after_tree, spec).migrations if (m.path, m.name) not in before
-        ]
-    return found
+        if not after_tree.exists(spec.path):
+            removed |= before
+            continue
+        after = read_chain(after_tree, spec).migrations
+        found += [m for m in after if (m.path, m.name) not in before]
+        removed |= before - {(m.path, m.name) for m in after}
+    return found, removed
 
 
 def self_claims(
