@@ -1,8 +1,10 @@
 """The whole ``check`` job against 500 open PRs served by a fake GitHub on 127.0.0.1.
 
-The sample monorepo (console at 0192) is the repository; PR #1 is the change under check and
-adds console 0193. 500 other open PRs into ``main`` each add one console migration (numbers
-0193-0692, so several collide with #1) plus a few other files; ten of them carry 250 files.
+The sample monorepo (console at 0192) is the repository; PR #1000 is the change under check
+and adds console 0193. 500 other open PRs into ``main``, all opened earlier, each add one
+console migration (numbers 0193-0692, so PR #2 keeps 0193 and #1000 must move) on top of
+0192, plus a few other files; ten of them carry 250 files. Their revision files are read too
+(what they build on: forks), in batched GraphQL blob queries.
 
 Measured, each the best of ``--runs``:
 - ``check (graphql)``: ``migration-guard check`` in this process, as in GitHub Actions (event
@@ -42,6 +44,7 @@ from migration_guard.cli import main as cli_main  # noqa: E402
 V = sample.CONSOLE_VERSIONS
 OPEN_PRS = 500
 BIG_FILES = 250
+MINE = 1000
 
 
 def build_repo(base: Path) -> GitRepo:
@@ -56,12 +59,15 @@ def build_repo(base: Path) -> GitRepo:
 
 
 def populate(fake: FakeForge) -> None:
-    fake.add_pr(1, [f"{V}/0193_mine.py"], head="pr-1")
+    fake.add_pr(MINE, [f"{V}/0193_mine.py"], head="pr-1")
     for n in range(2, OPEN_PRS + 2):
-        files = [f"{V}/{191 + n:04d}_change_{n}.py", f"app/feature_{n}.py"]
+        rev = f"{191 + n:04d}"
+        migration = f"{V}/{rev}_change_{n}.py"
+        files = [migration, f"app/feature_{n}.py"]
         if n % (OPEN_PRS // 10) == 0:
             files += [f"app/generated/file_{n}_{i}.py" for i in range(BIG_FILES - len(files))]
-        fake.add_pr(n, files, draft=n % 13 == 0)
+        text = sample.alembic_script(rev, "0192", f"change_{n}", table=f"t{n}")
+        fake.add_pr(n, files, draft=n % 13 == 0, blobs={migration: text.encode()})
 
 
 @contextlib.contextmanager
@@ -71,7 +77,7 @@ def github_env(fake: FakeForge, tmp: Path) -> Iterator[dict[str, str]]:
         json.dumps(
             {
                 "pull_request": {
-                    "number": 1,
+                    "number": MINE,
                     "base": {"ref": "main", "sha": "0" * 40},
                     "head": {"ref": "pr-1"},
                 }
@@ -130,7 +136,7 @@ def main() -> int:
             populate(fake)
             with github_env(fake, tmp) as env:
                 requests, wall, server, code = run_in_process(fake, repo, args.runs)
-                assert code == 1, "PR #1 collides with the PR adding 0193"
+                assert code == 1, "PR #1000 collides with PR #2, which keeps 0193"
                 rows.append(("check (graphql)", requests, wall, server))
                 fake.state.graphql_enabled = False
                 requests, wall, server, code = run_in_process(fake, repo, args.runs)

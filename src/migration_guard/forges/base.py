@@ -22,6 +22,10 @@ A *provider* (``github``, ``gitlab``, ``gh-json``, ``git``) satisfies the ``Forg
     ``supports_read_files = False`` and raise ``UsageError``; a failure to ask raises
     ``ForgeError``.
 
+``read_files_batch([(change, paths), ...]) -> [{path: bytes | None}, ...]``
+    The same for many changes in as few requests as the provider allows (other changes' new
+    Alembic revisions: what they build on).
+
 ``upsert_comment(number, marker, body) -> CommentResult``
     The sticky comment: the one comment on change ``number`` carrying ``<!-- marker -->`` is
     edited in place, or created when there is none; a second one is never created.
@@ -111,6 +115,13 @@ class Forge(Protocol):
     def open_changes(self, base_ref: str) -> OpenChanges: ...
 
     def read_files(self, change: OpenChange, paths: Sequence[str]) -> dict[str, bytes | None]: ...
+
+    def read_files_batch(
+        self, requests: Sequence[tuple[OpenChange, Sequence[str]]]
+    ) -> list[dict[str, bytes | None]]:
+        """``read_files`` for many changes at once (one result per request, in order), in as
+        few round trips as the provider allows."""
+        ...
 
     def upsert_comment(
         self, number: int, marker: str, body: str, *, create: bool = True

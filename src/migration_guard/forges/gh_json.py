@@ -109,6 +109,13 @@ class GhJsonForge:
             hint="Use --provider github (with GITHUB_TOKEN) to read other pull requests' files.",
         )
 
+    def read_files_batch(
+        self, requests: Sequence[tuple[OpenChange, Sequence[str]]]
+    ) -> list[dict[str, bytes | None]]:
+        if not requests:
+            return []
+        return [self.read_files(requests[0][0], requests[0][1])]  # raises: no contents here
+
     def upsert_comment(
         self, number: int, marker: str, body: str, *, create: bool = True
     ) -> CommentResult:

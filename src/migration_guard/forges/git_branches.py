@@ -250,31 +250,39 @@ class GitBranchesForge:
     # -- file contents ---------------------------------------------------------------------
 
     def read_files(self, change: OpenChange, paths: Sequence[str]) -> dict[str, bytes | None]:
-        rev = change.head_sha or change.ref
-        wanted = list(dict.fromkeys(paths))
-        if not wanted:
-            return {}
-        if any("\n" in p for p in wanted):
+        return self.read_files_batch([(change, paths)])[0]
+
+    def read_files_batch(
+        self, requests: Sequence[tuple[OpenChange, Sequence[str]]]
+    ) -> list[dict[str, bytes | None]]:
+        """Every ``rev:path`` of every request through one ``git cat-file --batch``."""
+        wanted = [
+            (change.head_sha or change.ref, list(dict.fromkeys(paths)))
+            for change, paths in requests
+        ]
+        if any("\n" in p for _, paths in wanted for p in paths):
             raise GitError("cannot read a path containing a newline")
-        out = self._git(
-            "cat-file",
-            "--batch",
-            input_bytes="".join(f"{rev}:{p}\n" for p in wanted).encode("utf-8", "surrogateescape"),
-        )
-        result: dict[str, bytes | None] = {}
+        lines = "".join(f"{rev}:{p}\n" for rev, paths in wanted for p in paths)
+        if not lines:
+            return [{} for _ in requests]
+        out = self._git("cat-file", "--batch", input_bytes=lines.encode("utf-8", "surrogateescape"))
+        results: list[dict[str, bytes | None]] = []
         pos = 0
-        for path in wanted:
-            end = out.index(b"\n", pos)
-            header = out[pos:end].decode("utf-8", "surrogateescape")
-            pos = end + 1
-            if header.endswith((" missing", " ambiguous")):
-                result[path] = None
-                continue
-            _, kind, size_text = header.rsplit(" ", 2)
-            size = int(size_text)
-            result[path] = out[pos : pos + size] if kind == "blob" else None
-            pos += size + 1
-        return result
+        for _, paths in wanted:
+            result: dict[str, bytes | None] = {}
+            for path in paths:
+                end = out.index(b"\n", pos)
+                header = out[pos:end].decode("utf-8", "surrogateescape")
+                pos = end + 1
+                if header.endswith((" missing", " ambiguous")):
+                    result[path] = None
+                    continue
+                _, kind, size_text = header.rsplit(" ", 2)
+                size = int(size_text)
+                result[path] = out[pos : pos + size] if kind == "blob" else None
+                pos += size + 1
+            results.append(result)
+        return results
 
     def upsert_comment(
         self, number: int, marker: str, body: str, *, create: bool = True

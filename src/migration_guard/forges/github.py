@@ -435,15 +435,23 @@ class GitHubForge:
     # -- file contents ---------------------------------------------------------------------
 
     def read_files(self, change: OpenChange, paths: Sequence[str]) -> dict[str, bytes | None]:
-        if not change.head_sha:
-            raise ForgeError(f"cannot read files of {change.label}: its head commit is unknown")
-        wanted = list(dict.fromkeys(paths))
-        result: dict[str, bytes | None] = {}
-        rest: list[str] = []
+        return self.read_files_batch([(change, paths)])[0]
+
+    def read_files_batch(
+        self, requests: Sequence[tuple[OpenChange, Sequence[str]]]
+    ) -> list[dict[str, bytes | None]]:
+        """Blobs of many changes in batched GraphQL queries (``BLOB_BATCH`` a request, any
+        mix of changes); REST for what GraphQL cannot give (binary, truncated, fallback)."""
+        for change, _ in requests:
+            if not change.head_sha:
+                raise ForgeError(f"cannot read files of {change.label}: its head commit is unknown")
+        wanted = list(dict.fromkeys((c.head_sha or "", p) for c, paths in requests for p in paths))
+        found: dict[tuple[str, str], bytes | None] = {}
+        rest: list[tuple[str, str]] = []
         if self.use_graphql:
             for start in range(0, len(wanted), BLOB_BATCH):
                 chunk = wanted[start : start + BLOB_BATCH]
-                variables = {f"e{i}": f"{change.head_sha}:{p}" for i, p in enumerate(chunk)}
+                variables = {f"e{i}": f"{sha}:{p}" for i, (sha, p) in enumerate(chunk)}
                 try:
                     repo = self._graphql(blobs_query(len(chunk)), variables)
                 except (GraphQLError, TransportError, HTTPStatusError) as exc:
@@ -452,19 +460,19 @@ class GitHubForge:
                     self._fall_back(exc)
                     rest.extend(wanted[start:])
                     break
-                for i, path in enumerate(chunk):
+                for i, key in enumerate(chunk):
                     obj = repo.get(f"f{i}")
                     if not isinstance(obj, dict) or obj.get("__typename") != "Blob":
-                        result[path] = None
+                        found[key] = None
                     elif obj.get("isBinary") or obj.get("isTruncated") or obj.get("text") is None:
-                        rest.append(path)
+                        rest.append(key)
                     else:
-                        result[path] = str(obj["text"]).encode("utf-8")
+                        found[key] = str(obj["text"]).encode("utf-8")
         else:
             rest = wanted
-        for path in rest:
-            result[path] = self._rest_content(change.head_sha, path)
-        return {p: result[p] for p in wanted}
+        for sha, path in rest:
+            found[(sha, path)] = self._rest_content(sha, path)
+        return [{p: found[(c.head_sha or "", p)] for p in paths} for c, paths in requests]
 
     def _rest_content(self, sha: str, path: str) -> bytes | None:
         resp = self.client.request(

@@ -222,6 +222,11 @@ class GitLabForge:
             result[path] = base64.b64decode(content)
         return result
 
+    def read_files_batch(
+        self, requests: Sequence[tuple[OpenChange, Sequence[str]]]
+    ) -> list[dict[str, bytes | None]]:
+        return [self.read_files(change, paths) for change, paths in requests]
+
     # -- sticky note -----------------------------------------------------------------------
 
     def upsert_comment(

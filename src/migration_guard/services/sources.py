@@ -210,54 +210,59 @@ class _ClaimReader:
                 found[key] = _claim(migration, change)
                 if self.specs[migration.chain].kind is ChainKind.ALEMBIC:
                     alembic_files.setdefault(id(change), []).append((migration, change))
-        for entries in alembic_files.values():
-            self._read_alembic(entries, found)
+        self._read_alembic(list(alembic_files.values()), found)
         self._read_plans(changes, found)
         return list(found.values())
 
     def _read_alembic(
         self,
-        entries: Sequence[tuple[Migration, OpenChange]],
+        groups: Sequence[Sequence[tuple[Migration, OpenChange]]],
         found: dict[tuple[str, str, str], Claim],
     ) -> None:
-        """Read another change's new revision files: their ids and parents say whether they
-        fork with this change. Chains that are not ``sequential`` depend on it; in the others
-        a fork between open changes is only a note, left out when the files cannot be read."""
+        """Read other changes' new revision files (one batched request where the provider
+        allows): their ids and parents say whether they fork with this change. Chains that
+        are not ``sequential`` depend on it; in the others a fork between open changes is
+        only a note, left out when the files cannot be read."""
         from migration_guard.chains.alembic_script import ScriptInfo, parse_script
 
-        change = entries[0][1]
+        if not groups:
+            return
         decisive = [
-            m
-            for m, _ in entries
+            (m, change)
+            for group in groups
+            for m, change in group
             if self.base_states[m.chain].numbering is not NumberingMode.SEQUENTIAL
         ]
-        paths = [m.path for m, _ in entries]
         try:
             if not self.forge.supports_read_files:
                 raise ForgeError(f"{self.forge.name} cannot show file contents")
-            contents = self.forge.read_files(change, paths)
+            contents = self.forge.read_files_batch(
+                [(group[0][1], [m.path for m, _ in group]) for group in groups]
+            )
         except ForgeError as exc:
-            if decisive:
+            for label in dict.fromkeys(change.label for _, change in decisive):
                 self.problems.append(
-                    f"could not read {change.label}'s new migration file(s) ({exc}), so "
-                    "cannot tell whether they build on the same parent as this change"
+                    f"could not read {label}'s new migration file(s) ({exc}), so cannot tell "
+                    "whether they build on the same parent as this change"
                 )
             return
-        for migration, _ in entries:
-            data = contents.get(migration.path)
-            if data is None:
-                continue
-            parsed = parse_script(migration.path, data)
-            key = (migration.chain, migration.name, change.ref)
-            if isinstance(parsed, ScriptInfo):
-                found[key] = _claim(
-                    migration._replace(id=parsed.revision, parents=parsed.down_revisions), change
-                )
-            elif migration in decisive:
-                self.problems.append(
-                    f"{change.label}: {migration.path} cannot be read statically "
-                    f"({parsed.reason}), so cannot tell what it builds on"
-                )
+        for group, files in zip(groups, contents, strict=True):
+            for migration, change in group:
+                data = files.get(migration.path)
+                if data is None:
+                    continue
+                parsed = parse_script(migration.path, data)
+                key = (migration.chain, migration.name, change.ref)
+                if isinstance(parsed, ScriptInfo):
+                    found[key] = _claim(
+                        migration._replace(id=parsed.revision, parents=parsed.down_revisions),
+                        change,
+                    )
+                elif (migration, change) in decisive:
+                    self.problems.append(
+                        f"{change.label}: {migration.path} cannot be read statically "
+                        f"({parsed.reason}), so cannot tell what it builds on"
+                    )
 
     def _read_plans(
         self, changes: Sequence[OpenChange], found: dict[tuple[str, str, str], Claim]
@@ -268,18 +273,25 @@ class _ClaimReader:
             return
         from migration_guard.chains import sqitch
 
+        requests = []
         for change in changes:
             touched = {f.path for f in change.files}
             plans = [s for s in sqitch_specs if s.path in touched]
-            if not plans:
-                continue
-            try:
-                contents = self.forge.read_files(change, [s.path for s in plans])
-            except ForgeError as exc:
-                self.problems.append(f"could not read the sqitch plan of {change.label}: {exc}")
-                continue
+            if plans:
+                requests.append((change, plans))
+        if not requests:
+            return
+        try:
+            contents = self.forge.read_files_batch(
+                [(change, [s.path for s in plans]) for change, plans in requests]
+            )
+        except ForgeError as exc:
+            labels = ", ".join(change.label for change, _ in requests)
+            self.problems.append(f"could not read the sqitch plan of {labels}: {exc}")
+            return
+        for (change, plans), files in zip(requests, contents, strict=True):
             for spec in plans:
-                data = contents.get(spec.path)
+                data = files.get(spec.path)
                 if data is None:
                     continue
                 state = self.base_states[spec.name]
