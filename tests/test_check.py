@@ -399,3 +399,34 @@ def test_config_provider_is_the_default(
     code, out, _ = _run(incident, capsys, "check")
     assert code == 0
     assert "Open changes from: none (--provider none: base branch only)" in out
+
+
+def test_following_every_fix_line_of_a_wave_never_collides_again(
+    incident: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Three branches claim 0145: each check names a different next number, and once every
+    branch has run its own fix line, every check passes."""
+    fixes = {}
+    for branch in ("pr-3277", "pr-3322", "pr-3323"):
+        incident.git("checkout", "-q", branch)
+        code, out, _ = _run(incident, capsys, "check", "--provider", "git")
+        fix = [line for line in out.splitlines() if line.startswith("  fix: ")]
+        fixes[branch] = (code, fix[0].removeprefix("  fix: ") if fix else None)
+    assert fixes == {
+        "pr-3277": (0, None),  # added 0145 first: keeps it
+        "pr-3322": (1, f"migration-guard renumber {V}/0145_add_refund_audit.py --to 0146"),
+        "pr-3323": (1, f"migration-guard renumber {V}/0145_add_export_index.py --to 0147"),
+    }
+    for branch in ("pr-3323", "pr-3322"):  # in any order
+        incident.git("checkout", "-q", branch)
+        command = fixes[branch][1]
+        assert command is not None
+        code, out, err = _run(incident, capsys, *command.split()[1:], "--provider", "git")
+        assert code == 0, out + err
+        incident.commit_all(f"follow the fix line of {branch}")
+        incident.push(branch)
+    for branch in ("pr-3277", "pr-3322", "pr-3323"):
+        incident.git("checkout", "-q", branch)
+        code, out, _ = _run(incident, capsys, "check", "--provider", "git")
+        assert code == 0, out
+        assert "COLLISION" not in out

@@ -9,7 +9,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
-from migration_guard.collisions import Claim, Collision, CollisionKind, Outcome, target, where
+from migration_guard.collisions import (
+    Claim,
+    ClaimSource,
+    Collision,
+    CollisionKind,
+    Outcome,
+    target,
+    where,
+)
 from migration_guard.services.history import ACCEPT_LABEL, HistoryEdit
 
 if TYPE_CHECKING:
@@ -88,9 +96,9 @@ def _ownership(collision: Collision) -> str | None:
     owner = collision.owner
     if owner is None:
         return None
-    if owner.source.value == "base":
+    if owner.source is ClaimSource.BASE:
         return "  the base branch has it already: this PR must move"
-    if owner.source.value == "reservation":
+    if owner.source is ClaimSource.RESERVATION:
         return f"  {owner.who} reserved it: this PR must move"
     first = "opened first" if owner.pr is not None else "added it first"
     if collision.kind is CollisionKind.FORK and collision.migration.number is not None:
