@@ -55,6 +55,7 @@ class ChainSpec(NamedTuple):
     discovered: bool = False
     database_url_env: str = "DATABASE_URL"  # gate: the variable env.py reads the URL from
     numbering: NumberingMode | None = None
+    downgrade_floor: str | None = None  # gate: an Alembic revision not to downgrade below
 
 
 class Finding(NamedTuple):
