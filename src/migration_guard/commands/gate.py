@@ -84,6 +84,8 @@ def chain_text(result: ChainResult) -> str:
             if floor.head
             else "it and the revisions below it are not downgraded"
         )
+        if any(step.step.endswith("(clean-up)") and step.ok for step in result.steps):
+            scope += " (the clean-up leaves the database at the floor)"
         line += f"\n  downgrade floor {where}: {floor.reason}; {scope}"
     return line
 

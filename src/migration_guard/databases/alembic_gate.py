@@ -86,8 +86,7 @@ def floor_candidates(tree: Tree, spec: ChainSpec, config_source: str) -> tuple[F
             hint = (
                 f"did you mean {prefixed[0]!r}? downgrade_floor takes the full revision id"
                 if len(prefixed) == 1
-                else f"name one of the chain's revisions (`migration-guard heads {spec.name}` "
-                "reads them)"
+                else 'name one of the chain\'s revisions: the revision = "..." value of its file'
             )
             raise ConfigError(
                 f"{config_source}: chain {spec.name!r}: downgrade_floor {wanted!r} is not a "
