@@ -205,3 +205,33 @@ def test_discovered_names_grow_until_unique(tmp_path: Path) -> None:
     _write(tmp_path, "svc/b/migrations/versions/0001_x.py")
     names = [c.name for c in discover_chains(WorkTree(tmp_path))]
     assert names == ["svc-a", "svc-b"]
+
+
+def test_downgrade_floor_is_an_alembic_revision_for_the_gate(repo: Path) -> None:
+    chain = '[[chains]]\nname = "a"\nkind = "alembic"\npath = "db/versions"\n'
+    _write(repo, "migration-guard.toml", chain)
+    assert load_config(repo, WorkTree(repo)).chains[0].downgrade_floor is None
+    _write(repo, "migration-guard.toml", chain + 'downgrade_floor = "ae1027a6acf"\n')
+    assert load_config(repo, WorkTree(repo)).chains[0].downgrade_floor == "ae1027a6acf"
+    sqitch = '[[chains]]\nname = "q"\nkind = "sqitch"\npath = "queue/sqitch.plan"\n'
+    for toml, message, hint in (
+        (
+            chain + "downgrade_floor = 12\n",
+            "migration-guard.toml: chain 'a': 'downgrade_floor' must be a revision id (a string)",
+            None,
+        ),
+        (
+            chain + 'downgrade_floor = " "\n',
+            "migration-guard.toml: chain 'a': 'downgrade_floor' must be a revision id (a string)",
+            None,
+        ),
+        (
+            sqitch + 'downgrade_floor = "01-a"\n',
+            "migration-guard.toml: chain 'q': 'downgrade_floor' applies to Alembic chains only",
+            "gate reverts a sqitch chain to its start; remove the key from this chain",
+        ),
+    ):
+        _write(repo, "migration-guard.toml", toml)
+        with pytest.raises(ConfigError) as info:
+            load_config(repo, WorkTree(repo))
+        assert (info.value.message, info.value.hint, info.value.exit_code) == (message, hint, 2)

@@ -283,11 +283,19 @@ step breaks (the runbook's migration-gate CI job):
 A failure names the chain, the step, the revision or change that failed, its file and the
 database's error message.
 
+Irreversible history is normal: an Alembic revision whose downgrade() raises
+NotImplementedError (or that defines no downgrade()) is the chain's downgrade floor, as in
+pytest-alembic. The round trip then downgrades to the floor, not to base, and --stairway only
+upgrades the revisions at and below it; the floor is reported (revision, file, why) and is not
+a failure. It is read from the files, caught when a downgrade raises NotImplementedError at run
+time, or set with downgrade_floor = "<revision>" for the chain in migration-guard.toml (the
+highest of these wins). A failure above the floor still fails the gate.
+
 Where it runs: by default on temporary SQLite files, one per chain. --temp-postgres starts a
 throwaway PostgreSQL server (the system's initdb/pg_ctl; a fresh database per chain) and
 deletes it afterwards, also on failure or Ctrl-C. --database-url uses your server: a new
 database per chain when the role may create databases, else the given database as is, each
-chain taken back to its base afterwards.
+chain taken back to its base (or its downgrade floor) afterwards.
 
 Unlike every other command, gate EXECUTES the migration code in the working tree: run it on
 code you trust, and never against a database whose data you need. Alembic chains need
@@ -298,8 +306,9 @@ chains need sqitch (Debian: apt-get install sqitch libdbd-pg-perl libdbd-sqlite3
         "  migration-guard gate --console-only --stairway\n"
         "  migration-guard gate --database-url postgresql://postgres:postgres@localhost:5432/"
         "postgres\n\n"
-        "exit codes: 0 every chain round-tripped, 1 a step failed, 2 bad usage or a missing "
-        "tool, 3 the database could not be started or reached",
+        "exit codes: 0 every chain round-tripped (above its downgrade floor, if any), 1 a "
+        "step failed, 2 bad usage, config or a missing tool, 3 the database could not be "
+        "started or reached",
     )
     p.add_argument(
         "--chain",

@@ -31,6 +31,7 @@ _CHAIN_KEYS = {
     "database_url_env",
     "numbering",
     "allow_edits",
+    "downgrade_floor",
 }
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _ENV_VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -241,6 +242,16 @@ def _chain(raw: Mapping[str, Any], index: int, source: str, tree: Tree) -> Chain
             f"{where}: 'database_url_env' must be an environment variable name",
             hint="the variable the chain's env.py reads the database URL from, e.g. DATABASE_URL",
         )
+    downgrade_floor = raw.get("downgrade_floor")
+    if downgrade_floor is not None:
+        if not isinstance(downgrade_floor, str) or not downgrade_floor.strip():
+            raise ConfigError(f"{where}: 'downgrade_floor' must be a revision id (a string)")
+        if kind is not ChainKind.ALEMBIC:
+            raise ConfigError(
+                f"{where}: 'downgrade_floor' applies to Alembic chains only",
+                hint="gate reverts a sqitch chain to its start; remove the key from this chain",
+            )
+        downgrade_floor = downgrade_floor.strip()
     return ChainSpec(
         name=name,
         title=title,
@@ -253,6 +264,7 @@ def _chain(raw: Mapping[str, Any], index: int, source: str, tree: Tree) -> Chain
         database_url_env=database_url_env,
         numbering=numbering,
         allow_edits=tuple(allow_edits),
+        downgrade_floor=downgrade_floor,
     )
 
 

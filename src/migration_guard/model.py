@@ -56,6 +56,7 @@ class ChainSpec(NamedTuple):
     database_url_env: str = "DATABASE_URL"  # gate: the variable env.py reads the URL from
     numbering: NumberingMode | None = None
     allow_edits: tuple[str, ...] = ()  # migrations of the base a change may edit (globs)
+    downgrade_floor: str | None = None  # gate: an Alembic revision not to downgrade below
 
 
 class Finding(NamedTuple):

@@ -76,6 +76,17 @@ def chain_text(result: ChainResult) -> str:
     if result.ok and result.migrations is not None:
         word = "revision" if result.kind == ChainKind.ALEMBIC.value else "change"
         line += f" ({plural(result.migrations, word)})"
+    floor = result.floor
+    if floor is not None:
+        where = f"{floor.revision} ({floor.path})" if floor.path else floor.revision
+        scope = (
+            "it is the head, so no revision is downgraded"
+            if floor.head
+            else "it and the revisions below it are not downgraded"
+        )
+        if any(step.step.endswith("(clean-up)") and step.ok for step in result.steps):
+            scope += " (the clean-up leaves the database at the floor)"
+        line += f"\n  downgrade floor {where}: {floor.reason}; {scope}"
     return line
 
 
@@ -105,6 +116,10 @@ def run(
     dialect = dialect_of(url) if url else ("postgresql" if temp_postgres else "sqlite")
     alembic_specs = [s for s in specs if s.kind is ChainKind.ALEMBIC]
     inis = {s.name: alembic_gate.find_alembic_ini(workspace.tree, s) for s in alembic_specs}
+    floors = {
+        s.name: alembic_gate.floor_candidates(workspace.tree, s, workspace.config.source)
+        for s in alembic_specs
+    }
     if alembic_specs:
         require_modules(
             "alembic", "sqlalchemy", why="the gate runs Alembic chains with Alembic's own API"
@@ -137,6 +152,7 @@ def run(
                         ini=inis[spec.name],
                         db=db,
                         stairway=stairway,
+                        floors=floors[spec.name],
                     )
                 else:
                     assert sqitch is not None
@@ -170,5 +186,13 @@ def run(
             file=out,
         )
     else:
-        print(f"gate: {plural(len(results), 'chain')} round-tripped. OK.", file=out)
+        notes = [
+            f"{r.name} upgraded only: its downgrade floor is its head"
+            if r.floor.head
+            else f"{r.name} above its downgrade floor"
+            for r in results
+            if r.floor is not None
+        ]
+        above = f" ({'; '.join(notes)})" if notes else ""
+        print(f"gate: {plural(len(results), 'chain')} round-tripped{above}. OK.", file=out)
     return 1 if failed else 0

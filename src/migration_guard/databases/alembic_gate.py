@@ -4,6 +4,10 @@ The migrations run in a separate Python process (:mod:`.alembic_runner`), starte
 folder with the database URL both as the ``sqlalchemy.url`` main option and in the chain's
 ``database_url_env`` variable (``DATABASE_URL`` by default), the two ways Alembic projects'
 ``env.py`` files read it.
+
+Downgrades stop at the chain's downgrade floor (see :func:`floor_candidates`): the configured
+``downgrade_floor`` and the revisions that cannot be downgraded, read statically here and
+caught at run time in the child.
 """
 
 from __future__ import annotations
@@ -16,11 +20,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import migration_guard
+from migration_guard.chains import alembic, alembic_downgrade
 from migration_guard.config import ini_version_dirs
-from migration_guard.databases.roundtrip import ChainResult, StepResult, first_line
+from migration_guard.databases.roundtrip import ChainResult, Floor, StepResult, first_line
 from migration_guard.databases.targets import ChainDatabase
 from migration_guard.errors import ConfigError
 from migration_guard.model import ChainSpec
@@ -53,6 +58,44 @@ def find_alembic_ini(tree: Tree, spec: ChainSpec) -> str:
         f"chain {spec.name!r}: no alembic.ini found for {spec.path}{found}",
         hint='set alembic_config = "path/to/alembic.ini" for the chain in migration-guard.toml',
     )
+
+
+class FloorCandidate(NamedTuple):
+    """A revision downgrades must not go below, and why (``source``: config or static)."""
+
+    revision: str
+    reason: str
+    source: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"revision": self.revision, "reason": self.reason, "source": self.source}
+
+
+def floor_candidates(tree: Tree, spec: ChainSpec, config_source: str) -> tuple[FloorCandidate, ...]:
+    """The configured ``downgrade_floor`` (checked against the chain's revisions before any
+    database starts) and every revision read as irreversible; the child settles the floor."""
+    state = alembic.read_chain(tree, spec)
+    found: list[FloorCandidate] = []
+    if spec.downgrade_floor is not None:
+        wanted = spec.downgrade_floor
+        known = {m.id for m in state.migrations}
+        if wanted in known or "" in known:  # "": an id not known statically; the child checks
+            found.append(FloorCandidate(wanted, f"downgrade_floor in {config_source}", "config"))
+        else:
+            prefixed = sorted(rev for rev in known if rev.startswith(wanted))
+            hint = (
+                f"did you mean {prefixed[0]!r}? downgrade_floor takes the full revision id"
+                if len(prefixed) == 1
+                else 'name one of the chain\'s revisions: the revision = "..." value of its file'
+            )
+            raise ConfigError(
+                f"{config_source}: chain {spec.name!r}: downgrade_floor {wanted!r} is not a "
+                f"revision of the chain ({spec.path})",
+                hint=hint,
+            )
+    for item in alembic_downgrade.irreversible(tree, state.migrations):
+        found.append(FloorCandidate(item.revision, item.reason, "static"))
+    return tuple(found)
 
 
 def _relative(root: Path, path: str | None) -> str | None:
@@ -94,10 +137,29 @@ def _steps_from(data: dict[str, Any], root: Path) -> tuple[StepResult, ...]:
     return tuple(steps)
 
 
+def _floor_from(raw: dict[str, Any] | None, root: Path) -> Floor | None:
+    if not raw:
+        return None
+    return Floor(
+        revision=str(raw["revision"]),
+        path=_relative(root, raw.get("path")),
+        reason=str(raw["reason"]),
+        source=str(raw["source"]),
+        head=bool(raw.get("head")),
+    )
+
+
 def run_chain(
-    *, root: Path, spec: ChainSpec, ini: str, db: ChainDatabase, stairway: bool
+    *,
+    root: Path,
+    spec: ChainSpec,
+    ini: str,
+    db: ChainDatabase,
+    stairway: bool,
+    floors: tuple[FloorCandidate, ...] = (),
 ) -> ChainResult:
-    """Upgrade to head, downgrade to base, upgrade to head (or the stairway) in a child."""
+    """Upgrade to head, downgrade to base (or the floor), upgrade to head (or the stairway)
+    in a child."""
     ini_path = root / ini
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="migration-guard-alembic-") as tmp:
@@ -111,6 +173,7 @@ def run_chain(
                     "url": db.url,
                     "mode": "stairway" if stairway else "roundtrip",
                     "cleanup": db.shared,
+                    "floors": [f.to_json() for f in floors],
                 }
             ),
             encoding="utf-8",
@@ -141,9 +204,16 @@ def run_chain(
             ),
         )
         migrations = None
+        floor = None
     else:
+        if data.get("config_error"):
+            raise ConfigError(
+                f"chain {spec.name!r}: {data['config_error']} ({spec.path})",
+                hint="downgrade_floor takes the full id of one of the chain's revisions",
+            )
         steps = _steps_from(data, root)
         migrations = data.get("revisions")
+        floor = _floor_from(data.get("floor"), root)
     return ChainResult(
         name=spec.name,
         title=spec.title,
@@ -152,4 +222,5 @@ def run_chain(
         steps=steps,
         migrations=migrations,
         seconds=seconds,
+        floor=floor,
     )

@@ -6,9 +6,13 @@ chain's ``env.py`` and module state never leak into another chain or into migrat
 ``sys.path`` is made to look like the ``alembic`` command's (the current folder is not on it;
 ``prepend_sys_path`` in the ini adds what the project wants).
 
-The request is ``{"ini", "section", "url", "mode": "roundtrip"|"stairway", "cleanup"}``; the
-result is ``{"revisions", "steps": [StepResult.to_json() ...]}``. Only stdlib and Alembic are
-imported here; nothing else of migration-guard runs in this process.
+The request is ``{"ini", "section", "url", "mode": "roundtrip"|"stairway", "cleanup",
+"floors": [{"revision", "reason", "source"}]}`` (``floors``: the configured ``downgrade_floor``
+and the revisions read as irreversible); the result is ``{"revisions", "steps":
+[StepResult.to_json() ...], "floor": Floor.to_json() | None}``, or ``{"config_error"}`` when the
+configured floor is not a revision Alembic knows. Downgrades stop at the floor; a revision whose
+own downgrade code raises NotImplementedError becomes the floor when reached. Only stdlib and
+Alembic are imported here; nothing else of migration-guard runs in this process.
 """
 
 from __future__ import annotations
@@ -150,55 +154,225 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     # file again for each upgrade/downgrade (hundreds of times in a stairway).
     setattr(ScriptDirectory, "from_config", classmethod(lambda cls, cfg: script_dir))  # noqa: B010
 
-    def attempt(
-        step: str, fn: Callable[[Any, str], None], target: str, *, revision: str | None = None
-    ) -> dict[str, Any]:
-        try:
-            fn(config, target)
-        except (Exception, SystemExit) as exc:  # env.py may call sys.exit()
-            line, full = error_text(exc)
-            rev = failing_script(exc, scripts) or revision
-            return _step(
-                step,
-                ok=False,
-                revision=rev,
-                path=paths.get(rev) if rev else None,
-                error=line,
-                detail=full,
-            )
-        return _step(step)
+    try:
+        floors = _Floors(ordered, request.get("floors") or [])
+    except _UnknownFloor as exc:
+        return {"revisions": len(ordered), "steps": [], "config_error": str(exc)}
+    own_code = _own_code_check(scripts)
+
+    def failure(step: str, exc: BaseException, *, revision: str | None = None) -> dict[str, Any]:
+        line, full = error_text(exc)
+        rev = failing_script(exc, scripts) or revision
+        return _step(
+            step,
+            ok=False,
+            revision=rev,
+            path=paths.get(rev) if rev else None,
+            error=line,
+            detail=full,
+        )
+
+    def attempt(step: str, fn: Callable[[Any, str], None], target: str) -> dict[str, Any]:
+        exc = _call(fn, config, target)
+        return _step(step) if exc is None else failure(step, exc)
+
+    def down_to_floor(suffix: str = "") -> dict[str, Any]:
+        """Downgrade to the floor (base when there is none); a revision whose own code raises
+        NotImplementedError on the way becomes the floor, and the downgrade is tried again."""
+        while True:
+            floor = floors.floor
+            step = ("downgrade to floor" if floor else "downgrade base") + suffix
+            exc = _call(command.downgrade, config, floor or "base")
+            if exc is None:
+                return _step(step)
+            rev = own_code(exc)
+            # On PostgreSQL the failed downgrade rolled back to head; on SQLite it stopped at
+            # that revision: downgrading to it again is right (or a no-op) for both.
+            if rev is None or not floors.add_runtime(rev, exc):
+                return failure(step, exc)
 
     steps: list[dict[str, Any]] = []
     if request.get("mode") == "stairway":
         failed: dict[str, Any] | None = None
         for script in ordered:
             rev = script.revision
-            for action, fn, target in (
+            moves: tuple[tuple[str, Callable[[Any, str], None], str], ...] = (
                 ("upgrade", command.upgrade, rev),
-                ("downgrade", command.downgrade, f"{rev}-1"),
-                ("upgrade again", command.upgrade, rev),
-            ):
-                result = attempt("stairway", fn, target, revision=rev)
-                if not result["ok"]:
-                    failed = {**result, "action": action}
-                    break
+            )
+            if not floors.covers(rev):  # at or below the floor: nothing to step down
+                moves += (
+                    ("downgrade", command.downgrade, f"{rev}-1"),
+                    ("upgrade again", command.upgrade, rev),
+                )
+            for action, fn, target in moves:
+                error = _call(fn, config, target)
+                if error is None:
+                    continue
+                if (
+                    action == "downgrade"
+                    and own_code(error) == rev
+                    and floors.add_runtime(rev, error)
+                ):
+                    break  # the database is still at rev: go on with the next revision
+                failed = {**failure("stairway", error, revision=rev), "action": action}
+                break
             if failed is not None:
                 break
         steps.append(failed or _step("stairway"))
         if failed is None:
             steps.append(attempt("upgrade head", command.upgrade, "head"))
     else:
-        for step, fn, target in (
-            ("upgrade head", command.upgrade, "head"),
-            ("downgrade base", command.downgrade, "base"),
-            ("upgrade head", command.upgrade, "head"),
-        ):
-            steps.append(attempt(step, fn, target))
-            if not steps[-1]["ok"]:
-                break
+        steps.append(attempt("upgrade head", command.upgrade, "head"))
+        if steps[-1]["ok"]:
+            steps.append(down_to_floor())
+        if steps[-1]["ok"]:
+            steps.append(attempt("upgrade head", command.upgrade, "head"))
     if request.get("cleanup") and all(s["ok"] for s in steps):
-        steps.append(attempt("downgrade base (clean-up)", command.downgrade, "base"))
-    return {"revisions": len(ordered), "steps": steps}
+        steps.append(down_to_floor(" (clean-up)"))
+    heads = tuple(script_dir.get_heads())
+    return {"revisions": len(ordered), "steps": steps, "floor": floors.describe(paths, heads)}
+
+
+def _call(fn: Callable[[Any, str], None], config: Any, target: str) -> BaseException | None:
+    try:
+        fn(config, target)
+    except (Exception, SystemExit) as exc:  # env.py may call sys.exit()
+        return exc
+    return None
+
+
+def _own_code_check(scripts: dict[str, str]) -> Callable[[BaseException], str | None]:
+    """A check: the revision whose own code raised ``exc``, when it is a NotImplementedError
+    raised outside Alembic and SQLAlchemy (which raise it for operations a dialect lacks,
+    e.g. ALTER of constraints on SQLite: a real failure, not an irreversible revision)."""
+    import alembic
+    import sqlalchemy
+
+    libraries = tuple(
+        os.path.realpath(os.path.dirname(m.__file__ or "")) + os.sep for m in (alembic, sqlalchemy)
+    )
+
+    def check(exc: BaseException) -> str | None:
+        if not isinstance(exc, NotImplementedError) or exc.__traceback__ is None:
+            return None
+        tb = exc.__traceback__
+        while tb.tb_next is not None:
+            tb = tb.tb_next
+        if os.path.realpath(tb.tb_frame.f_code.co_filename).startswith(libraries):
+            return None
+        return failing_script(exc, scripts)
+
+    return check
+
+
+class _UnknownFloor(Exception):
+    pass
+
+
+def _parents(script: Any) -> tuple[str, ...]:
+    """Down revisions and dependencies: both must be downgraded after the revision."""
+    down = getattr(script, "_all_down_revisions", None)  # Alembic's resolved tuple
+    if down is None:
+        raw = script.down_revision
+        down = (raw,) if isinstance(raw, str) else tuple(raw or ())
+    return tuple(down)
+
+
+class _Floors:
+    """Where downgrades stop: the first revision (base first) at or above every revision that
+    cannot be downgraded, or that the configuration names. In a linear chain that is the
+    highest of them; with irreversible revisions on branches that merge, the merge."""
+
+    def __init__(self, ordered: list[Any], requested: list[dict[str, Any]]) -> None:
+        self.order = [script.revision for script in ordered]
+        self.pos = {rev: i for i, rev in enumerate(self.order)}
+        self.parents = {script.revision: _parents(script) for script in ordered}
+        self.children: dict[str, list[str]] = {}
+        for rev, parents in self.parents.items():
+            for parent in parents:
+                self.children.setdefault(parent, []).append(rev)
+        self.candidates: dict[str, dict[str, str]] = {}
+        for raw in requested:
+            rev = str(raw["revision"])
+            if rev not in self.pos:
+                if raw.get("source") == "config":
+                    raise _UnknownFloor(f"downgrade_floor {rev!r} is not a revision of the chain")
+                continue  # read statically from a file Alembic does not load: nothing to do
+            self.candidates.setdefault(rev, {"reason": raw["reason"], "source": raw["source"]})
+        for script in ordered:
+            if not callable(getattr(script.module, "downgrade", None)):
+                reason = {"reason": "defines no downgrade()", "source": "run time"}
+                self.candidates.setdefault(script.revision, reason)
+        self.floor: str | None = None
+        self.below: frozenset[str] = frozenset()
+        self._settle()
+
+    def _closure(self, start: str, links: dict[str, Any]) -> set[str]:
+        seen = {start}
+        todo = [start]
+        while todo:
+            for rev in links.get(todo.pop(), ()):
+                if rev not in seen and rev in self.pos:
+                    seen.add(rev)
+                    todo.append(rev)
+        return seen
+
+    def _settle(self) -> bool:
+        if not self.candidates:
+            return True
+        wanted = set(self.candidates)
+        latest = max(wanted, key=self.pos.__getitem__)
+        above = self._closure(latest, self.children)
+        for rev in self.order[self.pos[latest] :]:
+            if rev in above:
+                below = self._closure(rev, self.parents)
+                if wanted <= below:
+                    self.floor, self.below = rev, frozenset(below)
+                    return True
+        return False  # several heads: no revision is above them all
+
+    def covers(self, rev: str) -> bool:
+        """Whether ``rev`` is the floor or below it (never downgraded)."""
+        return rev in self.below
+
+    def add_runtime(self, rev: str, exc: BaseException) -> bool:
+        """Make ``rev`` (whose downgrade raised NotImplementedError) a floor; False when it
+        already was one, or no single floor covers it."""
+        if rev in self.candidates:
+            return False
+        message = _first_line(str(exc))
+        reason = "downgrade() raised NotImplementedError at run time"
+        self.candidates[rev] = {"reason": f"{reason}: {message}" if message else reason}
+        self.candidates[rev]["source"] = "run time"
+        return self._settle()
+
+    def describe(self, paths: dict[str, str], heads: tuple[str, ...]) -> dict[str, Any] | None:
+        floor = self.floor
+        if floor is None:
+            return None
+        found = self.candidates.get(floor)
+        if found is not None:
+            reason, source = found["reason"], found["source"]
+        else:  # a merge above irreversible revisions on several branches
+            tops = [
+                rev
+                for rev in self.candidates
+                if not any(
+                    rev != other and rev in self._closure(other, self.parents)
+                    for other in self.candidates
+                )
+            ]
+            tops.sort(key=self.pos.__getitem__)
+            listed = " and ".join(f"{rev} ({self.candidates[rev]['reason']})" for rev in tops)
+            reason = f"the first revision above {listed}"
+            source = ", ".join(sorted({self.candidates[rev]["source"] for rev in tops}))
+        return {
+            "revision": floor,
+            "path": paths.get(floor),
+            "reason": reason,
+            "source": source,
+            "head": heads == (floor,),
+        }
 
 
 def main(argv: list[str]) -> int:

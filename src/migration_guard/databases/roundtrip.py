@@ -39,6 +39,32 @@ class StepResult:
 
 
 @dataclass(frozen=True)
+class Floor:
+    """The revision an Alembic round trip downgrades to instead of base: it and everything
+    below it stay applied (pytest-alembic's ``minimum_downgrade_revision``).
+
+    ``source`` says how it was found: ``config`` (``downgrade_floor``), ``static`` (read from the
+    revision file), ``run time`` (its downgrade raised NotImplementedError). ``head`` is True
+    when the floor is the chain's head: then nothing at all was downgraded.
+    """
+
+    revision: str
+    path: str | None
+    reason: str
+    source: str
+    head: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "revision": self.revision,
+            "path": self.path,
+            "reason": self.reason,
+            "source": self.source,
+            "head": self.head,
+        }
+
+
+@dataclass(frozen=True)
 class ChainResult:
     name: str
     title: str
@@ -47,6 +73,7 @@ class ChainResult:
     steps: tuple[StepResult, ...] = ()
     migrations: int | None = None  # revisions / changes in the chain, when known
     seconds: float = 0.0
+    floor: Floor | None = None  # Alembic: where downgrades stop, when not at base
 
     @property
     def ok(self) -> bool:
@@ -61,6 +88,7 @@ class ChainResult:
             "ok": self.ok,
             "migrations": self.migrations,
             "seconds": round(self.seconds, 2),
+            "floor": self.floor.to_json() if self.floor else None,
             "steps": [step.to_json() for step in self.steps],
         }
 
