@@ -189,12 +189,13 @@ def test_discovery_version_locations_and_recursive_flag(tmp_path: Path) -> None:
         "version_locations = %(here)s/one %(here)s/two\n"
         "recursive_version_locations = True\n",
     )
+    _write(tmp_path, "app/migrations/env.py")
     _write(tmp_path, "app/one/0001_a.py")
     _write(tmp_path, "app/two/0002_b.py")
     chains = discover_chains(WorkTree(tmp_path))
-    assert [(c.name, c.path, c.recursive) for c in chains] == [
-        ("app-one", "app/one", False),  # 'True' is not Alembic's 'true': recursion stays off
-        ("app-two", "app/two", False),
+    # One graph over both folders; 'True' is not Alembic's 'true': recursion stays off.
+    assert [(c.name, c.folders, c.recursive) for c in chains] == [
+        ("app", ("app/one", "app/two"), False)
     ]
 
 

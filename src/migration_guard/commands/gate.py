@@ -96,7 +96,7 @@ def run(
         )
     specs = workspace.config.select(chains)
     if not specs:
-        raise UsageError(
+        raise workspace.config.nothing_to(
             "no chains to gate",
             hint="configure one in migration-guard.toml, or see `migration-guard chains`",
         )
@@ -104,7 +104,7 @@ def run(
     url = normalize_url(database_url) if database_url is not None else None
     dialect = dialect_of(url) if url else ("postgresql" if temp_postgres else "sqlite")
     alembic_specs = [s for s in specs if s.kind is ChainKind.ALEMBIC]
-    inis = {s.name: alembic_gate.find_alembic_ini(workspace.tree, s) for s in alembic_specs}
+    configs = {s.name: alembic_gate.find_alembic_config(workspace.tree, s) for s in alembic_specs}
     if alembic_specs:
         require_modules(
             "alembic", "sqlalchemy", why="the gate runs Alembic chains with Alembic's own API"
@@ -134,7 +134,7 @@ def run(
                     result = alembic_gate.run_chain(
                         root=workspace.root,
                         spec=spec,
-                        ini=inis[spec.name],
+                        config=configs[spec.name],
                         db=db,
                         stairway=stairway,
                     )

@@ -1,7 +1,10 @@
-"""The gate's Alembic side: find a chain's ``alembic.ini`` and run its round trip in a child.
+"""The gate's Alembic side: find a chain's Alembic configuration and run its round trip in a
+child.
 
-The migrations run in a separate Python process (:mod:`.alembic_runner`), started in the ini's
-folder with the database URL both as the ``sqlalchemy.url`` main option and in the chain's
+The configuration is an ``alembic.ini`` (and the section a named chain uses), a pyproject.toml
+with ``[tool.alembic]`` (Alembic 1.16+), or both, as ``alembic`` run in their folder reads
+them. The migrations run in a separate Python process (:mod:`.alembic_runner`), started in
+that folder with the database URL both as the ``sqlalchemy.url`` main option and in the chain's
 ``database_url_env`` variable (``DATABASE_URL`` by default), the two ways Alembic projects'
 ``env.py`` files read it.
 """
@@ -19,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import migration_guard
-from migration_guard.config import ini_version_dirs
+from migration_guard.chains import alembic_config
+from migration_guard.chains.alembic_config import AlembicConfig
 from migration_guard.databases.roundtrip import ChainResult, StepResult, first_line
 from migration_guard.databases.targets import ChainDatabase
 from migration_guard.errors import ConfigError
@@ -29,29 +33,48 @@ from migration_guard.tree import Tree
 RUNNER = "migration_guard.databases.alembic_runner"
 
 
-def find_alembic_ini(tree: Tree, spec: ChainSpec) -> str:
-    """The chain's ``alembic.ini`` (repository-relative).
+def find_alembic_config(tree: Tree, spec: ChainSpec) -> AlembicConfig:
+    """The chain's Alembic configuration, checked before any database starts.
 
-    ``alembic_config`` when configured; else the nearest ``alembic.ini`` at or above the versions
-    folder whose ``script_location``/``version_locations`` point at it.
+    ``alembic_config`` (an ini or a pyproject.toml) when configured; else the nearest folder at
+    or above the versions folder whose alembic.ini or pyproject.toml ``[tool.alembic]`` points
+    at it. A configuration Alembic would refuse is a ConfigError (exit 2).
     """
+    section = spec.alembic_section
     if spec.alembic_config:
-        return spec.alembic_config
+        config = alembic_config.config_for_file(spec.alembic_config, tree, section)
+        try:
+            alembic_config.read_layout(tree, config)
+        except ConfigError as exc:
+            raise ConfigError(f"chain {spec.name!r}: {exc.message}", hint=exc.hint) from None
+        return config
     folder = spec.path
     looked: list[str] = []
     while True:
-        ini = posixpath.join(folder, "alembic.ini") if folder else "alembic.ini"
-        if tree.exists(ini) and not tree.is_dir(ini):
-            looked.append(ini)
-            if spec.path in ini_version_dirs(tree, ini):
-                return ini
+        try:
+            configs = alembic_config.configs_in(tree, folder)
+        except ConfigError as exc:
+            raise ConfigError(f"chain {spec.name!r}: {exc.message}", hint=exc.hint) from None
+        for config in configs:
+            if section is not None and config.section != section:
+                continue
+            looked.append(config.label)
+            try:
+                layout = alembic_config.read_layout(tree, config)
+            except ConfigError:
+                continue
+            if spec.path in layout.folders:
+                return config
         if not folder:
             break
         folder = posixpath.dirname(folder)
     found = f" ({', '.join(looked)} use other folders)" if looked else ""
+    named = f" with a [{section}] section" if section else ""
     raise ConfigError(
-        f"chain {spec.name!r}: no alembic.ini found for {spec.path}{found}",
-        hint='set alembic_config = "path/to/alembic.ini" for the chain in migration-guard.toml',
+        f"chain {spec.name!r}: no alembic.ini{named} or pyproject.toml [tool.alembic] found for "
+        f"{spec.path}{found}",
+        hint='set alembic_config = "path/to/alembic.ini" (or a pyproject.toml) for the chain '
+        "in migration-guard.toml",
     )
 
 
@@ -95,10 +118,10 @@ def _steps_from(data: dict[str, Any], root: Path) -> tuple[StepResult, ...]:
 
 
 def run_chain(
-    *, root: Path, spec: ChainSpec, ini: str, db: ChainDatabase, stairway: bool
+    *, root: Path, spec: ChainSpec, config: AlembicConfig, db: ChainDatabase, stairway: bool
 ) -> ChainResult:
-    """Upgrade to head, downgrade to base, upgrade to head (or the stairway) in a child."""
-    ini_path = root / ini
+    """Upgrade to head, downgrade to base, upgrade to head (or the stairway) in a child.
+    ConfigError when Alembic refuses the configuration itself (exit 2, not a failed chain)."""
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="migration-guard-alembic-") as tmp:
         request = Path(tmp) / "request.json"
@@ -106,8 +129,9 @@ def run_chain(
         request.write_text(
             json.dumps(
                 {
-                    "ini": str(ini_path),
-                    "section": "alembic",
+                    "ini": str(root / config.ini) if config.ini else None,
+                    "toml": str(root / config.toml) if config.toml else None,
+                    "section": config.section,
                     "url": db.url,
                     "mode": "stairway" if stairway else "roundtrip",
                     "cleanup": db.shared,
@@ -117,7 +141,7 @@ def run_chain(
         )
         proc = subprocess.run(
             [sys.executable, "-m", RUNNER, str(request), str(result)],
-            cwd=ini_path.parent,
+            cwd=root / config.folder if config.folder else root,
             env=_child_env(spec, db),
             stdin=subprocess.DEVNULL,
             capture_output=True,
@@ -141,6 +165,12 @@ def run_chain(
             ),
         )
         migrations = None
+    elif data.get("config_error"):
+        raise ConfigError(
+            f"chain {spec.name!r}: Alembic cannot use {config.label}: {data['config_error']}",
+            hint="fix the configuration (`alembic` fails the same way in "
+            f"{config.folder or 'the repository root'})",
+        )
     else:
         steps = _steps_from(data, root)
         migrations = data.get("revisions")

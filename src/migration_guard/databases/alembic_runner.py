@@ -1,14 +1,16 @@
 """The child process of ``gate`` for one Alembic chain: run its migrations with Alembic's API.
 
 Started as ``python -m migration_guard.databases.alembic_runner REQUEST.json RESULT.json`` in
-the folder of the chain's ``alembic.ini``, with the database URL in the environment, so one
-chain's ``env.py`` and module state never leak into another chain or into migration-guard.
+the folder of the chain's Alembic configuration, with the database URL in the environment, so
+one chain's ``env.py`` and module state never leak into another chain or into migration-guard.
 ``sys.path`` is made to look like the ``alembic`` command's (the current folder is not on it;
 ``prepend_sys_path`` in the ini adds what the project wants).
 
-The request is ``{"ini", "section", "url", "mode": "roundtrip"|"stairway", "cleanup"}``; the
-result is ``{"revisions", "steps": [StepResult.to_json() ...]}``. Only stdlib and Alembic are
-imported here; nothing else of migration-guard runs in this process.
+The request is ``{"ini", "toml", "section", "url", "mode": "roundtrip"|"stairway", "cleanup"}``
+(``ini`` or ``toml`` may be null); the result is ``{"revisions", "steps":
+[StepResult.to_json() ...]}``, or ``{"config_error": "..."}`` when Alembic refuses the
+configuration itself. Only stdlib and Alembic are imported here; nothing else of
+migration-guard runs in this process.
 """
 
 from __future__ import annotations
@@ -103,22 +105,42 @@ def _connect(url: str) -> None:
         engine.dispose()
 
 
+def _config(request: dict[str, Any]) -> Any:
+    """Alembic's Config as ``alembic [-c FILE] [-n SECTION]`` builds it in this folder: the
+    ini and/or the pyproject.toml (``[tool.alembic]``, Alembic 1.16+)."""
+    from alembic.config import Config
+
+    ini = request.get("ini")
+    toml = request.get("toml")
+    section = str(request.get("section") or "alembic")
+    if toml is None:
+        return Config(ini, ini_section=section)
+    try:
+        return Config(ini, toml_file=toml, ini_section=section)
+    except TypeError:  # Alembic before 1.16
+        if ini is None:
+            import alembic
+
+            raise RuntimeError(
+                f"Alembic {alembic.__version__} cannot read pyproject.toml [tool.alembic]; "
+                "1.16 or later can"
+            ) from None
+        return Config(ini, ini_section=section)
+
+
 def run(request: dict[str, Any]) -> dict[str, Any]:
     from alembic import command
-    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    ini = str(request["ini"])
-    kwargs: dict[str, Any] = {"ini_section": str(request.get("section") or "alembic")}
-    if Path("pyproject.toml").is_file():  # what the `alembic` command reads from its folder
-        kwargs["toml_file"] = "pyproject.toml"
+    # The configuration first: what Alembic refuses there is the configuration's fault
+    # (exit 2), not a failed chain, and needs no database.
     try:
-        config = Config(ini, **kwargs)
-    except TypeError:  # Alembic before 1.16: no pyproject.toml support
-        kwargs.pop("toml_file", None)
-        config = Config(ini, **kwargs)
-    # configparser interpolation: a literal '%' in the URL (an escaped password) is '%%'.
-    config.set_main_option("sqlalchemy.url", str(request["url"]).replace("%", "%%"))
+        config = _config(request)
+        # configparser interpolation: a literal '%' in the URL (an escaped password) is '%%'.
+        config.set_main_option("sqlalchemy.url", str(request["url"]).replace("%", "%%"))
+        script_dir = ScriptDirectory.from_config(config)
+    except (Exception, SystemExit) as exc:
+        return {"revisions": None, "steps": [], "config_error": error_text(exc)[0]}
 
     try:
         _connect(str(request["url"]))
@@ -129,7 +151,6 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     scripts: dict[str, str] = {}
     paths: dict[str, str] = {}
     try:
-        script_dir = ScriptDirectory.from_config(config)
         ordered = list(reversed(list(script_dir.walk_revisions("base", "heads"))))
     except (Exception, SystemExit) as exc:
         line, full = error_text(exc)
