@@ -166,10 +166,18 @@ def run_chain(
         )
         migrations = None
     elif data.get("config_error"):
+        error = str(data["config_error"])
+        hint = (
+            "fix the configuration (`alembic` fails the same way in "
+            f"{config.folder or 'the repository root'})"
+        )
+        if error.startswith("ModuleNotFoundError"):
+            hint = (
+                "a package-resource location (package:path) imports its package: install the "
+                "project into this Python, or give the location as a folder"
+            )
         raise ConfigError(
-            f"chain {spec.name!r}: Alembic cannot use {config.label}: {data['config_error']}",
-            hint="fix the configuration (`alembic` fails the same way in "
-            f"{config.folder or 'the repository root'})",
+            f"chain {spec.name!r}: Alembic cannot use {config.label}: {error}", hint=hint
         )
     else:
         steps = _steps_from(data, root)

@@ -163,13 +163,35 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
                 _step("read revisions", ok=False, path=path, error=line, detail=full),
             ],
         }
-    for script in ordered:
-        real = os.path.realpath(script.path)
-        scripts[real] = script.revision
-        paths[script.revision] = os.path.abspath(script.path)
+
+    def index(found: list[Any]) -> None:
+        scripts.clear()
+        paths.clear()
+        for script in found:
+            scripts[os.path.realpath(script.path)] = script.revision
+            paths[script.revision] = os.path.abspath(script.path)
+
+    index(ordered)
     # One ScriptDirectory for every command: Alembic would otherwise execute every revision
-    # file again for each upgrade/downgrade (hundreds of times in a stairway).
-    setattr(ScriptDirectory, "from_config", classmethod(lambda cls, cfg: script_dir))  # noqa: B010
+    # file again for each upgrade/downgrade (hundreds of times in a stairway). A fresh one, not
+    # yet loaded: env.py may set `context.script.version_locations` itself (prefect picks a
+    # folder per dialect), which counts only before the revisions are first read.
+    shared = ScriptDirectory.from_config(config)
+    setattr(ScriptDirectory, "from_config", classmethod(lambda cls, cfg: shared))  # noqa: B010
+
+    refreshed = False
+
+    def refresh() -> None:
+        """After env.py first ran: the revisions it chose, when not the configured ones."""
+        nonlocal ordered, refreshed
+        if refreshed or list(shared.version_locations) == list(script_dir.version_locations):
+            return
+        refreshed = True
+        try:
+            ordered = list(reversed(list(shared.walk_revisions("base", "heads"))))
+        except (Exception, SystemExit):
+            return  # the command that loads them reports it
+        index(ordered)
 
     def attempt(
         step: str, fn: Callable[[Any, str], None], target: str, *, revision: str | None = None
@@ -178,6 +200,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
             fn(config, target)
         except (Exception, SystemExit) as exc:  # env.py may call sys.exit()
             line, full = error_text(exc)
+            refresh()
             rev = failing_script(exc, scripts) or revision
             return _step(
                 step,
@@ -191,8 +214,11 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
 
     steps: list[dict[str, Any]] = []
     if request.get("mode") == "stairway":
-        failed: dict[str, Any] | None = None
-        for script in ordered:
+        # A first pass of env.py (nothing to run) says which revisions it uses.
+        probe = attempt("stairway", command.upgrade, "base")
+        failed: dict[str, Any] | None = None if probe["ok"] else {**probe, "action": "upgrade"}
+        refresh()
+        for script in ordered if failed is None else ():
             rev = script.revision
             for action, fn, target in (
                 ("upgrade", command.upgrade, rev),
@@ -215,6 +241,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
             ("upgrade head", command.upgrade, "head"),
         ):
             steps.append(attempt(step, fn, target))
+            refresh()
             if not steps[-1]["ok"]:
                 break
     if request.get("cleanup") and all(s["ok"] for s in steps):
