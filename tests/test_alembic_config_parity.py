@@ -283,14 +283,18 @@ def test_discovery_finds_the_chains_alembic_uses(cases: list[Case]) -> None:
         notes = 0
         for section in case.sections:
             seen = _alembic_sees(case, section)
-            folders = () if seen is None else tuple(
-                dict.fromkeys(f for f in seen.folders if (case.root / f).is_dir())
+            folders = (
+                ()
+                if seen is None
+                else tuple(dict.fromkeys(f for f in seen.folders if (case.root / f).is_dir()))
             )
             if seen is None or not folders:
                 notes += 1
                 continue
-            only_below = not seen.recursive and not seen.loaded and any(
-                alembic.subfolder_scripts(tree, folders)
+            only_below = (
+                not seen.recursive
+                and not seen.loaded
+                and any(alembic.subfolder_scripts(tree, folders))
             )
             if only_below:
                 notes += 1

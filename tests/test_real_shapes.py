@@ -496,3 +496,30 @@ def test_gate_runs_the_revisions_env_py_chooses(
         "Sqlite (alembic, sqlite): upgrade head OK · downgrade base FAIL at 5e4d3c2b1a09 "
         f"({second}): ZeroDivisionError: division by zero"
     )
+
+
+def test_recover_repairs_a_merged_fork_across_folders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _repo(tmp_path, "two_locations")
+    for branch, path, rev in (
+        ("pr-1", "db/versions", "e1e1e1e1e1e1"),
+        ("pr-2", "plugins/audit/versions", "f1f1f1f1f1f1"),
+    ):
+        repo.git("checkout", "-q", "-b", branch, "main")
+        repo.write(f"{path}/{rev}_add.py", _revision(rev, "d6e7f8a9b0c1"))
+        repo.commit_all(f"{branch}: add {rev}")
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge pr-1", "pr-1")
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge pr-2", "pr-2")
+    code, out, _ = run(repo, capsys, "recover")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0] == "Db (alembic, db/versions, plugins/audit/versions): COLLISION (2 heads)"
+    assert lines[4] == (
+        "  repair: re-parent plugins/audit/versions/f1f1f1f1f1f1_add.py (name and id kept)"
+    )
+    code, out, _ = run(repo, capsys, "recover", "--apply")
+    assert code == 0, out
+    code, out, _ = run(repo, capsys, "heads")
+    assert (code, out.splitlines()[0]) == (0, "Db: OK (exactly 1 head)")

@@ -383,7 +383,8 @@ def discover(tree: Tree) -> tuple[tuple[ChainSpec, ...], tuple[Finding, ...]]:
                     Finding(
                         "MG143",
                         f"{config.label}: no versions folder: {missing} "
-                        f"{'does' if len(layout.folders) == 1 else 'do'} not exist",
+                        f"{'does' if len(layout.folders) == 1 else 'do'} not exist; no chain "
+                        "read from it",
                         config.file,
                         None,
                         "create it with the first migration, or configure the chain in "
