@@ -220,6 +220,20 @@ def test_a_flat_chain_with_scripts_only_in_subfolders_says_what_to_configure(
         f'graph (kind = "alembic", path = "{VERSIONS}/postgresql"), or recursive = true on a '
         "chain whose subfolders form one graph"
     )
+    # Beside scripts of its own: a warning (the subfolders may be meant to stay out).
+    write(tmp_path, f"{VERSIONS}/0001_a.py", rev_file("0001", None))
+    state = read_chain(WorkTree(tmp_path), spec())
+    assert state.ok and [h.revision for h in state.heads] == ["0001"]
+    (finding,) = state.findings
+    assert (finding.code, finding.severity) == ("MG142", Severity.WARNING)
+    assert finding.message == (
+        f"the subfolders of {VERSIONS} hold revision scripts that this chain does not read: "
+        "postgresql (2 files), sqlite (1 file); Alembic reads subfolders only with "
+        "recursive_version_locations = true, or when env.py sets version_locations itself"
+    )
+    recursive = read_chain(WorkTree(tmp_path), spec(recursive=True))
+    assert "MG142" not in {f.code for f in recursive.findings}
+    assert len(recursive.migrations) == 4
     # A folder that is simply empty is not that.
     (tmp_path / "empty/versions").mkdir(parents=True)
     assert read_chain(WorkTree(tmp_path), spec("empty/versions")).findings == ()

@@ -132,19 +132,34 @@ def subfolder_scripts(tree: Tree, folders: Sequence[str]) -> list[tuple[str, int
 
 
 def scripts_only_in_subfolders(
-    folders: Sequence[str], subfolders: Sequence[tuple[str, int]], *, where: str
+    folders: Sequence[str],
+    subfolders: Sequence[tuple[str, int]],
+    *,
+    where: str,
+    own_scripts: bool = False,
 ) -> tuple[str, str]:
-    """(message, hint) for a flat chain whose scripts are all in subfolders (MG142)."""
-    listed = ", ".join(
+    """(message, hint) for a flat chain whose subfolders hold revision scripts it does not
+    read (MG142): all of them (``own_scripts`` False), or beside its own."""
+    shown = [
         f"{path.rsplit('/', 1)[-1]} ({count} {'file' if count == 1 else 'files'})"
-        for path, count in subfolders
-    )
+        for path, count in subfolders[:_SHOWN]
+    ]
+    if len(subfolders) > _SHOWN:
+        shown.append(f"and {len(subfolders) - _SHOWN} more")
+    listed = ", ".join(shown)
+    one = len(folders) == 1
     names = " and ".join(folders)
+    if own_scripts:
+        start = f"{'the subfolders of ' if one else 'subfolders of '}{names} hold revision "
+        start = f"{start}scripts that this chain does not read: {listed}"
+    else:
+        start = (
+            f"{names} {'holds' if one else 'hold'} no revision scripts, but "
+            f"{'its' if one else 'their'} subfolders do: {listed}"
+        )
     message = (
-        f"{names} {'holds' if len(folders) == 1 else 'hold'} no revision scripts, but "
-        f"{'its' if len(folders) == 1 else 'their'} subfolders do: {listed}; Alembic reads "
-        "subfolders only with recursive_version_locations = true, or when env.py sets "
-        "version_locations itself"
+        f"{start}; Alembic reads subfolders only with recursive_version_locations = true, or "
+        "when env.py sets version_locations itself"
     )
     example = subfolders[0][0]
     hint = (
@@ -153,6 +168,9 @@ def scripts_only_in_subfolders(
         "subfolders form one graph"
     )
     return message, hint
+
+
+_SHOWN = 4  # subfolders named in an MG142 message
 
 
 def read_scripts(
@@ -361,14 +379,20 @@ def read_chain(tree: Tree, spec: ChainSpec, *, check_syntax: bool = False) -> Ch
     scripts = read_scripts(tree, spec, check_syntax=check_syntax)
     with _gc_paused():
         state = chain_state(spec, scripts)
-    if not scripts and not spec.recursive:
+    if not spec.recursive:
         present = [_norm(f) for f in spec.folders if tree.is_dir(_norm(f))]
         subfolders = subfolder_scripts(tree, present)
         if subfolders:
+            # None read: an error. Some read: the others may be meant to stay out (neutron's
+            # env.py-less tooling sets version_locations itself), a warning.
             message, hint = scripts_only_in_subfolders(
-                present, subfolders, where="in migration-guard.toml, configure"
+                present,
+                subfolders,
+                where="in migration-guard.toml, configure",
+                own_scripts=bool(scripts),
             )
-            problems.append(Finding("MG142", message, present[0], None, hint))
+            severity = Severity.WARNING if scripts else Severity.ERROR
+            problems.append(Finding("MG142", message, present[0], None, hint, severity))
     if problems:
         state = state._replace(findings=(*problems, *state.findings))
     return state

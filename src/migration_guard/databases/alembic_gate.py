@@ -53,8 +53,9 @@ def find_alembic_config(tree: Tree, spec: ChainSpec) -> AlembicConfig:
     while True:
         try:
             configs = alembic_config.configs_in(tree, folder)
-        except ConfigError as exc:
-            raise ConfigError(f"chain {spec.name!r}: {exc.message}", hint=exc.hint) from None
+        except ConfigError:
+            looked.append(f"{posixpath.join(folder, alembic_config.INI_NAME)} (unreadable)")
+            configs = []
         for config in configs:
             if section is not None and config.section != section:
                 continue
