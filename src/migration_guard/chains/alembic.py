@@ -381,7 +381,8 @@ def read_chain(tree: Tree, spec: ChainSpec, *, check_syntax: bool = False) -> Ch
         state = chain_state(spec, scripts)
     if not spec.recursive:
         present = [_norm(f) for f in spec.folders if tree.is_dir(_norm(f))]
-        subfolders = subfolder_scripts(tree, present)
+        configured = set(present)
+        subfolders = [s for s in subfolder_scripts(tree, present) if s[0] not in configured]
         if subfolders:
             # None read: an error. Some read: the others may be meant to stay out (neutron's
             # env.py-less tooling sets version_locations itself), a warning.
