@@ -172,6 +172,73 @@ def test_a_file_is_not_a_versions_folder(tmp_path: Path) -> None:
     ]
 
 
+def test_several_folders_are_one_graph_read_in_order(tmp_path: Path) -> None:
+    write(tmp_path, "core/0001_a.py", rev_file("0001", None))
+    write(tmp_path, "plugin/0002_b.py", rev_file("0002", "0001"))
+    write(tmp_path, "plugin/sub/0003_c.py", rev_file("0003", "0002"))
+    two = ChainSpec(
+        "app", "App", ChainKind.ALEMBIC, "plugin", extra_paths=("core", "plugin/sub", "missing")
+    )
+    # Folder by folder as configured; with recursion plugin/sub is reached twice, read once.
+    assert alembic_module.chain_script_paths(WorkTree(tmp_path), two) == [
+        "plugin/0002_b.py",
+        "core/0001_a.py",
+        "plugin/sub/0003_c.py",
+    ]
+    recursive = two._replace(recursive=True)
+    assert alembic_module.chain_script_paths(WorkTree(tmp_path), recursive) == [
+        "plugin/0002_b.py",
+        "plugin/sub/0003_c.py",
+        "core/0001_a.py",
+    ]
+    state = read_chain(WorkTree(tmp_path), two)
+    assert [h.revision for h in state.heads] == ["0003"]
+    assert [(f.code, f.message) for f in state.findings] == [
+        ("MG140", "versions folder missing does not exist in the working tree; read as empty")
+    ]
+    assert state.ok
+
+
+def test_a_flat_chain_with_scripts_only_in_subfolders_says_what_to_configure(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, f"{VERSIONS}/sqlite/0001_a.py", rev_file("0001", None))
+    write(tmp_path, f"{VERSIONS}/postgresql/0001_a.py", rev_file("0001", None))
+    write(tmp_path, f"{VERSIONS}/postgresql/0002_b.py", rev_file("0002", "0001"))
+    write(tmp_path, f"{VERSIONS}/__pycache__/0001_a.py", "")
+    state = read_chain(WorkTree(tmp_path), spec())
+    assert not state.ok
+    (finding,) = state.findings
+    assert (finding.code, finding.severity, finding.path) == ("MG142", Severity.ERROR, VERSIONS)
+    assert finding.message == (
+        f"{VERSIONS} holds no revision scripts, but its subfolders do: postgresql (2 files), "
+        "sqlite (1 file); Alembic reads subfolders only with recursive_version_locations = "
+        "true, or when env.py sets version_locations itself"
+    )
+    assert finding.hint == (
+        "in migration-guard.toml, configure one [[chains]] table per subfolder that is its own "
+        f'graph (kind = "alembic", path = "{VERSIONS}/postgresql"), or recursive = true on a '
+        "chain whose subfolders form one graph"
+    )
+    # Beside scripts of its own: a warning (the subfolders may be meant to stay out).
+    write(tmp_path, f"{VERSIONS}/0001_a.py", rev_file("0001", None))
+    state = read_chain(WorkTree(tmp_path), spec())
+    assert state.ok and [h.revision for h in state.heads] == ["0001"]
+    (finding,) = state.findings
+    assert (finding.code, finding.severity) == ("MG142", Severity.WARNING)
+    assert finding.message == (
+        f"the subfolders of {VERSIONS} hold revision scripts that this chain does not read: "
+        "postgresql (2 files), sqlite (1 file); Alembic reads subfolders only with "
+        "recursive_version_locations = true, or when env.py sets version_locations itself"
+    )
+    recursive = read_chain(WorkTree(tmp_path), spec(recursive=True))
+    assert "MG142" not in {f.code for f in recursive.findings}
+    assert len(recursive.migrations) == 4
+    # A folder that is simply empty is not that.
+    (tmp_path / "empty/versions").mkdir(parents=True)
+    assert read_chain(WorkTree(tmp_path), spec("empty/versions")).findings == ()
+
+
 def _alembic_load_order(script_location: Path, *, recursive: bool) -> list[str]:
     config = Config()
     config.set_main_option("script_location", str(script_location))

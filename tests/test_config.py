@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from migration_guard.config import discover_chains, load_config
-from migration_guard.errors import ConfigError
-from migration_guard.model import ChainKind
+from migration_guard.config import Config, discover, discover_chains, load_config
+from migration_guard.errors import ConfigError, UsageError
+from migration_guard.model import ChainKind, Finding
 from migration_guard.tree import WorkTree
 
 
@@ -22,6 +22,7 @@ def _load(root: Path) -> object:
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     _write(tmp_path, "db/versions/0001_init.py")
+    _write(tmp_path, "db/plugins/0002_plugin.py")
     _write(tmp_path, "queue/sqitch.plan", "%project=q\n\n01-a 2026-01-01T00:00:00Z a <a@b>\n")
     return tmp_path
 
@@ -136,9 +137,44 @@ path = "db/versions"
             "repository root",
         ),
         ("[[chains]\n", "migration-guard.toml is not valid TOML"),
+        (
+            '[[chains]]\nname = "a"\nkind = "alembic"\npath = []\n',
+            "migration-guard.toml: chain 'a': 'path' must be a folder or a non-empty list of "
+            "folders",
+        ),
+        (
+            '[[chains]]\nname = "a"\nkind = "alembic"\npath = ["db/versions", "db/gone"]\n',
+            "migration-guard.toml: chain 'a': versions folder 'db/gone' does not exist in the "
+            "working tree",
+        ),
+        (
+            '[[chains]]\nname = "a"\nkind = "sqitch"\npath = ["queue/sqitch.plan"]\n',
+            "migration-guard.toml: chain 'a': 'path' must be a non-empty string",
+        ),
+        (
+            '[[chains]]\nname = "a"\nkind = "alembic"\npath = ["db/versions"]\n'
+            '[[chains]]\nname = "b"\nkind = "alembic"\npath = ["db/plugins", "db/versions"]\n',
+            "migration-guard.toml: path 'db/versions' is configured for more than one chain",
+        ),
+        (
+            '[[chains]]\nname = "a"\nkind = "sqitch"\npath = "queue/sqitch.plan"\n'
+            'alembic_section = "x"\n',
+            "migration-guard.toml: chain 'a': 'alembic_section' is for alembic chains",
+        ),
+        (
+            '[[chains]]\nname = "a"\nkind = "alembic"\npath = "db/versions"\nalembic_section = 3\n',
+            "migration-guard.toml: chain 'a': 'alembic_section' must be an ini section name",
+        ),
+        (
+            '[[chains]]\nname = "a"\nkind = "alembic"\npath = "db/versions"\n'
+            'alembic_config = "db/alembic.ini"\nalembic_section = "other"\n',
+            "migration-guard.toml: chain 'a': alembic_section 'other' is not a section of "
+            "db/alembic.ini",
+        ),
     ],
 )
 def test_config_errors_are_clear(repo: Path, toml: str, message: str) -> None:
+    _write(repo, "db/alembic.ini", "[alembic]\nscript_location = %(here)s\n")
     _write(repo, "migration-guard.toml", toml)
     with pytest.raises(ConfigError) as info:
         load_config(repo, WorkTree(repo))
@@ -189,12 +225,13 @@ def test_discovery_version_locations_and_recursive_flag(tmp_path: Path) -> None:
         "version_locations = %(here)s/one %(here)s/two\n"
         "recursive_version_locations = True\n",
     )
+    _write(tmp_path, "app/migrations/env.py")
     _write(tmp_path, "app/one/0001_a.py")
     _write(tmp_path, "app/two/0002_b.py")
     chains = discover_chains(WorkTree(tmp_path))
-    assert [(c.name, c.path, c.recursive) for c in chains] == [
-        ("app-one", "app/one", False),  # 'True' is not Alembic's 'true': recursion stays off
-        ("app-two", "app/two", False),
+    # One graph over both folders; 'True' is not Alembic's 'true': recursion stays off.
+    assert [(c.name, c.folders, c.recursive) for c in chains] == [
+        ("app", ("app/one", "app/two"), False)
     ]
 
 
@@ -235,3 +272,117 @@ def test_downgrade_floor_is_an_alembic_revision_for_the_gate(repo: Path) -> None
         with pytest.raises(ConfigError) as info:
             load_config(repo, WorkTree(repo))
         assert (info.value.message, info.value.hint, info.value.exit_code) == (message, hint, 2)
+
+
+def test_path_may_list_the_folders_of_one_alembic_graph(repo: Path) -> None:
+    _write(repo, "db/alembic.ini", "[alembic]\nscript_location = %(here)s\n")
+    _write(
+        repo,
+        "migration-guard.toml",
+        '[[chains]]\nname = "db"\nkind = "alembic"\n'
+        'path = ["db/versions", "db/plugins", "./db/versions"]\n'
+        'alembic_config = "db/alembic.ini"\nalembic_section = "alembic"\n',
+    )
+    (chain,) = load_config(repo, WorkTree(repo)).chains
+    assert (chain.path, chain.extra_paths, chain.folders) == (
+        "db/versions",
+        ("db/plugins",),
+        ("db/versions", "db/plugins"),
+    )
+    assert chain.alembic_section == "alembic"
+
+
+def test_discovery_of_sections_toml_and_env_py(tmp_path: Path) -> None:
+    # An ini whose [alembic] has only the URL: pyproject's [tool.alembic] gives the layout
+    # (Alembic 1.16+ reads both, the ini first); a named section beside it; a versions/
+    # folder that the configuration does not use (version_locations point elsewhere).
+    _write(
+        tmp_path,
+        "svc/alembic.ini",
+        "[alembic]\nsqlalchemy.url = sqlite://\n\n"
+        "[audit]\nscript_location = %(here)s/audit\n"
+        "version_locations = %(here)s/audit/versions\n\n"
+        "[same]\nscript_location = %(here)s/audit\nversion_locations = audit/versions\n\n"
+        # Without version_locations of its own, a section takes [tool.alembic]'s (as Alembic
+        # does): the main chain's folders again, so no chain of its own.
+        "[inherits]\nscript_location = %(here)s/audit\n",
+    )
+    _write(
+        tmp_path,
+        "svc/pyproject.toml",
+        '[tool.alembic]\nscript_location = "%(here)s/db"\n'
+        'version_locations = ["%(here)s/db/revisions"]\n',
+    )
+    _write(tmp_path, "svc/db/env.py")
+    _write(tmp_path, "svc/db/versions/0001_unused.py")
+    _write(tmp_path, "svc/db/revisions/0001_a.py")
+    _write(tmp_path, "svc/audit/env.py")
+    _write(tmp_path, "svc/audit/versions/0001_a.py")
+    chains, notes = discover(WorkTree(tmp_path))
+    assert notes == ()
+    assert [(c.name, c.folders, c.alembic_config, c.alembic_section) for c in chains] == [
+        ("audit", ("svc/audit/versions",), "svc/alembic.ini", "audit"),
+        ("svc", ("svc/db/revisions",), "svc/alembic.ini", None),
+    ]
+
+
+def test_discovery_notes_what_it_cannot_read(tmp_path: Path) -> None:
+    _write(tmp_path, "a/alembic.ini", "[alembic]\nscript_location = pkg_x:migrations\n")
+    _write(
+        tmp_path,
+        "b/alembic.ini",
+        "[alembic]\nscript_location = %(here)s\nversion_locations = %(here)s/v\n"
+        "version_path_separator = os  # use os.pathsep\n",
+    )
+    _write(tmp_path, "b/v/0001_a.py")
+    _write(tmp_path, "c/alembic.ini", "[alembic\n")
+    _write(tmp_path, "d/alembic.ini", "[alembic]\nscript_location = %(here)s/m\n")
+    _write(tmp_path, "d/m/env.py")
+    chains, notes = discover(WorkTree(tmp_path))
+    assert chains == ()
+    assert [(n.code, n.path, n.message) for n in notes] == [
+        (
+            "MG143",
+            "a/alembic.ini",
+            "a/alembic.ini: script_location 'pkg_x:migrations': package 'pkg_x' is not a folder "
+            "of the repository (looked for a/pkg_x, pkg_x, src/pkg_x); no chain read from it",
+        ),
+        (
+            "MG143",
+            "b/alembic.ini",
+            "b/alembic.ini: 'os  # use os.pathsep' is not a valid value for "
+            "version_path_separator; no chain read from it",
+        ),
+        (
+            "MG143",
+            "c/alembic.ini",
+            "c/alembic.ini cannot be parsed: File contains no section headers. file: "
+            "'c/alembic.ini', line: 1 '[alembic\\n'; no chain read from it",
+        ),
+        (
+            "MG143",
+            "d/alembic.ini",
+            "d/alembic.ini: no versions folder: d/m/versions does not exist; no chain read from it",
+        ),
+    ]
+
+
+def test_no_chain_errors_carry_discoverys_first_note() -> None:
+    notes = (
+        Finding("MG143", "x.ini: no script_location; no chain read from it", hint="add it"),
+        Finding("MG142", "y/versions holds no revision scripts"),
+    )
+    error = Config((), "discovered", notes=notes).nothing_to("no chains to lint", hint="h")
+    assert error.message == (
+        "no chains to lint: x.ini: no script_location; no chain read from it (and 1 more: see "
+        "`migration-guard chains`)"
+    )
+    assert error.hint == "add it"
+    plain = Config((), "discovered").nothing_to("no chains to lint", hint="h")
+    assert (plain.message, plain.hint) == ("no chains to lint", "h")
+    with pytest.raises(UsageError) as info:
+        Config((), "discovered", notes=notes[1:]).select(["db"])
+    assert info.value.message == (
+        "unknown chain 'db': no migration chains found (discovered): y/versions holds no "
+        "revision scripts"
+    )

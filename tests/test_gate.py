@@ -345,10 +345,10 @@ def test_alembic_ini_is_found_above_the_versions_folder(
     code, _, err = _run(tmp_path, capsys)
     assert code == 2
     assert err == (
-        "migration-guard gate: error: chain 'backend': no alembic.ini found for "
-        "backend/alembic/versions\n"
-        '  hint: set alembic_config = "path/to/alembic.ini" for the chain in '
-        "migration-guard.toml\n"
+        "migration-guard gate: error: chain 'backend': no alembic.ini or pyproject.toml "
+        "[tool.alembic] found for backend/alembic/versions\n"
+        '  hint: set alembic_config = "path/to/alembic.ini" (or a pyproject.toml) for the '
+        "chain in migration-guard.toml\n"
     )
 
 

@@ -116,6 +116,15 @@ def test_rules_for_alembic_use_the_spec(tmp_path: Path) -> None:
     ]
 
 
+def test_every_folder_of_a_multi_folder_chain_is_the_chain(tmp_path: Path) -> None:
+    spec = ChainSpec("app", "App", ChainKind.ALEMBIC, V, extra_paths=("plugins/versions",))
+    rules = rules_for(WorkTree(tmp_path), [spec])
+    assert rules == [PathRule("app", ChainKind.ALEMBIC, (V, "plugins/versions"), False, ".py")]
+    found = classify("plugins/versions/0007_x.py", rules)
+    assert found is not None and (found.chain, found.number) == ("app", 7)
+    assert classify("plugins/0007_x.py", rules) is None
+
+
 # --- sqitch ----------------------------------------------------------------------------------
 
 

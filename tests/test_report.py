@@ -181,6 +181,19 @@ def test_chains_table_of_an_empty_chain() -> None:
     )
 
 
+def test_chains_table_shows_every_folder_and_discovery_notes() -> None:
+    spec = ChainSpec("a", "A", ChainKind.ALEMBIC, "v", extra_paths=("w",))
+    note = Finding("MG143", "x.ini: no script_location; no chain read from it", "x.ini", None, "h")
+    assert chains_text([ChainState(spec)], "discovered", [note]) == (
+        "1 chain (discovered):\n"
+        "  NAME  KIND     PATH  NUMBERING   MIGRATIONS  HIGHEST  HEAD(S)\n"
+        "  a     alembic  v, w  sequential  0           -        -\n"
+        "Not read as chains:\n"
+        "  x.ini: MG143 x.ini: no script_location; no chain read from it\n"
+        "      hint: h"
+    )
+
+
 def test_no_chains() -> None:
     assert chains_text([], "discovered") == (
         "No migration chains found (discovered).\n"
@@ -198,6 +211,7 @@ def test_chain_json() -> None:
         "title": "Console",
         "kind": "alembic",
         "path": V,
+        "paths": [V],
         "numbering": "sequential",
         "width": 4,
         "ok": False,

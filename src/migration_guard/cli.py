@@ -474,6 +474,12 @@ def _dispatch(args: argparse.Namespace) -> int:
     from migration_guard.workspace import open_workspace
 
     workspace = open_workspace(args.repo, rev=getattr(args, "rev", None), config_file=args.config)
+    if workspace.config.notes and workspace.config.chains and args.command != "chains":
+        # What discovery could not read as a chain is said, even when others are checked.
+        from migration_guard.report import finding_line
+
+        for note in workspace.config.notes:
+            print(f"migration-guard {args.command}: {finding_line(note)}", file=sys.stderr)
     if args.command == "chains":
         from migration_guard.commands import chains
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
-from migration_guard.errors import ConfigError
-from migration_guard.model import ChainKind, ChainSpec, NumberingMode
+from migration_guard.errors import ConfigError, UsageError
+from migration_guard.model import ChainKind, ChainSpec, Finding, NumberingMode, Severity
 from migration_guard.tree import Tree
 
 CONFIG_FILE = "migration-guard.toml"
@@ -32,6 +32,7 @@ _CHAIN_KEYS = {
     "numbering",
     "allow_edits",
     "downgrade_floor",
+    "alembic_section",
 }
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _ENV_VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -58,6 +59,19 @@ class Config(NamedTuple):
     source: str  # "migration-guard.toml", "pyproject.toml" or "discovered"
     base: str | None = None
     provider: str | None = None
+    notes: tuple[Finding, ...] = ()  # what discovery could not turn into a chain, and why
+
+    def nothing_to(self, what: str, hint: str) -> UsageError:
+        """The error of a command left with no chain: with discovery's notes, it says what
+        to configure (exit 2, never an OK on nothing)."""
+        if self.notes:
+            first = self.notes[0]
+            more = f" (and {len(self.notes) - 1} more: see `migration-guard chains`)"
+            return UsageError(
+                f"{what}: {first.message}" + (more if len(self.notes) > 1 else ""),
+                hint=first.hint or hint,
+            )
+        return UsageError(what, hint=hint)
 
     def select(self, names: list[str]) -> tuple[ChainSpec, ...]:
         """The chains named (all when none), in configured order; unknown names are errors."""
@@ -65,6 +79,11 @@ class Config(NamedTuple):
             return self.chains
         known = {c.name: c for c in self.chains}
         unknown = [n for n in names if n not in known]
+        if unknown and not known:
+            raise self.nothing_to(
+                f"unknown chain {unknown[0]!r}: no migration chains found ({self.source})",
+                hint="configure one in migration-guard.toml, or see `migration-guard chains`",
+            )
         if unknown:
             raise ConfigError(
                 f"unknown chain {unknown[0]!r}",
@@ -93,7 +112,8 @@ def load_config(root: Path, tree: Tree, *, config_file: Path | None = None) -> C
         table = _tool_table(_read_toml(pyproject), pyproject)
         if table is not None:
             return _validate(table, "pyproject.toml [tool.migration-guard]", tree)
-    return Config(chains=discover_chains(tree), source="discovered")
+    chains, notes = discover(tree)
+    return Config(chains=chains, source="discovered", notes=notes)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -126,11 +146,13 @@ def _validate(data: Mapping[str, Any], source: str, tree: Tree) -> Config:
         )
     raw_chains = data.get("chains")
     if raw_chains is None:
+        chains, notes = discover(tree)
         return Config(
-            chains=discover_chains(tree),
+            chains=chains,
             source=f"{source} (chains discovered)",
             base=_opt_str(data, "base", source),
             provider=_opt_str(data, "provider", source),
+            notes=notes,
         )
     if not isinstance(raw_chains, list) or not all(isinstance(c, dict) for c in raw_chains):
         raise ConfigError(f"{source}: 'chains' must be an array of tables ([[chains]])")
@@ -138,7 +160,7 @@ def _validate(data: Mapping[str, Any], source: str, tree: Tree) -> Config:
     dupes = [n for n, count in Counter(c.name for c in chains).items() if count > 1]
     if dupes:
         raise ConfigError(f"{source}: chain name {dupes[0]!r} is used more than once")
-    paths = [p for p, count in Counter(c.path for c in chains).items() if count > 1]
+    paths = [p for p, count in Counter(p for c in chains for p in c.folders).items() if count > 1]
     if paths:
         raise ConfigError(f"{source}: path {paths[0]!r} is configured for more than one chain")
     return Config(
@@ -188,12 +210,26 @@ def _chain(raw: Mapping[str, Any], index: int, source: str, tree: Tree) -> Chain
             f"{where}: unknown kind {raw['kind']!r}",
             hint=f"supported kinds: {', '.join(k.value for k in ChainKind)}",
         ) from None
-    path = raw["path"]
-    if not isinstance(path, str) or not path.strip():
+    raw_path = raw["path"]
+    if kind is ChainKind.ALEMBIC and isinstance(raw_path, list):
+        # Several version_locations of one graph, in Alembic's order.
+        if not raw_path or not all(isinstance(p, str) and p.strip() for p in raw_path):
+            raise ConfigError(
+                f"{where}: 'path' must be a folder or a non-empty list of folders",
+                hint="a list names the version_locations of one Alembic graph",
+            )
+        folders = tuple(dict.fromkeys(_clean_path(p, where) for p in raw_path))
+    elif not isinstance(raw_path, str) or not raw_path.strip():
         raise ConfigError(f"{where}: 'path' must be a non-empty string")
-    path = _clean_path(path, where)
-    if kind is ChainKind.ALEMBIC and not tree.is_dir(path):
-        raise ConfigError(f"{where}: versions folder {path!r} does not exist in the {tree.label}")
+    else:
+        folders = (_clean_path(raw_path, where),)
+    path = folders[0]
+    if kind is ChainKind.ALEMBIC:
+        for folder in folders:
+            if not tree.is_dir(folder):
+                raise ConfigError(
+                    f"{where}: versions folder {folder!r} does not exist in the {tree.label}"
+                )
     if kind is ChainKind.SQITCH and (not tree.exists(path) or tree.is_dir(path)):
         raise ConfigError(
             f"{where}: sqitch plan {path!r} does not exist in the {tree.label}",
@@ -233,6 +269,14 @@ def _chain(raw: Mapping[str, Any], index: int, source: str, tree: Tree) -> Chain
         alembic_config = _clean_path(alembic_config, where)
         if not tree.exists(alembic_config):
             raise ConfigError(f"{where}: alembic_config {alembic_config!r} does not exist")
+    section = raw.get("alembic_section")
+    if section is not None:
+        if kind is not ChainKind.ALEMBIC:
+            raise ConfigError(f"{where}: 'alembic_section' is for alembic chains")
+        if not isinstance(section, str) or not section.strip() or "]" in section:
+            raise ConfigError(f"{where}: 'alembic_section' must be an ini section name")
+        if alembic_config is not None:
+            _check_section(tree, alembic_config, section, where)
     recursive = raw.get("recursive", False)
     if not isinstance(recursive, bool):
         raise ConfigError(f"{where}: 'recursive' must be true or false")
@@ -265,7 +309,27 @@ def _chain(raw: Mapping[str, Any], index: int, source: str, tree: Tree) -> Chain
         numbering=numbering,
         allow_edits=tuple(allow_edits),
         downgrade_floor=downgrade_floor,
+        extra_paths=folders[1:],
+        alembic_section=section,
     )
+
+
+def _check_section(tree: Tree, config_file: str, section: str, where: str) -> None:
+    """The ini the chain names has the section (``alembic -n`` fails otherwise)."""
+    from migration_guard.chains import alembic_config
+
+    ini = alembic_config.config_for_file(config_file, tree, section).ini
+    if ini is None:
+        raise ConfigError(
+            f"{where}: alembic_section {section!r} needs an alembic.ini; {config_file} has none "
+            "beside it"
+        )
+    sections = alembic_config.ini_sections(tree, ini)
+    if section not in sections:
+        raise ConfigError(
+            f"{where}: alembic_section {section!r} is not a section of {ini}",
+            hint=f"its sections: {', '.join(sections) or '(none)'}",
+        )
 
 
 def _clean_path(path: str, where: str) -> str:
@@ -293,121 +357,177 @@ def _walk(tree: Tree, folder: str = "") -> Iterator[tuple[str, list[str]]]:
 
 
 def discover_chains(tree: Tree) -> tuple[ChainSpec, ...]:
-    """Alembic version folders (via alembic.ini or env.py + versions/) and sqitch.plan files."""
-    alembic_dirs: dict[str, tuple[str | None, bool]] = {}
+    """The chains discovery finds (see ``discover``)."""
+    return discover(tree)[0]
+
+
+class _Found(NamedTuple):
+    folders: tuple[str, ...]
+    config: str | None
+    section: str | None
+    recursive: bool
+
+
+def discover(tree: Tree) -> tuple[tuple[ChainSpec, ...], tuple[Finding, ...]]:
+    """Alembic chains as Alembic's own configuration defines them (``alembic.ini`` and its
+    named sections, ``[tool.alembic]`` of pyproject.toml; else env.py beside a versions/
+    folder) and sqitch.plan files; with notes on what could not become a chain (MG142,
+    MG143), never dropped in silence."""
+    from migration_guard.chains import alembic_config
+
+    found: list[_Found] = []
+    env_folders: list[str] = []
+    script_folders: set[str] = set()
     plans: list[str] = []
+    notes: list[Finding] = []
     for folder, files in sorted(_walk(tree)):
+        names = set(files)
         prefix = f"{folder}/" if folder else ""
-
-        def join(name: str, prefix: str = prefix) -> str:
-            return prefix + name
-
-        if "alembic.ini" in files:
-            for versions, recursive in _ini_version_dirs(tree, join("alembic.ini"), folder):
-                alembic_dirs.setdefault(versions, (join("alembic.ini"), recursive))
-        if "env.py" in files and tree.is_dir(join("versions")):
-            alembic_dirs.setdefault(join("versions"), (None, False))
-        if "sqitch.plan" in files:
-            plans.append(join("sqitch.plan"))
-    found: list[tuple[ChainKind, str, str | None, bool]] = [
-        (ChainKind.ALEMBIC, path, ini, rec) for path, (ini, rec) in sorted(alembic_dirs.items())
+        try:
+            configs = alembic_config.configs_in(tree, folder, names)
+        except ConfigError as exc:
+            notes.append(_config_note(exc, prefix + alembic_config.INI_NAME))
+            configs = []
+        for config in configs:
+            try:
+                layout = alembic_config.read_layout(tree, config)
+            except ConfigError as exc:
+                notes.append(_config_note(exc, config.file))
+                continue
+            if layout.script_location is not None:
+                script_folders.add(layout.script_location)
+            present = tuple(dict.fromkeys(f for f in layout.folders if tree.is_dir(f)))
+            if not present:
+                missing = ", ".join(layout.folders)
+                notes.append(
+                    Finding(
+                        "MG143",
+                        f"{config.label}: no versions folder: {missing} "
+                        f"{'does' if len(layout.folders) == 1 else 'do'} not exist; no chain "
+                        "read from it",
+                        config.file,
+                        None,
+                        "create it with the first migration, or configure the chain in "
+                        "migration-guard.toml",
+                        Severity.WARNING,
+                    )
+                )
+                continue
+            section = config.section if config.section != alembic_config.MAIN_SECTION else None
+            found.append(_Found(present, config.file, section, layout.recursive))
+        if "env.py" in names and tree.is_dir(prefix + "versions"):
+            env_folders.append(folder)
+        if "sqitch.plan" in names:
+            plans.append(prefix + "sqitch.plan")
+    covered = {f for chain in found for f in chain.folders}
+    for folder in env_folders:
+        versions = f"{folder}/versions" if folder else "versions"
+        if folder not in script_folders and versions not in covered:
+            found.append(_Found((versions,), None, None, False))
+    chains: dict[tuple[str, ...], _Found] = {}
+    for chain in found:
+        if chain.folders in chains:
+            continue  # another section or file names the same folders: the same graph
+        if not chain.recursive and _only_in_subfolders(tree, chain, notes):
+            continue
+        chains[chain.folders] = chain
+    alembic = sorted(chains.values(), key=lambda c: (c.folders, c.section or ""))
+    keys = [[*([c.section] if c.section else []), *_name_parts(c.folders[0])] for c in alembic] + [
+        _name_parts(plan) for plan in plans
     ]
-    found += [(ChainKind.SQITCH, plan, None, False) for plan in plans]
-    names = _unique_names([path for _, path, _, _ in found])
-    specs = []
-    for (kind, path, ini, recursive), name in zip(found, names, strict=True):
-        specs.append(
-            ChainSpec(
-                name=name,
-                title=name.replace("_", " ").replace("-", " ").title(),
-                kind=kind,
-                path=path,
-                alembic_config=ini,
-                recursive=recursive,
-                discovered=True,
-            )
+    names_found = _unique_names(keys)
+    specs = [
+        ChainSpec(
+            name=name,
+            title=name.replace("_", " ").replace("-", " ").title(),
+            kind=ChainKind.ALEMBIC,
+            path=chain.folders[0],
+            extra_paths=chain.folders[1:],
+            alembic_config=chain.config,
+            alembic_section=chain.section,
+            recursive=chain.recursive,
+            discovered=True,
         )
-    return tuple(specs)
-
-
-def _ini_version_dirs(tree: Tree, ini_path: str, folder: str) -> list[tuple[str, bool]]:
-    import configparser
-
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read_string(tree.read_bytes(ini_path).decode("utf-8", "replace"))
-    except configparser.Error:
-        return []
-    if not parser.has_section("alembic"):
-        return []
-    section = parser["alembic"]
-
-    def resolve(raw: str) -> str | None:
-        raw = raw.strip()
-        if not raw or raw.startswith("/") or (":" in raw and "%(here)s" not in raw):
-            return None  # absolute, or a "package:resource" location: not a folder of this repo
-        # Relative locations are relative to where alembic runs: the ini's folder.
-        anchored = (
-            raw.replace("%(here)s", folder or ".")
-            if "%(here)s" in raw
-            else (f"{folder}/{raw}" if folder else raw)
+        for chain, name in zip(alembic, names_found, strict=False)
+    ]
+    specs += [
+        ChainSpec(
+            name=name,
+            title=name.replace("_", " ").replace("-", " ").title(),
+            kind=ChainKind.SQITCH,
+            path=plan,
+            discovered=True,
         )
-        return _normpath(anchored)
-
-    recursive = section.get("recursive_version_locations", "false").strip() == "true"
-    locations = section.get("version_locations")
-    if locations:
-        separators = {"space": " ", "newline": "\n", "os": " ", ":": ":", ";": ";"}
-        sep = separators.get(section.get("version_path_separator", ""))
-        parts = locations.split(sep) if sep else re.split(r"[,\s]+", locations)
-        dirs = [resolve(p) for p in parts]
-    else:
-        script = section.get("script_location")
-        dirs = [resolve(f"{script}/versions")] if script else []
-    return [(d, recursive) for d in dirs if d is not None and tree.is_dir(d)]
+        for plan, name in zip(plans, names_found[len(alembic) :], strict=True)
+    ]
+    return tuple(specs), tuple(notes)
 
 
-def ini_version_dirs(tree: Tree, ini_path: str) -> list[str]:
-    """The version folders (repository-relative) that the ``alembic.ini`` at ``ini_path`` uses."""
-    folder = str(PurePosixPath(ini_path).parent)
-    return [d for d, _ in _ini_version_dirs(tree, ini_path, "" if folder == "." else folder)]
+def _config_note(exc: ConfigError, path: str) -> Finding:
+    return Finding(
+        "MG143",
+        f"{exc.message}; no chain read from it",
+        path,
+        None,
+        exc.hint or "fix it, or configure the chain in migration-guard.toml",
+        Severity.WARNING,
+    )
 
 
-def _normpath(path: str) -> str:
-    parts: list[str] = []
-    for part in PurePosixPath(path).parts:
-        if part == "..":
-            if parts:
-                parts.pop()
-        elif part != ".":
-            parts.append(part)
-    return "/".join(parts)
+def _only_in_subfolders(tree: Tree, chain: _Found, notes: list[Finding]) -> bool:
+    """True (and a note) when the folders hold no revision scripts but their subfolders do:
+    Alembic reads none of them unless env.py sets version_locations itself (prefect)."""
+    from migration_guard.chains import alembic
+
+    if any(alembic.script_paths(tree, f) for f in chain.folders):
+        return False
+    subfolders = alembic.subfolder_scripts(tree, chain.folders)
+    if not subfolders:
+        return False
+    message, hint = alembic.scripts_only_in_subfolders(
+        chain.folders, subfolders, where="add migration-guard.toml with"
+    )
+    origin = f" ({chain.config})" if chain.config else ""
+    notes.append(
+        Finding(
+            "MG142",
+            f"{message}{origin}; no chain read from it",
+            chain.folders[0],
+            None,
+            hint,
+            Severity.WARNING,
+        )
+    )
+    return True
 
 
-def _unique_names(paths: list[str]) -> list[str]:
-    """Short, unique chain names from paths: the top folder, longer only where needed."""
+def _name_parts(path: str) -> list[str]:
+    return [p for p in PurePosixPath(path).parts if p not in ("versions", "sqitch.plan")]
 
-    def candidate(path: str, depth: int) -> str:
-        parts = [p for p in PurePosixPath(path).parts if p not in ("versions", "sqitch.plan")]
-        parts = parts or ["root"]
-        raw = "-".join(parts[:depth]).lower()
+
+def _unique_names(keys: list[list[str]]) -> list[str]:
+    """Short, unique chain names from name parts (a path's folders, a section first): the
+    first part, more only where needed."""
+
+    def candidate(parts: list[str], depth: int) -> str:
+        raw = "-".join((parts or ["root"])[:depth]).lower()
         return re.sub(r"[^a-z0-9_-]+", "-", raw).strip("-_") or "chain"
 
-    depth = dict.fromkeys(paths, 1)
+    depth = [1] * len(keys)
     while True:
-        names = {p: candidate(p, depth[p]) for p in paths}
-        clashes = [n for n, c in Counter(names.values()).items() if c > 1]
+        names = [candidate(k, d) for k, d in zip(keys, depth, strict=True)]
+        clashes = {n for n, c in Counter(names).items() if c > 1}
         if not clashes:
-            return [names[p] for p in paths]
+            return names
         progressed = False
-        for p in paths:
-            if names[p] in clashes and depth[p] < len(PurePosixPath(p).parts):
-                depth[p] += 1
+        for i, key in enumerate(keys):
+            if names[i] in clashes and depth[i] < len(key):
+                depth[i] += 1
                 progressed = True
         if not progressed:
             seen: Counter[str] = Counter()
             result = []
-            for p in paths:
-                seen[names[p]] += 1
-                result.append(names[p] if seen[names[p]] == 1 else f"{names[p]}-{seen[names[p]]}")
+            for name in names:
+                seen[name] += 1
+                result.append(name if seen[name] == 1 else f"{name}-{seen[name]}")
             return result

@@ -40,8 +40,11 @@ class ChainSpec(NamedTuple):
     """One configured (or discovered) migration chain.
 
     ``path`` is repository-relative, POSIX style: a versions folder for Alembic,
-    the ``sqitch.plan`` file for sqitch. ``width`` and ``numbering`` are what the
+    the ``sqitch.plan`` file for sqitch. An Alembic chain with several
+    ``version_locations`` (one graph) has the others in ``extra_paths``, in the configured
+    order; ``folders`` gives them all. ``width`` and ``numbering`` are what the
     configuration says; None means "detect from the files" (see ``ChainState``).
+    ``alembic_section`` is the ini section of a named configuration (``alembic -n NAME``).
     """
 
     name: str
@@ -57,6 +60,13 @@ class ChainSpec(NamedTuple):
     numbering: NumberingMode | None = None
     allow_edits: tuple[str, ...] = ()  # migrations of the base a change may edit (globs)
     downgrade_floor: str | None = None  # gate: an Alembic revision not to downgrade below
+    extra_paths: tuple[str, ...] = ()
+    alembic_section: str | None = None
+
+    @property
+    def folders(self) -> tuple[str, ...]:
+        """Every path of the chain: ``path`` first, then ``extra_paths``."""
+        return (self.path, *self.extra_paths)
 
 
 class Finding(NamedTuple):

@@ -42,7 +42,7 @@ def rules_for(
     for spec in specs:
         mode = (numbering or {}).get(spec.name, ANY_NUMBER)
         if spec.kind is ChainKind.ALEMBIC:
-            rules.append(PathRule(spec.name, spec.kind, (spec.path,), spec.recursive, ".py", mode))
+            rules.append(PathRule(spec.name, spec.kind, spec.folders, spec.recursive, ".py", mode))
         else:
             from migration_guard.chains import sqitch
 

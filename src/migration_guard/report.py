@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from migration_guard.model import ChainState, Finding, Severity
+from migration_guard.model import ChainSpec, ChainState, Finding, Severity
 
 
 def plural(count: int, word: str, plural_word: str | None = None) -> str:
@@ -27,6 +27,11 @@ def finding_lines(findings: Sequence[Finding], indent: str = "  ") -> list[str]:
     return lines
 
 
+def where(spec: ChainSpec) -> str:
+    """The chain's path, or its folders (several version_locations of one graph)."""
+    return ", ".join(spec.folders)
+
+
 def finding_json(finding: Finding) -> dict[str, Any]:
     return {
         "code": finding.code,
@@ -45,6 +50,7 @@ def chain_json(state: ChainState) -> dict[str, Any]:
         "title": state.spec.title,
         "kind": state.spec.kind.value,
         "path": state.spec.path,
+        "paths": list(state.spec.folders),
         "numbering": state.numbering.value,
         "width": state.width,
         "ok": state.ok,
@@ -83,7 +89,7 @@ def lint_text(states: Sequence[ChainState]) -> str:
         errors = sum(f.severity is Severity.ERROR for f in state.findings)
         warnings = len(state.findings) - errors
         noun = "change" if state.spec.kind.value == "sqitch" else "migration"
-        what = f"{state.spec.title} ({state.spec.kind.value}, {state.spec.path})"
+        what = f"{state.spec.title} ({state.spec.kind.value}, {where(state.spec)})"
         if errors:
             lines.append(f"{what}: FAIL ({plural(errors, 'problem')})")
         else:
@@ -93,12 +99,16 @@ def lint_text(states: Sequence[ChainState]) -> str:
     return "\n".join(lines)
 
 
-def chains_text(states: Sequence[ChainState], source: str) -> str:
+def chains_text(states: Sequence[ChainState], source: str, notes: Sequence[Finding] = ()) -> str:
+    noted = ["Not read as chains:", *finding_lines(notes)] if notes else []
     if not states:
-        return (
-            f"No migration chains found ({source}).\n"
-            "Add migration-guard.toml with a [[chains]] table per chain (see the README's "
-            "Configuration section), or an alembic.ini / sqitch.plan."
+        return "\n".join(
+            [
+                f"No migration chains found ({source}).",
+                *noted,
+                "Add migration-guard.toml with a [[chains]] table per chain (see the README's "
+                "Configuration section), or an alembic.ini / sqitch.plan.",
+            ]
         )
     rows = [("NAME", "KIND", "PATH", "NUMBERING", "MIGRATIONS", "HIGHEST", "HEAD(S)")]
     for state in states:
@@ -108,7 +118,7 @@ def chains_text(states: Sequence[ChainState], source: str) -> str:
             (
                 state.spec.name,
                 state.spec.kind.value,
-                state.spec.path,
+                where(state.spec),
                 state.numbering.value,
                 str(len(state.migrations)),
                 highest.number_text if highest else "-",
@@ -124,4 +134,4 @@ def chains_text(states: Sequence[ChainState], source: str) -> str:
     if problems:
         names = ", ".join(s.spec.name for s in problems)
         out.append(f"Problems found in {names}: run `migration-guard lint` for details.")
-    return "\n".join(out)
+    return "\n".join(out + noted)

@@ -11,13 +11,18 @@ safe, a child process reads and parses the first part and hands the results back
 pipe (``marshal``); any failure there and the parent reads everything itself, so results and
 errors are the one-process ones.
 
-A versions folder that does not exist is read as an empty chain with a warning (MG140):
+A versions folder that does not exist is read as empty, with a warning (MG140):
 Alembic skips missing folders too, and a git revision older than the chain has none; config
 validation already fails on a configured folder missing from the working tree. A path that
 exists but is a file is an error (MG141).
 
-Not modelled: ``sourceless`` (``.pyc``) scripts, several ``version_locations`` in one chain, and
-symlinks (Alembic does not descend into symlinked folders; the working tree does).
+A chain with several folders (``version_locations``) is one graph: the folders are listed in
+the configured order, each as above, and a file reached twice is loaded once (Alembic warns
+"loaded twice" and skips it). A non-recursive chain with no scripts whose folders' subfolders
+hold some gets an error (MG142) that says what to configure: Alembic would read none of them.
+
+Not modelled: ``sourceless`` (``.pyc``) scripts, and symlinks (Alembic does not descend into
+symlinked folders; the working tree does).
 """
 
 from __future__ import annotations
@@ -97,11 +102,82 @@ def script_paths(tree: Tree, folder: str, *, recursive: bool = False) -> list[st
     return paths
 
 
+def chain_script_paths(tree: Tree, spec: ChainSpec) -> list[str]:
+    """The revision scripts of every folder of the chain, in Alembic's load order: folder by
+    folder as configured, a file reached twice loaded once."""
+    if not spec.extra_paths:
+        return script_paths(tree, spec.path, recursive=spec.recursive)
+    seen: set[str] = set()
+    paths: list[str] = []
+    for folder in spec.folders:
+        for path in script_paths(tree, folder, recursive=spec.recursive):
+            if path not in seen:
+                seen.add(path)
+                paths.append(path)
+    return paths
+
+
+def subfolder_scripts(tree: Tree, folders: Sequence[str]) -> list[tuple[str, int]]:
+    """(subfolder, number of revision scripts anywhere below it) for the subfolders of
+    ``folders`` that hold some: what a recursive chain would read and a flat one does not."""
+    found: list[tuple[str, int]] = []
+    for folder in folders:
+        prefix = f"{_norm(folder)}/" if _norm(folder) else ""
+        for name, is_dir in tree.list_entries(_norm(folder)):
+            if is_dir and not name.endswith("__pycache__"):
+                count = len(script_paths(tree, prefix + name, recursive=True))
+                if count:
+                    found.append((prefix + name, count))
+    return found
+
+
+def scripts_only_in_subfolders(
+    folders: Sequence[str],
+    subfolders: Sequence[tuple[str, int]],
+    *,
+    where: str,
+    own_scripts: bool = False,
+) -> tuple[str, str]:
+    """(message, hint) for a flat chain whose subfolders hold revision scripts it does not
+    read (MG142): all of them (``own_scripts`` False), or beside its own."""
+    shown = [
+        f"{path.rsplit('/', 1)[-1]} ({count} {'file' if count == 1 else 'files'})"
+        for path, count in subfolders[:_SHOWN]
+    ]
+    if len(subfolders) > _SHOWN:
+        shown.append(f"and {len(subfolders) - _SHOWN} more")
+    listed = ", ".join(shown)
+    one = len(folders) == 1
+    names = " and ".join(folders)
+    if own_scripts:
+        start = f"{'the subfolders of ' if one else 'subfolders of '}{names} hold revision "
+        start = f"{start}scripts that this chain does not read: {listed}"
+    else:
+        start = (
+            f"{names} {'holds' if one else 'hold'} no revision scripts, but "
+            f"{'its' if one else 'their'} subfolders do: {listed}"
+        )
+    message = (
+        f"{start}; Alembic reads subfolders only with recursive_version_locations = true, or "
+        "when env.py sets version_locations itself"
+    )
+    example = subfolders[0][0]
+    hint = (
+        f"{where} one [[chains]] table per subfolder that is its own graph "
+        f'(kind = "alembic", path = "{example}"), or recursive = true on a chain whose '
+        "subfolders form one graph"
+    )
+    return message, hint
+
+
+_SHOWN = 4  # subfolders named in an MG142 message
+
+
 def read_scripts(
     tree: Tree, spec: ChainSpec, *, check_syntax: bool = False
 ) -> tuple[ParsedScript, ...]:
     """Every revision script of the chain, parsed, in Alembic's load order."""
-    paths = script_paths(tree, spec.path, recursive=spec.recursive)
+    paths = chain_script_paths(tree, spec)
     with _gc_paused():
         if len(paths) >= PARALLEL_MIN_FILES and _can_fork():
             parsed = _read_in_two_processes(tree, paths, check_syntax)
@@ -269,33 +345,58 @@ def chain_state(spec: ChainSpec, scripts: Sequence[ParsedScript]) -> ChainState:
 def read_chain(tree: Tree, spec: ChainSpec, *, check_syntax: bool = False) -> ChainState:
     """Read and validate one Alembic chain. ``check_syntax`` compiles every file in full
     (slower; otherwise a syntax error after a script's header goes unnoticed)."""
-    folder = _norm(spec.path)
-    if not tree.is_dir(folder):
+    problems: list[Finding] = []
+    for folder in map(_norm, spec.folders):
+        if tree.is_dir(folder):
+            continue
         if tree.exists(folder):
-            finding = Finding(
-                "MG141",
-                f"{folder} is a file, not a versions folder",
-                folder,
-                None,
-                "point the chain's path at the folder holding the revision scripts",
+            problems.append(
+                Finding(
+                    "MG141",
+                    f"{folder} is a file, not a versions folder",
+                    folder,
+                    None,
+                    "point the chain's path at the folder holding the revision scripts",
+                )
             )
         else:
-            finding = Finding(
-                "MG140",
-                f"versions folder {folder} does not exist in the {tree.label}; "
-                "read as an empty chain",
-                folder,
-                None,
-                "check the chain's path in migration-guard.toml",
-                Severity.WARNING,
+            what = "an empty chain" if not spec.extra_paths else "empty"
+            problems.append(
+                Finding(
+                    "MG140",
+                    f"versions folder {folder} does not exist in the {tree.label}; read as {what}",
+                    folder,
+                    None,
+                    "check the chain's path in migration-guard.toml",
+                    Severity.WARNING,
+                )
             )
+    if any(f.code == "MG141" for f in problems):
         numbering = chain_numbering(spec, ())
         return ChainState(
-            spec=spec, findings=(finding,), numbering=numbering.mode, width=numbering.width
+            spec=spec, findings=tuple(problems), numbering=numbering.mode, width=numbering.width
         )
     scripts = read_scripts(tree, spec, check_syntax=check_syntax)
     with _gc_paused():
-        return chain_state(spec, scripts)
+        state = chain_state(spec, scripts)
+    if not spec.recursive:
+        present = [_norm(f) for f in spec.folders if tree.is_dir(_norm(f))]
+        configured = set(present)
+        subfolders = [s for s in subfolder_scripts(tree, present) if s[0] not in configured]
+        if subfolders:
+            # None read: an error. Some read: the others may be meant to stay out (neutron's
+            # env.py-less tooling sets version_locations itself), a warning.
+            message, hint = scripts_only_in_subfolders(
+                present,
+                subfolders,
+                where="in migration-guard.toml, configure",
+                own_scripts=bool(scripts),
+            )
+            severity = Severity.WARNING if scripts else Severity.ERROR
+            problems.append(Finding("MG142", message, present[0], None, hint, severity))
+    if problems:
+        state = state._replace(findings=(*problems, *state.findings))
+    return state
 
 
 def current_heads(state: ChainState) -> tuple[Head, ...]:

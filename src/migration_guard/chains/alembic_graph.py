@@ -68,6 +68,8 @@ CODES: dict[str, str] = {
     # Used by chains.alembic (the adapter), listed here to keep one catalogue.
     "MG140": "versions folder missing",
     "MG141": "versions path is not a folder",
+    "MG142": "revision scripts only in subfolders",
+    "MG143": "Alembic configuration cannot be used",
 }
 
 DEFAULT_WIDTH = 4  # of a numbered chain with no files yet: the runbook's 0193

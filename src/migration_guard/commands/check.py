@@ -46,9 +46,10 @@ def run(
     if not workspace.in_git:
         raise UsageError("check needs a git repository", hint="run it inside your clone")
     if not workspace.config.chains:
-        raise UsageError(
-            f"no migration chains to check ({workspace.config.source}): nothing found that "
-            "Alembic or sqitch would read",
+        config = workspace.config
+        raise config.nothing_to(
+            f"no migration chains to check ({config.source})"
+            + ("" if config.notes else ": nothing found that Alembic or sqitch would read"),
             hint="add migration-guard.toml with a [[chains]] table per chain (kind, path); see "
             "the README's Configuration section",
         )

@@ -107,7 +107,7 @@ def run(
         )
     specs = workspace.config.select(chains)
     if not specs:
-        raise UsageError(
+        raise workspace.config.nothing_to(
             "no chains to gate",
             hint="configure one in migration-guard.toml, or see `migration-guard chains`",
         )
@@ -115,7 +115,7 @@ def run(
     url = normalize_url(database_url) if database_url is not None else None
     dialect = dialect_of(url) if url else ("postgresql" if temp_postgres else "sqlite")
     alembic_specs = [s for s in specs if s.kind is ChainKind.ALEMBIC]
-    inis = {s.name: alembic_gate.find_alembic_ini(workspace.tree, s) for s in alembic_specs}
+    configs = {s.name: alembic_gate.find_alembic_config(workspace.tree, s) for s in alembic_specs}
     floors = {
         s.name: alembic_gate.floor_candidates(workspace.tree, s, workspace.config.source)
         for s in alembic_specs
@@ -149,7 +149,7 @@ def run(
                     result = alembic_gate.run_chain(
                         root=workspace.root,
                         spec=spec,
-                        ini=inis[spec.name],
+                        config=configs[spec.name],
                         db=db,
                         stairway=stairway,
                         floors=floors[spec.name],

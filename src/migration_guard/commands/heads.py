@@ -22,7 +22,7 @@ def run(*, workspace: Workspace, chains: list[str], output_format: str, out: Tex
         )
     specs = [c for c in selected if c.kind is ChainKind.ALEMBIC]
     if not specs:
-        raise UsageError(
+        raise workspace.config.nothing_to(
             "no Alembic chains to check",
             hint="configure one in migration-guard.toml, or see `migration-guard chains`",
         )

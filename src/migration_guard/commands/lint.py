@@ -60,7 +60,10 @@ def run(
             raise UsageError(f"--syntax-only checks sqitch plans; {not_sqitch[0]!r} is not one")
         specs = [s for s in specs if s.kind is ChainKind.SQITCH]
     if not specs:
-        raise UsageError("no chains to lint", hint="see `migration-guard chains`")
+        raise workspace.config.nothing_to(
+            "no chains to lint",
+            hint="configure one in migration-guard.toml, or see `migration-guard chains`",
+        )
     states = [_lint_one(workspace, spec, syntax_only=syntax_only) for spec in specs]
     ok = all(s.ok for s in states)
     if output_format == "json":

@@ -25,7 +25,7 @@ from migration_guard.model import (
 )
 from migration_guard.numbering import format_number
 from migration_guard.recovery import Diagnosis, Landing, Member, diagnose, pr_from_message
-from migration_guard.report import finding_lines
+from migration_guard.report import finding_lines, where
 from migration_guard.tree import Tree
 from migration_guard.workspace import Workspace
 
@@ -190,7 +190,7 @@ def _describe(repair: Repair, key: str) -> str:
 def _text(repairs: Sequence[Repair], *, applied: bool, dry: bool, committed: bool) -> str:
     lines: list[str] = []
     for r in repairs:
-        title = f"{r.spec.title} ({r.spec.kind.value}, {r.spec.path})"
+        title = f"{r.spec.title} ({r.spec.kind.value}, {where(r.spec)})"
         if r.diagnosis.ok:
             lines.append(f"{title}: OK (no collision)")
             continue
@@ -344,13 +344,18 @@ def run(
         raise UsageError("--apply repairs the working tree: check out REF instead of --rev")
     tree: Tree = workspace.tree  # the working tree, or REF's tree with --rev
     rev = rev or "HEAD"
+    specs = workspace.config.select(list(chains))
+    if not specs:
+        raise workspace.config.nothing_to(
+            "no chains to recover",
+            hint="configure one in migration-guard.toml, or see `migration-guard chains`",
+        )
     repairs = []
-    for spec in workspace.config.select(list(chains)):
+    for spec in specs:
         state = read_chain(tree, spec)
         if spec.kind is ChainKind.ALEMBIC:
-            repairs.append(
-                _alembic_repair(tree, spec, state, landings(workspace.root, rev, [spec.path]))
-            )
+            landed = landings(workspace.root, rev, list(spec.folders))
+            repairs.append(_alembic_repair(tree, spec, state, landed))
         else:
             repairs.append(_sqitch_repair(tree, spec, state, workspace.root, rev))
     broken = [r for r in repairs if not r.diagnosis.ok]

@@ -368,10 +368,10 @@ def plan_alembic(
     # The planner sees the chain as it will be once merged with the base, so a parent that
     # only the base has yet (the base's head) is a known revision.
     view: Tree = tree
-    if base_tree is not None and base_tree.exists(spec.path):
+    if base_tree is not None and any(base_tree.exists(p) for p in spec.folders):
         from migration_guard.merged_tree import MergedTree
 
-        view = MergedTree(tree, base_tree, folders=[spec.path])
+        view = MergedTree(tree, base_tree, folders=spec.folders)
     parent = down_revision
     if parent is None:
         # The head the chain keeps without the moved block (after a merged collision: the
@@ -411,7 +411,7 @@ def plan_alembic(
             and moved_ids.intersection(script.down_revisions + script.depends_on)
         ):
             rewrite_moves.append(alembic_rewrite.Move(path=path, new_path=path, new_revision=None))
-    paths = alembic.script_paths(view, spec.path, recursive=spec.recursive)
+    paths = alembic.chain_script_paths(view, spec)
     sources = {p: b.decode("utf-8", "surrogateescape") for p, b in view.read_many(paths).items()}
     plan = alembic_rewrite.plan_renumber(sources, rewrite_moves)
     outside = [e.path for e in plan.edits if not tree.exists(e.path)]
@@ -449,7 +449,7 @@ def _base_head(spec: ChainSpec, base_tree: Tree | None, moved: set[str]) -> str 
     from migration_guard.chains.alembic import read_scripts
     from migration_guard.chains.alembic_script import ScriptInfo
 
-    if not base_tree.exists(spec.path):
+    if not any(base_tree.exists(p) for p in spec.folders):
         return None
     state = read_chain(base_tree, spec)
     heads = [h.revision for h in state.heads if h.revision not in moved]
@@ -583,7 +583,7 @@ def _validation_tree(
     plan: EditPlan,
 ) -> Tree:
     """Alembic chains are checked as they will be once merged with the base."""
-    folders = [s.path for s in specs.values() if s.kind is ChainKind.ALEMBIC]
+    folders = [p for s in specs.values() if s.kind is ChainKind.ALEMBIC for p in s.folders]
     if base_tree is None or not folders:
         return workspace.tree
     from migration_guard.merged_tree import MergedTree

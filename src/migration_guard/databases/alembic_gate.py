@@ -1,7 +1,10 @@
-"""The gate's Alembic side: find a chain's ``alembic.ini`` and run its round trip in a child.
+"""The gate's Alembic side: find a chain's Alembic configuration and run its round trip in a
+child.
 
-The migrations run in a separate Python process (:mod:`.alembic_runner`), started in the ini's
-folder with the database URL both as the ``sqlalchemy.url`` main option and in the chain's
+The configuration is an ``alembic.ini`` (and the section a named chain uses), a pyproject.toml
+with ``[tool.alembic]`` (Alembic 1.16+), or both, as ``alembic`` run in their folder reads
+them. The migrations run in a separate Python process (:mod:`.alembic_runner`), started in
+that folder with the database URL both as the ``sqlalchemy.url`` main option and in the chain's
 ``database_url_env`` variable (``DATABASE_URL`` by default), the two ways Alembic projects'
 ``env.py`` files read it.
 
@@ -23,8 +26,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import migration_guard
-from migration_guard.chains import alembic, alembic_downgrade
-from migration_guard.config import ini_version_dirs
+from migration_guard.chains import alembic, alembic_config, alembic_downgrade
+from migration_guard.chains.alembic_config import AlembicConfig
 from migration_guard.databases.roundtrip import ChainResult, Floor, StepResult, first_line
 from migration_guard.databases.targets import ChainDatabase
 from migration_guard.errors import ConfigError
@@ -34,29 +37,49 @@ from migration_guard.tree import Tree
 RUNNER = "migration_guard.databases.alembic_runner"
 
 
-def find_alembic_ini(tree: Tree, spec: ChainSpec) -> str:
-    """The chain's ``alembic.ini`` (repository-relative).
+def find_alembic_config(tree: Tree, spec: ChainSpec) -> AlembicConfig:
+    """The chain's Alembic configuration, checked before any database starts.
 
-    ``alembic_config`` when configured; else the nearest ``alembic.ini`` at or above the versions
-    folder whose ``script_location``/``version_locations`` point at it.
+    ``alembic_config`` (an ini or a pyproject.toml) when configured; else the nearest folder at
+    or above the versions folder whose alembic.ini or pyproject.toml ``[tool.alembic]`` points
+    at it. A configuration Alembic would refuse is a ConfigError (exit 2).
     """
+    section = spec.alembic_section
     if spec.alembic_config:
-        return spec.alembic_config
+        config = alembic_config.config_for_file(spec.alembic_config, tree, section)
+        try:
+            alembic_config.read_layout(tree, config)
+        except ConfigError as exc:
+            raise ConfigError(f"chain {spec.name!r}: {exc.message}", hint=exc.hint) from None
+        return config
     folder = spec.path
     looked: list[str] = []
     while True:
-        ini = posixpath.join(folder, "alembic.ini") if folder else "alembic.ini"
-        if tree.exists(ini) and not tree.is_dir(ini):
-            looked.append(ini)
-            if spec.path in ini_version_dirs(tree, ini):
-                return ini
+        try:
+            configs = alembic_config.configs_in(tree, folder)
+        except ConfigError:
+            looked.append(f"{posixpath.join(folder, alembic_config.INI_NAME)} (unreadable)")
+            configs = []
+        for config in configs:
+            if section is not None and config.section != section:
+                continue
+            looked.append(config.label)
+            try:
+                layout = alembic_config.read_layout(tree, config)
+            except ConfigError:
+                continue
+            if spec.path in layout.folders:
+                return config
         if not folder:
             break
         folder = posixpath.dirname(folder)
     found = f" ({', '.join(looked)} use other folders)" if looked else ""
+    named = f" with a [{section}] section" if section else ""
     raise ConfigError(
-        f"chain {spec.name!r}: no alembic.ini found for {spec.path}{found}",
-        hint='set alembic_config = "path/to/alembic.ini" for the chain in migration-guard.toml',
+        f"chain {spec.name!r}: no alembic.ini{named} or pyproject.toml [tool.alembic] found for "
+        f"{spec.path}{found}",
+        hint='set alembic_config = "path/to/alembic.ini" (or a pyproject.toml) for the chain '
+        "in migration-guard.toml",
     )
 
 
@@ -153,14 +176,14 @@ def run_chain(
     *,
     root: Path,
     spec: ChainSpec,
-    ini: str,
+    config: AlembicConfig,
     db: ChainDatabase,
     stairway: bool,
     floors: tuple[FloorCandidate, ...] = (),
 ) -> ChainResult:
     """Upgrade to head, downgrade to base (or the floor), upgrade to head (or the stairway)
-    in a child."""
-    ini_path = root / ini
+    in a child. ConfigError when Alembic refuses the configuration itself, or the configured
+    floor (exit 2, not a failed chain)."""
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="migration-guard-alembic-") as tmp:
         request = Path(tmp) / "request.json"
@@ -168,8 +191,9 @@ def run_chain(
         request.write_text(
             json.dumps(
                 {
-                    "ini": str(ini_path),
-                    "section": "alembic",
+                    "ini": str(root / config.ini) if config.ini else None,
+                    "toml": str(root / config.toml) if config.toml else None,
+                    "section": config.section,
                     "url": db.url,
                     "mode": "stairway" if stairway else "roundtrip",
                     "cleanup": db.shared,
@@ -180,7 +204,7 @@ def run_chain(
         )
         proc = subprocess.run(
             [sys.executable, "-m", RUNNER, str(request), str(result)],
-            cwd=ini_path.parent,
+            cwd=root / config.folder if config.folder else root,
             env=_child_env(spec, db),
             stdin=subprocess.DEVNULL,
             capture_output=True,
@@ -205,10 +229,24 @@ def run_chain(
         )
         migrations = None
         floor = None
+    elif data.get("config_error"):
+        error = str(data["config_error"])
+        hint = (
+            "fix the configuration (`alembic` fails the same way in "
+            f"{config.folder or 'the repository root'})"
+        )
+        if error.startswith("ModuleNotFoundError"):
+            hint = (
+                "a package-resource location (package:path) imports its package: install the "
+                "project into this Python, or give the location as a folder"
+            )
+        raise ConfigError(
+            f"chain {spec.name!r}: Alembic cannot use {config.label}: {error}", hint=hint
+        )
     else:
-        if data.get("config_error"):
+        if data.get("floor_error"):
             raise ConfigError(
-                f"chain {spec.name!r}: {data['config_error']} ({spec.path})",
+                f"chain {spec.name!r}: {data['floor_error']} ({spec.path})",
                 hint="downgrade_floor takes the full id of one of the chain's revisions",
             )
         steps = _steps_from(data, root)

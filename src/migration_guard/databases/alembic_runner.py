@@ -1,22 +1,25 @@
 """The child process of ``gate`` for one Alembic chain: run its migrations with Alembic's API.
 
 Started as ``python -m migration_guard.databases.alembic_runner REQUEST.json RESULT.json`` in
-the folder of the chain's ``alembic.ini``, with the database URL in the environment, so one
-chain's ``env.py`` and module state never leak into another chain or into migration-guard.
+the folder of the chain's Alembic configuration, with the database URL in the environment, so
+one chain's ``env.py`` and module state never leak into another chain or into migration-guard.
 ``sys.path`` is made to look like the ``alembic`` command's (the current folder is not on it;
 ``prepend_sys_path`` in the ini adds what the project wants).
 
-The request is ``{"ini", "section", "url", "mode": "roundtrip"|"stairway", "cleanup",
-"floors": [{"revision", "reason", "source"}]}`` (``floors``: the configured ``downgrade_floor``
-and the revisions read as irreversible); the result is ``{"revisions", "steps":
-[StepResult.to_json() ...], "floor": Floor.to_json() | None}``, or ``{"config_error"}`` when the
-configured floor is not a revision Alembic knows. Downgrades stop at the floor; a revision whose
-own downgrade code raises NotImplementedError becomes the floor when reached. Only stdlib and
-Alembic are imported here; nothing else of migration-guard runs in this process.
+The request is ``{"ini", "toml", "section", "url", "mode": "roundtrip"|"stairway", "cleanup",
+"floors": [{"revision", "reason", "source"}]}`` (``ini`` or ``toml`` may be null; ``floors``:
+the configured ``downgrade_floor`` and the revisions read as irreversible); the result is
+``{"revisions", "steps": [StepResult.to_json() ...], "floor": Floor.to_json() | None}``, or
+``{"config_error": "..."}`` when Alembic refuses the configuration itself, or
+``{"floor_error": "..."}`` when the configured floor is not a revision Alembic knows.
+Downgrades stop at the floor; a revision whose own downgrade code raises NotImplementedError
+becomes the floor when reached. Only stdlib and Alembic are imported here; nothing else of
+migration-guard runs in this process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -107,22 +110,42 @@ def _connect(url: str) -> None:
         engine.dispose()
 
 
+def _config(request: dict[str, Any]) -> Any:
+    """Alembic's Config as ``alembic [-c FILE] [-n SECTION]`` builds it in this folder: the
+    ini and/or the pyproject.toml (``[tool.alembic]``, Alembic 1.16+)."""
+    from alembic.config import Config
+
+    ini = request.get("ini")
+    toml = request.get("toml")
+    section = str(request.get("section") or "alembic")
+    if toml is None:
+        return Config(ini, ini_section=section)
+    try:
+        return Config(ini, toml_file=toml, ini_section=section)
+    except TypeError:  # Alembic before 1.16
+        if ini is None:
+            import alembic
+
+            raise RuntimeError(
+                f"Alembic {alembic.__version__} cannot read pyproject.toml [tool.alembic]; "
+                "1.16 or later can"
+            ) from None
+        return Config(ini, ini_section=section)
+
+
 def run(request: dict[str, Any]) -> dict[str, Any]:
     from alembic import command
-    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    ini = str(request["ini"])
-    kwargs: dict[str, Any] = {"ini_section": str(request.get("section") or "alembic")}
-    if Path("pyproject.toml").is_file():  # what the `alembic` command reads from its folder
-        kwargs["toml_file"] = "pyproject.toml"
+    # The configuration first: what Alembic refuses there is the configuration's fault
+    # (exit 2), not a failed chain, and needs no database.
     try:
-        config = Config(ini, **kwargs)
-    except TypeError:  # Alembic before 1.16: no pyproject.toml support
-        kwargs.pop("toml_file", None)
-        config = Config(ini, **kwargs)
-    # configparser interpolation: a literal '%' in the URL (an escaped password) is '%%'.
-    config.set_main_option("sqlalchemy.url", str(request["url"]).replace("%", "%%"))
+        config = _config(request)
+        # configparser interpolation: a literal '%' in the URL (an escaped password) is '%%'.
+        config.set_main_option("sqlalchemy.url", str(request["url"]).replace("%", "%%"))
+        script_dir = ScriptDirectory.from_config(config)
+    except (Exception, SystemExit) as exc:
+        return {"revisions": None, "steps": [], "config_error": error_text(exc)[0]}
 
     try:
         _connect(str(request["url"]))
@@ -133,7 +156,6 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     scripts: dict[str, str] = {}
     paths: dict[str, str] = {}
     try:
-        script_dir = ScriptDirectory.from_config(config)
         ordered = list(reversed(list(script_dir.walk_revisions("base", "heads"))))
     except (Exception, SystemExit) as exc:
         line, full = error_text(exc)
@@ -146,22 +168,50 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
                 _step("read revisions", ok=False, path=path, error=line, detail=full),
             ],
         }
-    for script in ordered:
-        real = os.path.realpath(script.path)
-        scripts[real] = script.revision
-        paths[script.revision] = os.path.abspath(script.path)
-    # One ScriptDirectory for every command: Alembic would otherwise execute every revision
-    # file again for each upgrade/downgrade (hundreds of times in a stairway).
-    setattr(ScriptDirectory, "from_config", classmethod(lambda cls, cfg: script_dir))  # noqa: B010
 
+    def index(found: list[Any]) -> None:
+        scripts.clear()
+        paths.clear()
+        for script in found:
+            scripts[os.path.realpath(script.path)] = script.revision
+            paths[script.revision] = os.path.abspath(script.path)
+
+    index(ordered)
     try:
         floors = _Floors(ordered, request.get("floors") or [])
     except _UnknownFloor as exc:
-        return {"revisions": len(ordered), "steps": [], "config_error": str(exc)}
+        return {"revisions": len(ordered), "steps": [], "floor_error": str(exc)}
+    # One ScriptDirectory for every command: Alembic would otherwise execute every revision
+    # file again for each upgrade/downgrade (hundreds of times in a stairway). A fresh one, not
+    # yet loaded: env.py may set `context.script.version_locations` itself (prefect picks a
+    # folder per dialect), which counts only before the revisions are first read.
+    shared = ScriptDirectory.from_config(config)
+    setattr(ScriptDirectory, "from_config", classmethod(lambda cls, cfg: shared))  # noqa: B010
+
+    refreshed = False
+
+    def refresh() -> None:
+        """After env.py first ran: the revisions it chose, when not the configured ones."""
+        nonlocal ordered, refreshed, floors
+        if refreshed or list(shared.version_locations) == list(script_dir.version_locations):
+            return
+        refreshed = True
+        try:
+            ordered = list(reversed(list(shared.walk_revisions("base", "heads"))))
+        except (Exception, SystemExit):
+            return  # the command that loads them reports it
+        index(ordered)
+        known = [{"revision": rev, **why} for rev, why in floors.candidates.items()]
+        # The floor among the revisions env.py chose; a configured floor outside them leaves
+        # the configured revisions' floor standing.
+        with contextlib.suppress(_UnknownFloor):
+            floors = _Floors(ordered, [*(request.get("floors") or []), *known])
+
     own_code = _own_code_check(scripts)
 
     def failure(step: str, exc: BaseException, *, revision: str | None = None) -> dict[str, Any]:
         line, full = error_text(exc)
+        refresh()
         rev = failing_script(exc, scripts) or revision
         return _step(
             step,
@@ -193,8 +243,11 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
 
     steps: list[dict[str, Any]] = []
     if request.get("mode") == "stairway":
-        failed: dict[str, Any] | None = None
-        for script in ordered:
+        # A first pass of env.py (nothing to run) says which revisions it uses.
+        probe = attempt("stairway", command.upgrade, "base")
+        failed: dict[str, Any] | None = None if probe["ok"] else {**probe, "action": "upgrade"}
+        refresh()
+        for script in ordered if failed is None else ():
             rev = script.revision
             moves: tuple[tuple[str, Callable[[Any, str], None], str], ...] = (
                 ("upgrade", command.upgrade, rev),
@@ -223,6 +276,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
             steps.append(attempt("upgrade head", command.upgrade, "head"))
     else:
         steps.append(attempt("upgrade head", command.upgrade, "head"))
+        refresh()
         if steps[-1]["ok"]:
             steps.append(down_to_floor())
         if steps[-1]["ok"]:

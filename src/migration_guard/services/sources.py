@@ -387,9 +387,11 @@ def changed_migrations(
     found: list[Migration] = []
     removed: set[tuple[str, str]] = set()
     for spec in workspace.config.chains:
+        if not any(after_tree.exists(p) for p in spec.folders):
+            continue
         before = (
             {(m.path, m.name) for m in read_chain(before_tree, spec).migrations}
-            if before_tree.exists(spec.path)
+            if any(before_tree.exists(p) for p in spec.folders)
             else set()
         )
         if not after_tree.exists(spec.path):
@@ -437,6 +439,6 @@ def self_claims(
 def local_tree(workspace: Workspace) -> tuple[Tree, list[str]]:
     """The working tree and the chain files in it that differ from HEAD (staged, unstaged
     or untracked): a local ``check`` sees what is about to be committed."""
-    folders = sorted({s.path for s in workspace.config.chains})
+    folders = sorted({p for s in workspace.config.chains for p in s.folders})
     dirty = git.dirty_paths(workspace.root, folders) if folders else []
     return WorkTree(workspace.root), dirty
