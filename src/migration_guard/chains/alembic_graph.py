@@ -41,7 +41,7 @@ from migration_guard.chains.alembic_script import (
     ScriptInfo,
     Unreadable,
 )
-from migration_guard.model import Finding, NumberingMode
+from migration_guard.model import Finding, NumberingMode, Severity
 from migration_guard.numbering import Numbering, detect_numbering
 
 CODES: dict[str, str] = {
@@ -101,13 +101,23 @@ def file_name(path: str) -> str:
     return path.rsplit("/", 1)[-1]
 
 
+Branch = tuple[str, ...] | None  # sorted labels; () on no labelled branch; None unknown
+
+
 class ChainGraph(NamedTuple):
-    """The analysed chain. ``heads``/``bases`` in load order; ``findings`` sorted by file."""
+    """The analysed chain. ``heads``/``bases`` in load order; ``findings`` sorted by file.
+
+    ``branches``: each head's branch (see ``BranchMap``), aligned with ``heads``.
+    ``undecided``: why whether the heads are intentional branches cannot be told (branch
+    labels that cannot be read statically); empty when it could be told.
+    """
 
     scripts: tuple[ParsedScript, ...]
     heads: tuple[ScriptInfo, ...]
     bases: tuple[ScriptInfo, ...]
     findings: tuple[Finding, ...]
+    branches: tuple[Branch, ...] = ()
+    undecided: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -137,6 +147,7 @@ def analyse(scripts: Sequence[ParsedScript]) -> ChainGraph:
     first_by_id: dict[str, ScriptInfo] = {}
     position: dict[str, int] = {}  # an id's place in load order (of its first script)
     labelled: list[ScriptInfo] = []
+    unknown_labels = False
     for script in scripts:
         if not isinstance(script, ScriptInfo):
             unreadable.append(script)
@@ -165,6 +176,9 @@ def analyse(scripts: Sequence[ParsedScript]) -> ChainGraph:
         last_by_id[rev] = script
         if script.branch_labels:
             labelled.append(script)
+        if script.unknown:
+            unknown_labels = unknown_labels or not script.labels_known
+            _report_unknown(script, collector)
     labels = _map_labels(labelled, last_by_id, collector)
     owners = {id(s) for s in labels.values()}
     elsewhere = {u.revision for u in unreadable if u.revision is not None}
@@ -211,22 +225,224 @@ def analyse(scripts: Sequence[ParsedScript]) -> ChainGraph:
                 forward
             )
     heads = tuple([s for s in readable if id(s) not in named])
+    branches: tuple[Branch, ...] = ((),) * len(heads)
+    undecided: tuple[str, ...] = ()
+    branch_map = BranchMap(readable) if labelled or unknown_labels else None
+    if branch_map is not None:
+        branches = tuple(branch_map.of(head) for head in heads)
     if len(heads) > 1 and not unreadable:  # with unread links the heads are guesses
-        ids = ", ".join(repr(h.revision) for h in heads[:5]) + (", ..." if len(heads) > 5 else "")
-        for head in heads:
-            collector.add(
-                "MG102",
-                f"head {head.revision!r} is one of {len(heads)} heads ({ids})",
-                head.path,
-                head.line,
-                "`alembic upgrade head` fails with several heads; "
-                + _COLLISION_HINT
-                + " (or merge the heads: alembic merge heads)",
-            )
+        if branch_map is not None:
+            undecided = _branched_heads(heads, branches, branch_map, collector)
+        else:
+            ids = _ids(heads)
+            for head in heads:
+                collector.add(
+                    "MG102",
+                    f"head {head.revision!r} is one of {len(heads)} heads ({ids})",
+                    head.path,
+                    head.line,
+                    "`alembic upgrade head` fails with several heads; "
+                    + _COLLISION_HINT
+                    + " (or merge the heads: alembic merge heads)",
+                )
 
     if forward:
         _check_cycles(readable, last_by_id, labels, first_by_id, position, collector)
-    return ChainGraph(tuple(scripts), heads, tuple(bases), collector.sorted())
+    return ChainGraph(tuple(scripts), heads, tuple(bases), collector.sorted(), branches, undecided)
+
+
+def _ids(heads: Sequence[ScriptInfo]) -> str:
+    return ", ".join(repr(h.revision) for h in heads[:5]) + (", ..." if len(heads) > 5 else "")
+
+
+_UNCHECKED = {
+    ("branch_labels",): "its branch labels",
+    ("depends_on",): "its dependencies",
+    ("branch_labels", "depends_on"): "its branch labels and dependencies",
+}
+
+
+def _report_unknown(script: ScriptInfo, out: _Collector) -> None:
+    """A warning per value that cannot be read: what it is, and what goes unchecked."""
+    for unknown in script.unknown:
+        out.add(
+            UNREADABLE,
+            f"{unknown.reason}; {_UNCHECKED[unknown.names]} cannot be checked",
+            script.path,
+            unknown.line,
+            unknown.hint,
+            Severity.WARNING,
+        )
+
+
+class BranchMap:
+    """The branch each revision is on: the branch labels of its nearest labelled ancestors
+    along ``down_revision``, itself included (Alembic: ``branch_labels`` on a revision name
+    the branch it starts), sorted; ``()`` when no path down from it meets a label; None when
+    one meets a revision whose labels cannot be read (``blockers`` then names those).
+
+    Built for many calls: results are memoised, and the walk is iterative (a chain may be
+    thousands of revisions long). A cycle (reported on its own) adds nothing.
+    """
+
+    def __init__(self, readable: Sequence[ScriptInfo]) -> None:
+        self._by_id = {s.revision: s for s in readable}  # the last of an id, as Alembic
+        self._order = {id(s): i for i, s in enumerate(readable)}
+        self._labels: dict[int, frozenset[str]] = {}
+        self._blocked: dict[int, tuple[ScriptInfo, ...]] = {}
+
+    def of(self, script: ScriptInfo) -> Branch:
+        key = id(script)
+        if key not in self._labels and key not in self._blocked:
+            self._resolve(script)
+        if key in self._blocked:
+            return None
+        return tuple(sorted(self._labels[key]))
+
+    def of_id(self, revision: str) -> Branch:
+        script = self._by_id.get(revision)
+        return () if script is None else self.of(script)
+
+    def blockers(self, script: ScriptInfo) -> tuple[ScriptInfo, ...]:
+        """The scripts with unreadable labels that make ``script``'s branch unknown, in
+        load order."""
+        self.of(script)
+        found = self._blocked.get(id(script), ())
+        return tuple(sorted(found, key=self.position))
+
+    def position(self, script: ScriptInfo) -> int:
+        return self._order.get(id(script), 0)
+
+    def _parents(self, script: ScriptInfo) -> list[ScriptInfo]:
+        found = [self._by_id.get(d) for d in script.down_revisions if d != script.revision]
+        return [p for p in found if p is not None]
+
+    def _resolve(self, start: ScriptInfo) -> None:
+        labels, blocked = self._labels, self._blocked
+        stack = [start]
+        visiting: set[int] = set()
+        while stack:
+            script = stack[-1]
+            key = id(script)
+            if key in labels or key in blocked:
+                stack.pop()
+                continue
+            if not script.labels_known:
+                blocked[key] = (script,)
+                stack.pop()
+                continue
+            if script.branch_labels:
+                labels[key] = frozenset(script.branch_labels)
+                stack.pop()
+                continue
+            parents = self._parents(script)
+            if key not in visiting:
+                visiting.add(key)
+                pending = [
+                    p
+                    for p in parents
+                    if id(p) not in labels and id(p) not in blocked and id(p) not in visiting
+                ]
+                if pending:
+                    stack.extend(pending)
+                    continue
+            stack.pop()
+            found: frozenset[str] = frozenset()
+            blockers: dict[int, ScriptInfo] = {}
+            for parent in parents:
+                found |= labels.get(id(parent), frozenset())
+                blockers.update((id(b), b) for b in blocked.get(id(parent), ()))
+            if blockers:
+                blocked[key] = tuple(blockers.values())
+            else:
+                labels[key] = found
+
+
+def _branched_heads(
+    heads: Sequence[ScriptInfo],
+    branches: Sequence[Branch],
+    branch_map: BranchMap,
+    out: _Collector,
+) -> tuple[str, ...]:
+    """MG102 for the heads that do not end a branch of their own: several heads each on its
+    own labelled branch are a design (``alembic upgrade heads``), not a collision. Returns
+    why the rest cannot be told, if some heads' branches are unknown."""
+    count = len(heads)
+    unlabelled = [h for h, b in zip(heads, branches, strict=True) if b == ()]
+    if len(unlabelled) == 1 and count > 1:
+        head = unlabelled[0]
+        out.add(
+            "MG102",
+            f"head {head.revision!r} is on no labelled branch, one of {count} heads "
+            f"({_ids(heads)})",
+            head.path,
+            head.line,
+            "only heads that each end a branch of their own (branch_labels on the revision "
+            "that starts it) may stand side by side; put this one on the branch it belongs "
+            "to (down_revision = that branch's head), or give the first revision of its "
+            "line a branch label",
+        )
+    elif len(unlabelled) > 1:
+        _collide(unlabelled, "on no labelled branch", out)
+    # Labelled heads whose branches share a label: one branch, several heads.
+    groups: list[tuple[set[str], list[ScriptInfo]]] = []
+    for head, branch in zip(heads, branches, strict=True):
+        if not branch:
+            continue
+        joined = [g for g in groups if g[0].intersection(branch)]
+        merged: tuple[set[str], list[ScriptInfo]] = (set(branch), [head])
+        for group in joined:
+            merged[0].update(group[0])
+            merged[1][:0] = group[1]
+            groups.remove(group)
+        groups.append(merged)
+    for labels, members in groups:
+        if len(members) > 1:
+            ordered = [h for h in heads if any(h is m for m in members)]
+            names = ", ".join(sorted(labels))
+            _collide(ordered, f"on branch {names}", out, branch=sorted(labels)[0])
+    unknown = [h for h, b in zip(heads, branches, strict=True) if b is None]
+    if not unknown:
+        return ()
+    blockers: dict[int, ScriptInfo] = {}
+    for head in unknown:
+        blockers.update((id(b), b) for b in branch_map.blockers(head))
+    where = ", ".join(
+        f"{b.path}:{_labels_line(b)}" for b in sorted(blockers.values(), key=branch_map.position)
+    )
+    heads_text = ", ".join(repr(h.revision) for h in unknown)
+    return (
+        f"cannot tell which branch head{'s' if len(unknown) > 1 else ''} {heads_text} "
+        f"{'end' if len(unknown) > 1 else 'ends'}: the branch_labels of {where} cannot be "
+        "read statically",
+    )
+
+
+def _labels_line(script: ScriptInfo) -> int:
+    """The line of the script's unreadable ``branch_labels``."""
+    for unknown in script.unknown:
+        if "branch_labels" in unknown.names and unknown.line is not None:
+            return unknown.line
+    return script.line
+
+
+def _collide(
+    heads: Sequence[ScriptInfo], where: str, out: _Collector, branch: str | None = None
+) -> None:
+    """MG102 for each of several heads on one line: a fork, to settle like a collision."""
+    ids = _ids(heads)
+    target = f"{branch}@head" if branch else "head"
+    merge = " ".join(h.revision for h in heads)
+    for head in heads:
+        out.add(
+            "MG102",
+            f"head {head.revision!r} is one of {len(heads)} heads {where} ({ids})",
+            head.path,
+            head.line,
+            f"`alembic upgrade {target}` fails with several heads on one line; "
+            + _COLLISION_HINT
+            + f" (or merge just these heads: alembic merge {merge})",
+        )
 
 
 def detected_numbering(
@@ -274,8 +490,16 @@ class _Collector:
         self.scripts = scripts
         self.findings: list[Finding] = []
 
-    def add(self, code: str, message: str, path: str, line: int | None, hint: str) -> None:
-        self.findings.append(Finding(code, message, path, line, hint))
+    def add(
+        self,
+        code: str,
+        message: str,
+        path: str,
+        line: int | None,
+        hint: str,
+        severity: Severity = Severity.ERROR,
+    ) -> None:
+        self.findings.append(Finding(code, message, path, line, hint, severity))
 
     def sorted(self) -> tuple[Finding, ...]:
         if not self.findings:
