@@ -105,6 +105,23 @@ def heads_summary(state: ChainState) -> str:
     return f"FAIL ({shape}{extra})"
 
 
+def heads_brief(state: ChainState) -> str:
+    """``OK (1 head: 0193)``, ``OK (2 heads: a (branch expand), c (branch contract))``: the
+    verdict on an Alembic chain after a change, with its heads on the same line."""
+    count = len(state.heads)
+    several = count > 1
+    heads = ", ".join(
+        h.revision + (_branch_note(h).replace("  ", " ") if several else "") for h in state.heads
+    )
+    if not state.ok:
+        verdict = "FAIL"
+    elif state.undecided:
+        verdict = "COULD NOT DECIDE"
+    else:
+        verdict = "OK" if count <= 1 or state.branched else "FAIL"
+    return f"{verdict} ({count} head{'s' if several or not count else ''}: {heads})"
+
+
 def heads_text(states: Sequence[ChainState]) -> str:
     lines = []
     for state in states:

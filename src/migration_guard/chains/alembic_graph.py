@@ -358,6 +358,18 @@ class BranchMap:
                 labels[key] = found
 
 
+def built_on(branch_map: BranchMap, roots: Sequence[ScriptInfo]) -> Branch:
+    """The branch the parents of ``roots`` are on (the revisions a moved block is built on),
+    None when unknown or when they are on different branches."""
+    found: set[Branch] = set()
+    for root in roots:
+        for parent in root.down_revisions:
+            found.add(branch_map.of_id(parent))
+    if len(found) != 1:
+        return None
+    return found.pop()
+
+
 def _branched_heads(
     heads: Sequence[ScriptInfo],
     branches: Sequence[Branch],
