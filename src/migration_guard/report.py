@@ -76,13 +76,14 @@ def _branch_note(head: Head) -> str:
     return f"  (branch {', '.join(head.branch)})" if head.branch else ""
 
 
+def _shown_branch(state: ChainState, head: Head) -> str:
+    """The branch note of a head where it tells something: the chain has several heads, or
+    this one is on a labelled branch."""
+    return _branch_note(head) if len(state.heads) > 1 or head.branch else ""
+
+
 def head_lines(state: ChainState) -> list[str]:
-    """One line per head, with its branch where the chain has several heads or a label."""
-    several = len(state.heads) > 1
-    return [
-        f"  head {h.revision}  {h.path}{_branch_note(h) if several or h.branch else ''}"
-        for h in state.heads
-    ]
+    return [f"  head {h.revision}  {h.path}{_shown_branch(state, h)}" for h in state.heads]
 
 
 def branch_names(state: ChainState) -> str:
@@ -110,9 +111,7 @@ def heads_brief(state: ChainState) -> str:
     verdict on an Alembic chain after a change, with its heads on the same line."""
     count = len(state.heads)
     several = count > 1
-    heads = ", ".join(
-        h.revision + (_branch_note(h).replace("  ", " ") if several else "") for h in state.heads
-    )
+    heads = ", ".join(h.revision + _shown_branch(state, h)[1:] for h in state.heads)
     if not state.ok:
         verdict = "FAIL"
     elif state.undecided:
@@ -161,7 +160,7 @@ def chains_text(states: Sequence[ChainState], source: str) -> str:
     rows = [("NAME", "KIND", "PATH", "NUMBERING", "MIGRATIONS", "HIGHEST", "HEAD(S)")]
     for state in states:
         highest = state.highest
-        heads = ", ".join(h.revision + _branch_note(h).replace("  ", " ") for h in state.heads)
+        heads = ", ".join(h.revision + _shown_branch(state, h)[1:] for h in state.heads)
         rows.append(
             (
                 state.spec.name,
