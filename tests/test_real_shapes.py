@@ -220,6 +220,86 @@ def test_a_head_on_no_labelled_branch_beside_branches_fails_without_merge_advice
     ]
 
 
+def expand_revision(repo: GitRepo, rev: str, down: str) -> str:
+    """Write a plain expand revision of 2024.1 on top of ``down``; its path."""
+    path = f"{KEYSTONE_V}/2024.1/expand/{rev}_step.py"
+    repo.write(path, f"revision = '{rev}'\ndown_revision = '{down}'\n")
+    return path
+
+
+def test_recover_leaves_intentional_branches_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = shape_repo(tmp_path, "keystone")
+    code, out, _ = run(repo, capsys, "recover")
+    assert (code, out.splitlines()) == (
+        0,
+        [
+            f"Keystone (alembic, {KEYSTONE_V}): OK (no collision)",
+            "recover: no collision found. OK.",
+        ],
+    )
+
+
+def test_recover_moves_a_fork_in_one_branch_onto_that_branch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = shape_repo(tmp_path, "keystone")
+    paths = {}
+    for pr, rev in ((1, "aaaa11112222"), (2, "bbbb33334444")):
+        repo.git("checkout", "-q", "-b", f"pr{pr}", "main")
+        paths[pr] = expand_revision(repo, rev, "47147121")
+        repo.commit_all(f"pr{pr}")
+    repo.git("checkout", "-q", "main")
+    for pr in (1, 2):
+        repo.git(
+            "merge", "-q", "--no-ff", "-m", f"Merge pull request #{pr} from a/pr{pr}", f"pr{pr}"
+        )
+    code, out, _ = run(repo, capsys, "recover", "--apply")
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[0] == f"Keystone (alembic, {KEYSTONE_V}): COLLISION (3 heads)"
+    assert f"  repair: re-parent {paths[2]} (name and id kept)" in lines
+    assert (
+        "  the first moved migration goes on top of aaaa11112222 (the surviving head); moved "
+        "migrations keep their links to each other"
+    ) in lines
+    assert lines[-1] == (
+        "Keystone: OK (2 heads: bbbb33334444 (branch expand), c88cdce8f248 (branch contract))"
+    )
+    assert (repo.path / paths[2]).read_text() == (
+        "revision = 'bbbb33334444'\ndown_revision = 'aaaa11112222'\n"
+    )
+
+
+def test_renumber_puts_a_stale_migration_on_the_head_of_its_own_branch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = shape_repo(tmp_path, "keystone")
+    repo.git("checkout", "-q", "-b", "pr3")
+    path = expand_revision(repo, "cccc55556666", "11c3b243b4cb")  # expand, before 47147121
+    repo.commit_all("pr3")
+    code, out, _ = run(
+        repo,
+        capsys,
+        "renumber",
+        "--branch",
+        "--to",
+        "next",
+        "--base-sha",
+        "main",
+        "--provider",
+        "none",
+    )
+    assert code == 0
+    assert (
+        "Keystone: OK (2 heads: cccc55556666 (branch expand), c88cdce8f248 (branch contract))"
+    ) in out.splitlines()
+    assert (repo.path / path).read_text() == (
+        "revision = 'cccc55556666'\ndown_revision = '47147121'\n"
+    )
+
+
 # --- neutron ---------------------------------------------------------------------------------
 
 NEUTRON_EXPAND = f"{NEUTRON_V}/liberty/expand/599c6a226151_neutrodb_ipam.py"
@@ -275,6 +355,20 @@ def test_neutron_computed_labels_keep_the_links_and_cannot_be_decided(
     assert (code, payload["ok"], payload["decided"]) == (3, False, False)
     assert [h["branch"] for h in payload["chains"][0]["heads"]] == [None, None]
     assert payload["chains"][0]["undecided"] == [NEUTRON_REASON.strip()]
+
+
+def test_recover_cannot_tell_forks_from_branches_it_cannot_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = shape_repo(tmp_path, "neutron")
+    code, out, _ = run(repo, capsys, "recover")
+    assert code == 3
+    assert out.splitlines() == [
+        f"Neutron (alembic, {NEUTRON_V}): COULD NOT DECIDE (no collision by number or id)",
+        NEUTRON_REASON,
+        "recover: no collision by number or id; forks cannot be told from intentional "
+        "branches where branch labels cannot be read. COULD NOT DECIDE.",
+    ]
 
 
 def test_neutron_with_literal_labels_is_two_branches(
