@@ -12,8 +12,16 @@ Findings report everything Alembic fails on while building the graph (each with 
 below), and a few things it lets through that break a numbered chain:
 
 - MG101 duplicate revision id: Alembic only warns; we fail, naming both files.
-- MG102 several heads: one finding per head (not reported while a script is unreadable:
-  the heads are then guesses, and the unreadable script is the finding to fix).
+- MG102 several heads, unless each ends a labelled branch of its own (``BranchMap``: the
+  labels of a head's nearest labelled ancestors along ``down_revision``), Alembic's
+  expand/contract design run with ``alembic upgrade heads``. Reported for each head of a
+  group on one branch (labels shared), and for a head on no labelled branch beside others;
+  in a chain without labels, for every head, as a fork. Not reported while a script is
+  unreadable (the heads are then guesses, and the unreadable script is the finding to fix).
+  Where a head's branch depends on labels that cannot be read, ``ChainGraph.undecided`` says
+  so instead of a verdict.
+- MG120 as a warning for a script read with ``branch_labels``/``depends_on`` unknown: its
+  labels and dependencies are left out of the checks (and the message says so).
 - MG111 two files share a number, and MG112 a file's number differs from its revision id's,
   only in ``sequential`` chains (``numbering_findings``, run by the adapter once the chain's
   numbering mode is known). A *number prefix* is the run of ASCII digits a name starts with,
@@ -28,6 +36,7 @@ below), and a few things it lets through that break a numbered chain:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -221,9 +230,9 @@ def analyse(scripts: Sequence[ParsedScript]) -> ChainGraph:
                     "no script in this chain has that id; fix down_revision or restore the parent",
                 )
         if script.depends_on:
-            forward = _link_depends(script, last_by_id, labels, elsewhere, position, collector) or (
-                forward
-            )
+            forward = _link_depends(
+                script, last_by_id, labels, elsewhere, position, collector, unknown_labels
+            ) or (forward)
     heads = tuple([s for s in readable if id(s) not in named])
     branches: tuple[Branch, ...] = ((),) * len(heads)
     undecided: tuple[str, ...] = ()
@@ -408,11 +417,15 @@ def _branched_heads(
             merged[1][:0] = group[1]
             groups.remove(group)
         groups.append(merged)
-    for labels, members in groups:
+    for _, members in groups:
         if len(members) > 1:
             ordered = [h for h in heads if any(h is m for m in members)]
-            names = ", ".join(sorted(labels))
-            _collide(ordered, f"on branch {names}", out, branch=sorted(labels)[0])
+            chosen = {id(h) for h in ordered}
+            counts = Counter(
+                x for h, b in zip(heads, branches, strict=True) if id(h) in chosen for x in b or ()
+            )
+            shared = sorted(x for x, n in counts.items() if n > 1)
+            _collide(ordered, f"on branch {', '.join(shared)}", out, branch=shared[0])
     unknown = [h for h, b in zip(heads, branches, strict=True) if b is None]
     if not unknown:
         return ()
@@ -615,8 +628,10 @@ def _link_depends(
     elsewhere: set[str],
     position: dict[str, int],
     out: _Collector,
+    unknown_labels: bool = False,
 ) -> bool:
-    """Check ``depends_on``; True when a dependency is not loaded before the script."""
+    """Check ``depends_on``; True when a dependency is not loaded before the script. With
+    branch labels that cannot be read, a name found nowhere may be one of them."""
     rev = script.revision
     span = script.depends_on_span or script.down_revision_span
     forward = False
@@ -626,6 +641,16 @@ def _link_depends(
         target = last_by_id.get(ref) or labels.get(ref)
         if target is not None:
             forward = forward or position[target.revision] >= position[rev]
+        elif ref not in elsewhere and unknown_labels:
+            out.add(
+                "MG104",
+                f"depends_on {ref!r} is no revision id or readable branch label; it may be a "
+                "branch label that cannot be read statically",
+                script.path,
+                span.line,
+                "depends_on takes full revision ids or branch labels of this chain",
+                Severity.WARNING,
+            )
         elif ref not in elsewhere:
             out.add(
                 "MG104",

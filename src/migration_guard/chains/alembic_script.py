@@ -9,8 +9,17 @@ alone binds nothing). A value is a string literal (adjacent literals join), ``No
 tuple, list or set of string literals. Every other way of giving one of these names a value
 (a name, a call, an f-string, ``+``, a binding inside ``if``/``try``/``with``/``for``, an
 import, ``del``, ``+=``, tuple unpacking, ``globals()``/``exec``/``setattr`` at top level, a
-module ``__getattr__``, a star import) cannot be known without running the file: the result
-is :class:`Unreadable` naming the line and the reason, never a guess.
+module ``__getattr__``, a star import) cannot be known without running the file, and is
+never guessed.
+
+The statements are taken in order, as Python runs them: a literal binding after such a
+statement wins again (``from peewee import *`` then ``revision = "a1"``: Alembic reads
+"a1"), except after a *lasting* one whose effect may come later (a function declaring
+``global revision``, a ``globals()`` dict that may be kept, ``__getattr__``). A statement
+leaves unknown every name it may bind; a star import, all four. If ``revision`` or
+``down_revision`` ends up unknown, the result is :class:`Unreadable` naming the line and the
+reason; if only ``branch_labels`` or ``depends_on`` does, the script is read all the same,
+with those values listed in ``ScriptInfo.unknown`` (the graph says what goes unchecked).
 
 Speed: ``ast.parse`` costs about 3 µs per source line here (85 µs for the default template),
 too slow for 5,000 files. :func:`parse_script` therefore tries three readers in turn, each
