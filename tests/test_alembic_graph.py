@@ -352,3 +352,77 @@ def test_code_catalogue() -> None:
     assert all(re.fullmatch(r"MG1([0-4][0-9])", code) for code in CODES)
     assert all(code != "MG100" for code in CODES)
     assert len(set(CODES.values())) == len(CODES)
+
+
+# --- branches and values that cannot be read ---------------------------------------------
+
+
+def raw(name: str, text: str) -> ParsedScript:
+    return parse_script(f"{V}/{name}", text.encode())
+
+
+def test_a_computed_label_is_a_warning_and_its_links_still_count() -> None:
+    graph = run(
+        script("kilo.py", "kilo", None),
+        raw("e1.py", "revision = 'e1'\ndown_revision = 'kilo'\nbranch_labels = (cli.EXPAND,)\n"),
+        script("e2.py", "e2", "e1"),
+    )
+    assert heads(graph) == ["e2"]  # not kilo: e1's down_revision is read
+    assert summary(graph) == [
+        (
+            "MG120",
+            "branch_labels is computed (cli.EXPAND); its branch labels cannot be checked",
+            f"{V}/e1.py",
+            3,
+        )
+    ]
+    assert [f.severity.value for f in graph.findings] == ["warning"]
+    assert graph.branches == (None,) and graph.undecided == ()  # one head: nothing to decide
+
+
+def test_depends_on_a_name_that_may_be_an_unreadable_label_is_only_a_warning() -> None:
+    computed = "revision = 'e1'\ndown_revision = 'kilo'\nbranch_labels = (cli.EXPAND,)\n"
+    graph = run(
+        script("kilo.py", "kilo", None),
+        raw("e1.py", computed),
+        script("c1.py", "c1", "e1", deps="expand"),
+    )
+    assert [(f.code, f.severity.value, f.message) for f in graph.findings][1:] == [
+        (
+            "MG104",
+            "warning",
+            "depends_on 'expand' is no revision id or readable branch label; it may be a "
+            "branch label that cannot be read statically",
+        )
+    ]
+    # With every label readable, a name found nowhere is an error, as before.
+    graph = run(script("kilo.py", "kilo", None), script("c1.py", "c1", "kilo", deps="expand"))
+    assert [(f.code, f.severity.value) for f in graph.findings] == [("MG104", "error")]
+
+
+def test_branches_of_heads_are_their_nearest_labels() -> None:
+    graph = run(
+        script("base.py", "base", None),
+        script("e1.py", "e1", "base", labels="expand"),
+        script("e2.py", "e2", "e1"),
+        script("f1.py", "f1", "e2", labels=("feature", "x")),
+        script("c1.py", "c1", "base", labels=("contract",)),
+        script("e3.py", "e3", "e2"),
+    )
+    assert heads(graph) == ["f1", "c1", "e3"]
+    assert graph.branches == (("feature", "x"), ("contract",), ("expand",))
+    assert graph.findings == () and graph.undecided == ()
+
+
+def test_a_merge_of_two_branches_is_on_both() -> None:
+    graph = run(
+        script("base.py", "base", None),
+        script("e1.py", "e1", "base", labels="expand"),
+        script("c1.py", "c1", "base", labels="contract"),
+        script("m.py", "m", ("e1", "c1")),
+        script("e2.py", "e2", "e1"),
+    )
+    assert heads(graph) == ["m", "e2"]
+    assert graph.branches == (("contract", "expand"), ("expand",))
+    assert codes(graph) == ["MG102", "MG102"]  # m and e2 share expand
+    assert graph.findings[0].message == ("head 'm' is one of 2 heads on branch expand ('m', 'e2')")

@@ -1021,6 +1021,45 @@ def test_refuses_when_an_unreadable_file_mentions_a_moved_id() -> None:
     assert plan_renumber(sources, [mv("0145_x.py", "0193_x.py", "0193")]).renames
 
 
+def test_a_computed_depends_on_mentioning_a_moved_id_is_refused() -> None:
+    sources = refusal_chain()
+    sources[f"{V}/0150_odd.py"] = (
+        'revision = "0150"\ndown_revision = "0146"\nPARENT = "0145"\ndepends_on = (PARENT,)\n'
+    )
+    error = refusal(sources, [mv("0145_x.py", "0193_x.py", "0193")])
+    assert error.message == (
+        f"{V}/0150_odd.py cannot be read statically (depends_on is computed (PARENT)) and "
+        "mentions '0145'; cannot tell whether it links to a moved revision"
+    )
+    # Moved itself, the file may mention its own id; another moved id it may not.
+    sources[f"{V}/0150_odd.py"] = (
+        'revision = "0150"\ndown_revision = "0146"\nPARENT = "0146"\ndepends_on = (PARENT,)\n'
+    )
+    plan = plan_renumber(sources, [mv("0150_odd.py", "0193_odd.py", "0193")])
+    assert after(sources, plan)[f"{V}/0193_odd.py"] == (
+        'revision = "0193"\ndown_revision = "0146"\nPARENT = "0146"\ndepends_on = (PARENT,)\n'
+    )
+    error = refusal(
+        sources, [mv("0146_y.py", "0193_y.py", "0193"), mv("0150_odd.py", "0194_odd.py", "0194")]
+    )
+    assert "mentions '0146'" in error.message
+
+
+def test_a_new_id_cannot_be_checked_against_computed_branch_labels() -> None:
+    sources = refusal_chain()
+    sources[f"{V}/0150_odd.py"] = (
+        'revision = "0150"\ndown_revision = "0146"\nbranch_labels = (cli.BRANCH,)\n'
+    )
+    error = refusal(sources, [mv("0145_x.py", "0193_x.py", "0193")])
+    assert error.message == (
+        "cannot tell whether the new revision id(s) are also branch labels: "
+        f"{V}/0150_odd.py:3: branch_labels is computed (cli.BRANCH)"
+    )
+    # A move that keeps every id (a re-parent) needs no such check.
+    plan = plan_renumber(sources, [mv("0192_z.py", "0192_z.py", None, ("0150",))])
+    assert [e.path for e in plan.edits] == [f"{V}/0192_z.py"]
+
+
 def test_refuses_a_legacy_file_renamed_away_from_its_id() -> None:
     sources = {f"{V}/3f2a.py": LEGACY}
     error = refusal(sources, [Move(f"{V}/3f2a.py", f"{V}/0193_x.py", None)])

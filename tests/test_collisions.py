@@ -290,3 +290,17 @@ def test_sqitch_changes_in_one_plan_are_told_apart_by_name() -> None:
     stacked = Claim("queue", 7, plan, ClaimSource.PR, pr=5, name="07-billing")
     empty = ChainFacts(facts.numbering, forks=False, base=())
     assert detect([me], {"queue": empty}, [stacked]).ok
+
+
+def test_new_revisions_on_the_expand_and_the_contract_branch_are_no_fork() -> None:
+    # keystone/neutron: two branches off one base, each with its own head (branch labels).
+    base = (hexmig("kilo", None), hexmig("exp", "kilo"), hexmig("con", "kilo"))
+    facts = ChainFacts(HEX, forks=True, base=base)
+    expand = Claim.of(hexmig("e01", "exp"), ClaimSource.SELF, pr=12, rank=12)
+    contract = Claim.of(hexmig("c01", "con"), ClaimSource.PR, pr=11, rank=11)
+    assert run([expand], [contract], facts).ok
+    assert run([expand, Claim.of(hexmig("c02", "con"), ClaimSource.SELF)], [], facts).ok
+    # Two on one branch head still fork.
+    rival = Claim.of(hexmig("e02", "exp"), ClaimSource.PR, pr=11, rank=11)
+    (fork,) = run([expand], [rival], facts).collisions
+    assert (fork.kind, fork.parent) == (CollisionKind.FORK, "exp")

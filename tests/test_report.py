@@ -218,9 +218,11 @@ def test_chain_json() -> None:
         "migrations": 3,
         "highest": "0002",
         "heads": [
-            {"revision": "a2", "path": f"{V}/0002_a.py"},
-            {"revision": "b2", "path": f"{V}/0002_b.py"},
+            {"revision": "a2", "path": f"{V}/0002_a.py", "branch": []},
+            {"revision": "b2", "path": f"{V}/0002_b.py", "branch": []},
         ],
+        "branched": False,
+        "undecided": [],
         "findings": [
             {
                 "code": "MG102",

@@ -106,8 +106,13 @@ class Migration(NamedTuple):
 
 
 class Head(NamedTuple):
+    """A head of an Alembic chain. ``branch``: the branch labels of the branch it ends (its
+    nearest labelled ancestors, itself included), sorted; ``()`` on no labelled branch; None
+    when they cannot be read statically."""
+
     revision: str
     path: str
+    branch: tuple[str, ...] | None = ()
 
 
 class ChainState(NamedTuple):
@@ -119,10 +124,25 @@ class ChainState(NamedTuple):
     findings: tuple[Finding, ...] = ()
     numbering: NumberingMode = NumberingMode.SEQUENTIAL
     width: int = 4
+    undecided: tuple[str, ...] = ()  # why the verdict on its heads cannot be told
 
     @property
     def ok(self) -> bool:
         return not any(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def branched(self) -> bool:
+        """Several heads, each ending a labelled branch of its own: Alembic's intentional
+        branches (``alembic upgrade heads``), not a collision."""
+        if len(self.heads) < 2 or self.undecided:
+            return False
+        labels = [label for head in self.heads for label in head.branch or ("",)]
+        return "" not in labels and len(set(labels)) == len(labels)
+
+    @property
+    def heads_ok(self) -> bool:
+        """No errors, and one head or intentional branches; the notion every command uses."""
+        return self.ok and not self.undecided and (len(self.heads) == 1 or self.branched)
 
     @property
     def numbered(self) -> tuple[Migration, ...]:

@@ -2,9 +2,10 @@
 
 Given a chain's migrations and, for each, the first-parent commit of the base branch that
 landed it, every group of colliding migrations (same number, same revision id, or siblings of
-one parent in a chain with several heads) keeps the one that landed first and moves the ones
-that landed later, together with everything else their landing commit added to the chain
-(a PR's block moves as one).
+one parent on one branch in a chain with several heads) keeps the one that landed first and
+moves the ones that landed later, together with everything else their landing commit added to
+the chain (a PR's block moves as one). Siblings on different labelled branches (Alembic's
+expand/contract design) are intentional and never collide.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class Member:
     number_text: str = ""
     revision: str | None = None
     down_revisions: tuple[str, ...] = ()
+    branch: tuple[str, ...] | None = ()  # its branch labels (alembic_graph.BranchMap)
 
 
 @dataclass(frozen=True)
@@ -94,13 +96,14 @@ def diagnose(
     groups: list[tuple[str, str, list[Member]]] = []
     by_number: dict[int, list[Member]] = defaultdict(list)
     by_revision: dict[str, list[Member]] = defaultdict(list)
-    by_parent: dict[str, list[Member]] = defaultdict(list)
+    by_parent: dict[tuple[str, tuple[str, ...]], list[Member]] = defaultdict(list)
     for member in members:
         by_number[member.number].append(member)
         if member.revision is not None:
             by_revision[member.revision].append(member)
-        for parent in member.down_revisions:
-            by_parent[parent].append(member)
+        if member.branch is not None:  # unknown: cannot tell whether siblings collide
+            for parent in member.down_revisions:
+                by_parent[parent, member.branch].append(member)
     for number, group in sorted(by_number.items()):
         if len(group) > 1 and number >= 0:
             groups.append(("same number", group[0].number_text or str(number), group))
@@ -108,7 +111,7 @@ def diagnose(
         if len(group) > 1:
             groups.append(("same revision id", revision, group))
     if several_heads:
-        for parent, group in sorted(by_parent.items()):
+        for (parent, _), group in sorted(by_parent.items()):
             if len(group) > 1:
                 groups.append(("same down_revision", parent, group))
     collisions: dict[tuple[str, ...], Collision] = {}

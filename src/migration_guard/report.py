@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from migration_guard.model import ChainSpec, ChainState, Finding, Severity
+from migration_guard.model import ChainSpec, ChainState, Finding, Head, Severity
 
 
 def plural(count: int, word: str, plural_word: str | None = None) -> str:
@@ -56,7 +56,16 @@ def chain_json(state: ChainState) -> dict[str, Any]:
         "ok": state.ok,
         "migrations": len(state.migrations),
         "highest": highest.number_text if highest else None,
-        "heads": [{"revision": h.revision, "path": h.path} for h in state.heads],
+        "heads": [
+            {
+                "revision": h.revision,
+                "path": h.path,
+                "branch": None if h.branch is None else list(h.branch),
+            }
+            for h in state.heads
+        ],
+        "branched": state.branched,
+        "undecided": list(state.undecided),
         "findings": [finding_json(f) for f in state.findings],
     }
 
@@ -67,18 +76,63 @@ def to_json(payload: dict[str, Any]) -> str:
     return json.dumps(payload, indent=2, sort_keys=False)
 
 
+def _branch_note(head: Head) -> str:
+    if head.branch is None:
+        return "  (branch unknown)"
+    return f"  (branch {', '.join(head.branch)})" if head.branch else ""
+
+
+def _shown_branch(state: ChainState, head: Head) -> str:
+    """The branch note of a head where it tells something: the chain has several heads, or
+    this one is on a labelled branch."""
+    return _branch_note(head) if len(state.heads) > 1 or head.branch else ""
+
+
+def head_lines(state: ChainState) -> list[str]:
+    return [f"  head {h.revision}  {h.path}{_shown_branch(state, h)}" for h in state.heads]
+
+
+def branch_names(state: ChainState) -> str:
+    """``contract, expand``: the branches of a branched chain, one name per head."""
+    return ", ".join(sorted("+".join(h.branch or ()) for h in state.heads))
+
+
+def heads_summary(state: ChainState) -> str:
+    """The verdict on a chain's heads, for one line: ``OK (2 branches: contract, expand)``."""
+    count = len(state.heads)
+    if state.heads_ok:
+        if state.branched:
+            return f"OK ({count} branches: {branch_names(state)})"
+        return "OK (exactly 1 head)"
+    if state.ok and state.undecided:
+        return f"COULD NOT DECIDE ({plural(count, 'head')})"
+    errors = sum(f.severity is Severity.ERROR for f in state.findings)
+    shape = f"{count} branches" if state.branched else plural(count, "head")
+    extra = f", {plural(errors, 'problem')}" if errors and (count == 1 or state.branched) else ""
+    return f"FAIL ({shape}{extra})"
+
+
+def heads_brief(state: ChainState) -> str:
+    """``OK (1 head: 0193)``, ``OK (2 heads: a (branch expand), c (branch contract))``: the
+    verdict on an Alembic chain after a change, with its heads on the same line."""
+    count = len(state.heads)
+    several = count > 1
+    heads = ", ".join(h.revision + _shown_branch(state, h)[1:] for h in state.heads)
+    if not state.ok:
+        verdict = "FAIL"
+    elif state.undecided:
+        verdict = "COULD NOT DECIDE"
+    else:
+        verdict = "OK" if count <= 1 or state.branched else "FAIL"
+    return f"{verdict} ({count} head{'s' if several or not count else ''}: {heads})"
+
+
 def heads_text(states: Sequence[ChainState]) -> str:
     lines = []
     for state in states:
-        errors = [f for f in state.findings if f.severity is Severity.ERROR]
-        count = len(state.heads)
-        if state.ok and count == 1:
-            lines.append(f"{state.spec.title}: OK (exactly 1 head)")
-            lines.append(f"  head {state.heads[0].revision}  {state.heads[0].path}")
-        else:
-            extra = f", {plural(len(errors), 'problem')}" if errors and count == 1 else ""
-            lines.append(f"{state.spec.title}: FAIL ({plural(count, 'head')}{extra})")
-            lines.extend(f"  head {h.revision}  {h.path}" for h in state.heads)
+        lines.append(f"{state.spec.title}: {heads_summary(state)}")
+        lines.extend(head_lines(state))
+        lines.extend(f"  {reason}" for reason in state.undecided)
         lines.extend(finding_lines(state.findings))
     return "\n".join(lines)
 
@@ -90,11 +144,14 @@ def lint_text(states: Sequence[ChainState]) -> str:
         warnings = len(state.findings) - errors
         noun = "change" if state.spec.kind.value == "sqitch" else "migration"
         what = f"{state.spec.title} ({state.spec.kind.value}, {where(state.spec)})"
+        note = f", {plural(warnings, 'warning')}" if warnings else ""
         if errors:
             lines.append(f"{what}: FAIL ({plural(errors, 'problem')})")
+        elif state.undecided:
+            lines.append(f"{what}: COULD NOT DECIDE ({plural(len(state.migrations), noun)}{note})")
         else:
-            note = f", {plural(warnings, 'warning')}" if warnings else ""
             lines.append(f"{what}: OK ({plural(len(state.migrations), noun)}{note})")
+        lines.extend(f"  {reason}" for reason in state.undecided)
         lines.extend(finding_lines(state.findings))
     return "\n".join(lines)
 
@@ -113,7 +170,7 @@ def chains_text(states: Sequence[ChainState], source: str, notes: Sequence[Findi
     rows = [("NAME", "KIND", "PATH", "NUMBERING", "MIGRATIONS", "HIGHEST", "HEAD(S)")]
     for state in states:
         highest = state.highest
-        heads = ", ".join(h.revision for h in state.heads) or "-"
+        heads = ", ".join(h.revision + _shown_branch(state, h)[1:] for h in state.heads)
         rows.append(
             (
                 state.spec.name,
@@ -122,7 +179,7 @@ def chains_text(states: Sequence[ChainState], source: str, notes: Sequence[Findi
                 state.numbering.value,
                 str(len(state.migrations)),
                 highest.number_text if highest else "-",
-                heads,
+                heads or "-",
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
@@ -134,4 +191,8 @@ def chains_text(states: Sequence[ChainState], source: str, notes: Sequence[Findi
     if problems:
         names = ", ".join(s.spec.name for s in problems)
         out.append(f"Problems found in {names}: run `migration-guard lint` for details.")
+    undecided = [s for s in states if s.ok and s.undecided]
+    if undecided:
+        names = ", ".join(s.spec.name for s in undecided)
+        out.append(f"Could not decide the heads of {names}: run `migration-guard heads`.")
     return "\n".join(out + noted)

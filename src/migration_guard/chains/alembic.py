@@ -335,10 +335,14 @@ def chain_state(spec: ChainSpec, scripts: Sequence[ParsedScript]) -> ChainState:
     return ChainState(
         spec=spec,
         migrations=tuple(migrations),
-        heads=tuple(Head(h.revision, h.path) for h in graph.heads),
+        heads=tuple(
+            Head(h.revision, h.path, branch)
+            for h, branch in zip(graph.heads, graph.branches, strict=True)
+        ),
         findings=findings,
         numbering=numbering.mode,
         width=numbering.width,
+        undecided=graph.undecided,
     )
 
 
@@ -405,7 +409,7 @@ def current_heads(state: ChainState) -> tuple[Head, ...]:
     Raises InputError when the chain is too broken for its heads to mean anything
     (unreadable scripts, missing down revisions, cycles; see ``HEAD_BREAKING``).
     """
-    broken = [f for f in state.findings if f.code in HEAD_BREAKING]
+    broken = [f for f in state.findings if f.code in HEAD_BREAKING and f.severity is Severity.ERROR]
     if broken:
         first = broken[0]
         where = f"{first.location}: " if first.location else ""

@@ -12,8 +12,16 @@ Findings report everything Alembic fails on while building the graph (each with 
 below), and a few things it lets through that break a numbered chain:
 
 - MG101 duplicate revision id: Alembic only warns; we fail, naming both files.
-- MG102 several heads: one finding per head (not reported while a script is unreadable:
-  the heads are then guesses, and the unreadable script is the finding to fix).
+- MG102 several heads, unless each ends a labelled branch of its own (``BranchMap``: the
+  labels of a head's nearest labelled ancestors along ``down_revision``), Alembic's
+  expand/contract design run with ``alembic upgrade heads``. Reported for each head of a
+  group on one branch (labels shared), and for a head on no labelled branch beside others;
+  in a chain without labels, for every head, as a fork. Not reported while a script is
+  unreadable (the heads are then guesses, and the unreadable script is the finding to fix).
+  Where a head's branch depends on labels that cannot be read, ``ChainGraph.undecided`` says
+  so instead of a verdict.
+- MG120 as a warning for a script read with ``branch_labels``/``depends_on`` unknown: its
+  labels and dependencies are left out of the checks (and the message says so).
 - MG111 two files share a number, and MG112 a file's number differs from its revision id's,
   only in ``sequential`` chains (``numbering_findings``, run by the adapter once the chain's
   numbering mode is known). A *number prefix* is the run of ASCII digits a name starts with,
@@ -28,6 +36,7 @@ below), and a few things it lets through that break a numbered chain:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -41,7 +50,7 @@ from migration_guard.chains.alembic_script import (
     ScriptInfo,
     Unreadable,
 )
-from migration_guard.model import Finding, NumberingMode
+from migration_guard.model import Finding, NumberingMode, Severity
 from migration_guard.numbering import Numbering, detect_numbering
 
 CODES: dict[str, str] = {
@@ -103,13 +112,23 @@ def file_name(path: str) -> str:
     return path.rsplit("/", 1)[-1]
 
 
+Branch = tuple[str, ...] | None  # sorted labels; () on no labelled branch; None unknown
+
+
 class ChainGraph(NamedTuple):
-    """The analysed chain. ``heads``/``bases`` in load order; ``findings`` sorted by file."""
+    """The analysed chain. ``heads``/``bases`` in load order; ``findings`` sorted by file.
+
+    ``branches``: each head's branch (see ``BranchMap``), aligned with ``heads``.
+    ``undecided``: why whether the heads are intentional branches cannot be told (branch
+    labels that cannot be read statically); empty when it could be told.
+    """
 
     scripts: tuple[ParsedScript, ...]
     heads: tuple[ScriptInfo, ...]
     bases: tuple[ScriptInfo, ...]
     findings: tuple[Finding, ...]
+    branches: tuple[Branch, ...] = ()
+    undecided: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -139,6 +158,7 @@ def analyse(scripts: Sequence[ParsedScript]) -> ChainGraph:
     first_by_id: dict[str, ScriptInfo] = {}
     position: dict[str, int] = {}  # an id's place in load order (of its first script)
     labelled: list[ScriptInfo] = []
+    unknown_labels = False
     for script in scripts:
         if not isinstance(script, ScriptInfo):
             unreadable.append(script)
@@ -167,6 +187,9 @@ def analyse(scripts: Sequence[ParsedScript]) -> ChainGraph:
         last_by_id[rev] = script
         if script.branch_labels:
             labelled.append(script)
+        if script.unknown:
+            unknown_labels = unknown_labels or not script.labels_known
+            _report_unknown(script, collector)
     labels = _map_labels(labelled, last_by_id, collector)
     owners = {id(s) for s in labels.values()}
     elsewhere = {u.revision for u in unreadable if u.revision is not None}
@@ -209,26 +232,244 @@ def analyse(scripts: Sequence[ParsedScript]) -> ChainGraph:
                     "no script in this chain has that id; fix down_revision or restore the parent",
                 )
         if script.depends_on:
-            forward = _link_depends(script, last_by_id, labels, elsewhere, position, collector) or (
-                forward
-            )
+            forward = _link_depends(
+                script, last_by_id, labels, elsewhere, position, collector, unknown_labels
+            ) or (forward)
     heads = tuple([s for s in readable if id(s) not in named])
+    branches: tuple[Branch, ...] = ((),) * len(heads)
+    undecided: tuple[str, ...] = ()
+    branch_map = BranchMap(readable) if labelled or unknown_labels else None
+    if branch_map is not None:
+        branches = tuple(branch_map.of(head) for head in heads)
     if len(heads) > 1 and not unreadable:  # with unread links the heads are guesses
-        ids = ", ".join(repr(h.revision) for h in heads[:5]) + (", ..." if len(heads) > 5 else "")
-        for head in heads:
-            collector.add(
-                "MG102",
-                f"head {head.revision!r} is one of {len(heads)} heads ({ids})",
-                head.path,
-                head.line,
-                "`alembic upgrade head` fails with several heads; "
-                + _COLLISION_HINT
-                + " (or merge the heads: alembic merge heads)",
-            )
+        if branch_map is not None:
+            undecided = _branched_heads(heads, branches, branch_map, collector)
+        else:
+            ids = _ids(heads)
+            for head in heads:
+                collector.add(
+                    "MG102",
+                    f"head {head.revision!r} is one of {len(heads)} heads ({ids})",
+                    head.path,
+                    head.line,
+                    "`alembic upgrade head` fails with several heads; "
+                    + _COLLISION_HINT
+                    + " (or merge the heads: alembic merge heads)",
+                )
 
     if forward:
         _check_cycles(readable, last_by_id, labels, first_by_id, position, collector)
-    return ChainGraph(tuple(scripts), heads, tuple(bases), collector.sorted())
+    return ChainGraph(tuple(scripts), heads, tuple(bases), collector.sorted(), branches, undecided)
+
+
+def _ids(heads: Sequence[ScriptInfo]) -> str:
+    return ", ".join(repr(h.revision) for h in heads[:5]) + (", ..." if len(heads) > 5 else "")
+
+
+_UNCHECKED = {
+    ("branch_labels",): "its branch labels",
+    ("depends_on",): "its dependencies",
+    ("branch_labels", "depends_on"): "its branch labels and dependencies",
+}
+
+
+def _report_unknown(script: ScriptInfo, out: _Collector) -> None:
+    """A warning per value that cannot be read: what it is, and what goes unchecked."""
+    for unknown in script.unknown:
+        out.add(
+            UNREADABLE,
+            f"{unknown.reason}; {_UNCHECKED[unknown.names]} cannot be checked",
+            script.path,
+            unknown.line,
+            unknown.hint,
+            Severity.WARNING,
+        )
+
+
+class BranchMap:
+    """The branch each revision is on: the branch labels of its nearest labelled ancestors
+    along ``down_revision``, itself included (Alembic: ``branch_labels`` on a revision name
+    the branch it starts), sorted; ``()`` when no path down from it meets a label; None when
+    one meets a revision whose labels cannot be read (``blockers`` then names those).
+
+    Built for many calls: results are memoised, and the walk is iterative (a chain may be
+    thousands of revisions long). A cycle (reported on its own) adds nothing.
+    """
+
+    def __init__(self, readable: Sequence[ScriptInfo]) -> None:
+        self._by_id = {s.revision: s for s in readable}  # the last of an id, as Alembic
+        self._order = {id(s): i for i, s in enumerate(readable)}
+        self._labels: dict[int, frozenset[str]] = {}
+        self._blocked: dict[int, tuple[ScriptInfo, ...]] = {}
+
+    def of(self, script: ScriptInfo) -> Branch:
+        key = id(script)
+        if key not in self._labels and key not in self._blocked:
+            self._resolve(script)
+        if key in self._blocked:
+            return None
+        return tuple(sorted(self._labels[key]))
+
+    def of_id(self, revision: str) -> Branch:
+        script = self._by_id.get(revision)
+        return () if script is None else self.of(script)
+
+    def blockers(self, script: ScriptInfo) -> tuple[ScriptInfo, ...]:
+        """The scripts with unreadable labels that make ``script``'s branch unknown, in
+        load order."""
+        self.of(script)
+        found = self._blocked.get(id(script), ())
+        return tuple(sorted(found, key=self.position))
+
+    def position(self, script: ScriptInfo) -> int:
+        return self._order.get(id(script), 0)
+
+    def _parents(self, script: ScriptInfo) -> list[ScriptInfo]:
+        found = [self._by_id.get(d) for d in script.down_revisions if d != script.revision]
+        return [p for p in found if p is not None]
+
+    def _resolve(self, start: ScriptInfo) -> None:
+        labels, blocked = self._labels, self._blocked
+        stack = [start]
+        visiting: set[int] = set()
+        while stack:
+            script = stack[-1]
+            key = id(script)
+            if key in labels or key in blocked:
+                stack.pop()
+                continue
+            if not script.labels_known:
+                blocked[key] = (script,)
+                stack.pop()
+                continue
+            if script.branch_labels:
+                labels[key] = frozenset(script.branch_labels)
+                stack.pop()
+                continue
+            parents = self._parents(script)
+            if key not in visiting:
+                visiting.add(key)
+                pending = [
+                    p
+                    for p in parents
+                    if id(p) not in labels and id(p) not in blocked and id(p) not in visiting
+                ]
+                if pending:
+                    stack.extend(pending)
+                    continue
+            stack.pop()
+            found: frozenset[str] = frozenset()
+            blockers: dict[int, ScriptInfo] = {}
+            for parent in parents:
+                found |= labels.get(id(parent), frozenset())
+                blockers.update((id(b), b) for b in blocked.get(id(parent), ()))
+            if blockers:
+                blocked[key] = tuple(blockers.values())
+            else:
+                labels[key] = found
+
+
+def built_on(branch_map: BranchMap, roots: Sequence[ScriptInfo]) -> Branch:
+    """The branch the parents of ``roots`` are on (the revisions a moved block is built on),
+    None when unknown or when they are on different branches."""
+    found: set[Branch] = set()
+    for root in roots:
+        for parent in root.down_revisions:
+            found.add(branch_map.of_id(parent))
+    if len(found) != 1:
+        return None
+    return found.pop()
+
+
+def _branched_heads(
+    heads: Sequence[ScriptInfo],
+    branches: Sequence[Branch],
+    branch_map: BranchMap,
+    out: _Collector,
+) -> tuple[str, ...]:
+    """MG102 for the heads that do not end a branch of their own: several heads each on its
+    own labelled branch are a design (``alembic upgrade heads``), not a collision. Returns
+    why the rest cannot be told, if some heads' branches are unknown."""
+    count = len(heads)
+    unlabelled = [h for h, b in zip(heads, branches, strict=True) if b == ()]
+    if len(unlabelled) == 1 and count > 1:
+        head = unlabelled[0]
+        out.add(
+            "MG102",
+            f"head {head.revision!r} is on no labelled branch, one of {count} heads "
+            f"({_ids(heads)})",
+            head.path,
+            head.line,
+            "only heads that each end a branch of their own (branch_labels on the revision "
+            "that starts it) may stand side by side; put this one on the branch it belongs "
+            "to (down_revision = that branch's head), or give the first revision of its "
+            "line a branch label",
+        )
+    elif len(unlabelled) > 1:
+        _collide(unlabelled, "on no labelled branch", out)
+    # Labelled heads whose branches share a label: one branch, several heads.
+    groups: list[tuple[set[str], list[ScriptInfo]]] = []
+    for head, branch in zip(heads, branches, strict=True):
+        if not branch:
+            continue
+        joined = [g for g in groups if g[0].intersection(branch)]
+        merged: tuple[set[str], list[ScriptInfo]] = (set(branch), [head])
+        for group in joined:
+            merged[0].update(group[0])
+            merged[1][:0] = group[1]
+            groups.remove(group)
+        groups.append(merged)
+    for _, members in groups:
+        if len(members) > 1:
+            ordered = [h for h in heads if any(h is m for m in members)]
+            chosen = {id(h) for h in ordered}
+            counts = Counter(
+                x for h, b in zip(heads, branches, strict=True) if id(h) in chosen for x in b or ()
+            )
+            shared = sorted(x for x, n in counts.items() if n > 1)
+            _collide(ordered, f"on branch {', '.join(shared)}", out, branch=shared[0])
+    unknown = [h for h, b in zip(heads, branches, strict=True) if b is None]
+    if not unknown:
+        return ()
+    blockers: dict[int, ScriptInfo] = {}
+    for head in unknown:
+        blockers.update((id(b), b) for b in branch_map.blockers(head))
+    where = ", ".join(
+        f"{b.path}:{_labels_line(b)}" for b in sorted(blockers.values(), key=branch_map.position)
+    )
+    heads_text = ", ".join(repr(h.revision) for h in unknown)
+    return (
+        f"cannot tell which branch head{'s' if len(unknown) > 1 else ''} {heads_text} "
+        f"{'end' if len(unknown) > 1 else 'ends'}: the branch_labels of {where} cannot be "
+        "read statically",
+    )
+
+
+def _labels_line(script: ScriptInfo) -> int:
+    """The line of the script's unreadable ``branch_labels``."""
+    for unknown in script.unknown:
+        if "branch_labels" in unknown.names and unknown.line is not None:
+            return unknown.line
+    return script.line
+
+
+def _collide(
+    heads: Sequence[ScriptInfo], where: str, out: _Collector, branch: str | None = None
+) -> None:
+    """MG102 for each of several heads on one line: a fork, to settle like a collision."""
+    ids = _ids(heads)
+    target = f"{branch}@head" if branch else "head"
+    merge = " ".join(h.revision for h in heads)
+    for head in heads:
+        out.add(
+            "MG102",
+            f"head {head.revision!r} is one of {len(heads)} heads {where} ({ids})",
+            head.path,
+            head.line,
+            f"`alembic upgrade {target}` fails with several heads on one line; "
+            + _COLLISION_HINT
+            + f" (or merge just these heads: alembic merge {merge})",
+        )
 
 
 def detected_numbering(
@@ -276,8 +517,16 @@ class _Collector:
         self.scripts = scripts
         self.findings: list[Finding] = []
 
-    def add(self, code: str, message: str, path: str, line: int | None, hint: str) -> None:
-        self.findings.append(Finding(code, message, path, line, hint))
+    def add(
+        self,
+        code: str,
+        message: str,
+        path: str,
+        line: int | None,
+        hint: str,
+        severity: Severity = Severity.ERROR,
+    ) -> None:
+        self.findings.append(Finding(code, message, path, line, hint, severity))
 
     def sorted(self) -> tuple[Finding, ...]:
         if not self.findings:
@@ -381,8 +630,10 @@ def _link_depends(
     elsewhere: set[str],
     position: dict[str, int],
     out: _Collector,
+    unknown_labels: bool = False,
 ) -> bool:
-    """Check ``depends_on``; True when a dependency is not loaded before the script."""
+    """Check ``depends_on``; True when a dependency is not loaded before the script. With
+    branch labels that cannot be read, a name found nowhere may be one of them."""
     rev = script.revision
     span = script.depends_on_span or script.down_revision_span
     forward = False
@@ -392,6 +643,16 @@ def _link_depends(
         target = last_by_id.get(ref) or labels.get(ref)
         if target is not None:
             forward = forward or position[target.revision] >= position[rev]
+        elif ref not in elsewhere and unknown_labels:
+            out.add(
+                "MG104",
+                f"depends_on {ref!r} is no revision id or readable branch label; it may be a "
+                "branch label that cannot be read statically",
+                script.path,
+                span.line,
+                "depends_on takes full revision ids or branch labels of this chain",
+                Severity.WARNING,
+            )
         elif ref not in elsewhere:
             out.add(
                 "MG104",

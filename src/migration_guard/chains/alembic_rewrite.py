@@ -743,17 +743,37 @@ def _check_parents(block: _Block) -> None:
 def _check_unreadable(
     sources: Mapping[str, str], parsed: Mapping[str, ParsedScript], block: _Block
 ) -> None:
-    """An unmoved file we cannot read must not mention an id that changes or appears."""
-    pattern = token_pattern([*block.changing, *block.changing.values()])
+    """A file we cannot read (or whose depends_on we cannot) must not mention an id that
+    changes or appears (a moved file: another than its own), and no new id may be a branch
+    label we cannot read."""
+    ids = [*block.changing, *block.changing.values()]
+    if not ids:
+        return
     for path, script in parsed.items():
-        if path in block.moves or not isinstance(script, Unreadable):
+        if isinstance(script, Unreadable):
+            if path in block.moves:
+                continue
+            reason = script.reason
+        elif not script.depends_known:
+            reason = next(u.reason for u in script.unknown if "depends_on" in u.names)
+        else:
             continue
+        own = block.infos[path].revision if path in block.moves else None
+        pattern = token_pattern([i for i in ids if own is None or i not in (own, block.ids[own])])
         mention = pattern.search(sources[path])
         if mention is not None:
             raise _refuse(
-                f"{path} cannot be read statically ({script.reason}) and mentions "
+                f"{path} cannot be read statically ({reason}) and mentions "
                 f"{mention.group()!r}; cannot tell whether it links to a moved revision",
                 "fix that file first (migration-guard lint)",
+            )
+    for path, script in parsed.items():
+        if isinstance(script, ScriptInfo) and not script.labels_known:
+            unknown = next(u for u in script.unknown if "branch_labels" in u.names)
+            raise _refuse(
+                f"cannot tell whether the new revision id(s) are also branch labels: "
+                f"{path}:{unknown.line}: {unknown.reason}",
+                "write its branch_labels as a literal first (migration-guard lint)",
             )
 
 
@@ -962,6 +982,9 @@ def _verify(
         got = (reread.revision, reread.down_revisions, reread.depends_on, reread.branch_labels)
         if got != expected[final]:
             raise RuntimeError(f"rewriting {path} gave {got!r}, not {expected[final]!r}")
+        unknown = script.unknown if isinstance(script, ScriptInfo) else ()
+        if [u.names for u in reread.unknown] != [u.names for u in unknown]:
+            raise RuntimeError(f"rewriting {path} changed which of its values can be read")
         after.append(reread)
     before = Counter(
         (f.code, block.final(f.path or ""))

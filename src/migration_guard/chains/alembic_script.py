@@ -9,8 +9,17 @@ alone binds nothing). A value is a string literal (adjacent literals join), ``No
 tuple, list or set of string literals. Every other way of giving one of these names a value
 (a name, a call, an f-string, ``+``, a binding inside ``if``/``try``/``with``/``for``, an
 import, ``del``, ``+=``, tuple unpacking, ``globals()``/``exec``/``setattr`` at top level, a
-module ``__getattr__``, a star import) cannot be known without running the file: the result
-is :class:`Unreadable` naming the line and the reason, never a guess.
+module ``__getattr__``, a star import) cannot be known without running the file, and is
+never guessed.
+
+The statements are taken in order, as Python runs them: a literal binding after such a
+statement wins again (``from peewee import *`` then ``revision = "a1"``: Alembic reads
+"a1"), except after a *lasting* one whose effect may come later (a function declaring
+``global revision``, a ``globals()`` dict that may be kept, ``__getattr__``). A statement
+leaves unknown every name it may bind; a star import, all four. If ``revision`` or
+``down_revision`` ends up unknown, the result is :class:`Unreadable` naming the line and the
+reason; if only ``branch_labels`` or ``depends_on`` does, the script is read all the same,
+with those values listed in ``ScriptInfo.unknown`` (the graph says what goes unchecked).
 
 Speed: ``ast.parse`` costs about 3 µs per source line here (85 µs for the default template),
 too slow for 5,000 files. :func:`parse_script` therefore tries three readers in turn, each
@@ -76,6 +85,18 @@ class Span(NamedTuple):
     end_col: int
 
 
+class Unknown(NamedTuple):
+    """Values of a readable script that cannot be known without running it: ``names`` among
+    ``branch_labels`` and ``depends_on`` (a computed ``revision`` or ``down_revision`` makes
+    the whole script :class:`Unreadable`). ``reason`` names them and what they are; the
+    graph says which checks skip them."""
+
+    names: tuple[str, ...]
+    line: int | None
+    reason: str
+    hint: str
+
+
 class ScriptInfo(NamedTuple):
     """The statically known identity and links of one revision script.
 
@@ -84,7 +105,8 @@ class ScriptInfo(NamedTuple):
     the value is ``None``, ``()``, ``[]`` or the name is not bound (not allowed for
     ``down_revision``). Empty strings are kept: the graph reports them. ``revision_span`` is
     None when the id comes from a legacy hex file name; the other spans are None when the
-    name is not bound.
+    name is not bound. ``unknown``: the values that cannot be read statically (their fields
+    then hold ``()`` and no span).
     """
 
     path: str
@@ -98,6 +120,15 @@ class ScriptInfo(NamedTuple):
     branch_labels_span: Span | None = None
     doc_revision_line: int | None = None
     doc_revises_line: int | None = None
+    unknown: tuple[Unknown, ...] = ()
+
+    @property
+    def labels_known(self) -> bool:
+        return not self.unknown or all("branch_labels" not in u.names for u in self.unknown)
+
+    @property
+    def depends_known(self) -> bool:
+        return not self.unknown or all("depends_on" not in u.names for u in self.unknown)
 
     @property
     def line(self) -> int:
@@ -166,7 +197,8 @@ def pack(scripts: Sequence[ParsedScript]) -> bytes:
             -1 if span is None else table.setdefault(span, len(table))
             for span in script[5:9]  # revision, down_revision, depends_on, branch_labels
         ]
-        records.append((*script[1:5], *spans, *script[9:]))
+        unknown = tuple(tuple(u) for u in script.unknown)
+        records.append((*script[1:5], *spans, *script[9:11], unknown))
     return marshal.dumps(([tuple(span) for span in table], records))
 
 
@@ -184,7 +216,7 @@ def unpack(paths: Sequence[str], data: bytes) -> list[ParsedScript]:
         if len(record) == 4:
             append(Unreadable(path, *record))
             continue
-        rev, downs, deps, labels, at_rev, at_down, at_deps, at_labels, doc1, doc2 = record
+        rev, downs, deps, labels, at_rev, at_down, at_deps, at_labels, doc1, doc2, unknown = record
         append(
             new(
                 ScriptInfo,
@@ -200,6 +232,7 @@ def unpack(paths: Sequence[str], data: bytes) -> list[ParsedScript]:
                     spans[at_labels],
                     doc1,
                     doc2,
+                    tuple(Unknown(*u) for u in unknown) if unknown else (),
                 ),
             )
         )
@@ -215,16 +248,33 @@ _Binding = tuple[_Value, Span]
 
 
 class _Refusal(Exception):
+    """Why some of the names' values cannot be known from here on.
+
+    ``names``: the names left unknown (all four unless said). ``lasting``: the effect may
+    come later than this statement (a function declaring ``global``, a ``globals()`` dict
+    kept, a module ``__getattr__``), so a later literal binding does not make the value
+    known again; otherwise a later binding wins, as it does when the module runs. ``cause``
+    says how a warning names it: ``("computed", source)`` or ``("star", source)``.
+    """
+
     def __init__(
-        self, line: int | None, reason: str, code: str = UNREADABLE, name: str | None = None
+        self,
+        line: int | None,
+        reason: str,
+        code: str = UNREADABLE,
+        name: str | None = None,
+        *,
+        lasting: bool | None = None,
+        cause: tuple[str, str] | None = None,
     ) -> None:
         super().__init__(reason)
         self.line = line
         self.reason = reason
         self.code = code
-        # The names whose value this refusal leaves unknown (all of them unless said).
         self.names = frozenset((name,)) if name else _NAME_SET
-        self.revision: str | None = None
+        self.lasting = name is None if lasting is None else lasting
+        self.cause = cause
+        self.derived = False  # stands for another refusal of the same statement
 
 
 def _as_tuple(value: _Value) -> tuple[str, ...]:
@@ -311,10 +361,31 @@ def _parse_full(path: str, source: bytes, *, check_syntax: bool) -> ParsedScript
     except (ValueError, RecursionError, MemoryError) as exc:
         return Unreadable(path, None, f"syntax error: {exc}", SYNTAX)
     lines = _source_lines(source)
-    try:
-        bindings = _module_bindings(tree, lines)
-    except _Refusal as refusal:
-        return Unreadable(path, refusal.line, refusal.reason, refusal.code, refusal.revision)
+    bindings, unknown = _module_names(tree, lines)
+    if unknown:
+        fatal = [
+            (refusal.line or 0, refusal.derived, NAMES.index(name), refusal)
+            for name, refusal in unknown.items()
+            if name in ("revision", "down_revision") or refusal.code != UNREADABLE
+        ]
+        if fatal:
+            refused = min(fatal, key=lambda entry: entry[:3])[3]
+            rev = bindings.get("revision")
+            known = rev[0] if rev is not None and "revision" not in unknown else None
+            names = [
+                n
+                for n in NAMES
+                if unknown.get(n) is refused
+                and (n in ("revision", "down_revision") or refused.code != UNREADABLE)
+            ]
+            star = refused.cause is not None and refused.cause[0] == "star"
+            return Unreadable(
+                path,
+                refused.line,
+                _refusal_reason(refused, names) if star else refused.reason,
+                refused.code,
+                known if isinstance(known, str) else None,
+            )
     doc_lines: tuple[int | None, int | None] = (None, None)
     first = tree.body[0] if tree.body else None
     if (
@@ -324,7 +395,55 @@ def _parse_full(path: str, source: bytes, *, check_syntax: bool) -> ParsedScript
         and first.end_lineno is not None
     ):
         doc_lines = _doc_lines(lines, first.lineno, first.end_lineno)
-    return _result(path, bindings, doc_lines)
+    result = _result(path, bindings, doc_lines)
+    if unknown and isinstance(result, ScriptInfo):
+        return result._replace(unknown=_unknowns(unknown))
+    return result
+
+
+def _refusal_reason(refusal: _Refusal, names: Sequence[str]) -> str:
+    """What a refusal leaves unknown, in words naming ``names``."""
+    kind, source = refusal.cause or ("", "")
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    if kind == "star" and names:
+        return f"{listed} may be bound by the star import ({source})"
+    if kind == "computed" and names:
+        return f"{listed} {'is' if len(names) == 1 else 'are'} computed ({_short(source)})"
+    return refusal.reason
+
+
+def _short(source: str, limit: int = 60) -> str:
+    text = " ".join(source.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_UNKNOWN_HINTS = {
+    "branch_labels": 'write it as a literal tuple of strings, e.g. branch_labels = ("expand",), '
+    "or None",
+    "depends_on": 'write it as a literal tuple of revision ids, e.g. depends_on = ("0192",), '
+    "or None",
+}
+
+
+def _unknowns(unknown: Mapping[str, _Refusal]) -> tuple[Unknown, ...]:
+    """The unknown values of a readable script, one entry per refusal, in line order."""
+    by_refusal: dict[int, tuple[_Refusal, list[str]]] = {}
+    for name in NAMES:
+        refusal = unknown.get(name)
+        if refusal is not None:
+            by_refusal.setdefault(id(refusal), (refusal, []))[1].append(name)
+    out = []
+    for refusal, names in sorted(by_refusal.values(), key=lambda pair: pair[0].line or 0):
+        if refusal.cause is not None and refusal.cause[0] == "star":
+            bind = ", ".join(f"{n} = None" for n in names)
+            hint = f"bind {'it' if len(names) == 1 else 'them'} after the import ({bind}), or "
+            hint += "import the names the file uses one by one"
+        elif len(names) == 1:
+            hint = _UNKNOWN_HINTS[names[0]]
+        else:
+            hint = "bind each at top level as a literal: a string, a tuple of strings or None"
+        out.append(Unknown(tuple(names), refusal.line, _refusal_reason(refusal, names), hint))
+    return tuple(out)
 
 
 def _source_lines(source: bytes) -> list[str]:
@@ -360,30 +479,87 @@ def _char_col(lines: list[str], line: int, byte_col: int) -> int:
     return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
 
 
-def _module_bindings(tree: ast.Module, lines: list[str]) -> dict[str, _Binding]:
-    """The four names' last top-level bindings; raises the first refusal met.
+def _module_names(
+    tree: ast.Module, lines: list[str]
+) -> tuple[dict[str, _Binding], dict[str, _Refusal]]:
+    """Each name's state once the module has run, statement by statement as Python runs it:
+    its last literal binding, or the refusal that leaves its value unknown.
 
-    The refusal carries ``revision`` when the id is still known for certain (refused
-    statements not touching it), so that the graph need not report this file's children.
+    A literal binding after a refusal wins again (``from peewee import *`` before
+    ``revision = "a1"``: Alembic reads "a1"), except after a *lasting* refusal, whose effect
+    may come later (see ``_Refusal``). A refused statement leaves unknown every one of the
+    names it may bind, not only the one its refusal names.
     """
     bindings: dict[str, _Binding] = {}
-    first: _Refusal | None = None
-    tainted: set[str] = set()
+    unknown: dict[str, _Refusal] = {}
+    lasting: dict[str, _Refusal] = {}
     for stmt in tree.body:
         try:
-            _bind_statement(stmt, lines, bindings)
+            bound = _bind_statement(stmt, lines, bindings)
         except _Refusal as refusal:
-            first = first or refusal
-            tainted |= refusal.names
-    if first is not None:
-        rev = bindings.get("revision")
-        if "revision" not in tainted and rev is not None and isinstance(rev[0], str):
-            first.revision = rev[0]
-        raise first
-    return bindings
+            for later in _lasting_refusals(stmt, refusal):
+                for name in later.names:
+                    lasting.setdefault(name, later)
+            if refusal.lasting:
+                continue
+            touched = _touched_names(stmt)
+            for name in sorted(touched.keys() | refusal.names, key=NAMES.index):
+                bindings.pop(name, None)
+                if name in refusal.names:
+                    unknown[name] = refusal
+                else:
+                    kind = _KIND_NAMES.get(type(stmt))
+                    how = f"inside {kind}" if kind else f"by the statement on line {stmt.lineno}"
+                    line = touched.get(name, refusal.line)
+                    derived = _Refusal(line, f"{name} is bound {how}", name=name)
+                    derived.derived = True
+                    unknown[name] = derived
+        else:
+            for name in bound:
+                unknown.pop(name, None)
+    for name, kept in lasting.items():
+        bindings.pop(name, None)
+        earlier = unknown.get(name)
+        if earlier is None or (kept.line or 0) < (earlier.line or 0):
+            unknown[name] = kept
+    return bindings, unknown
 
 
-def _bind_statement(stmt: ast.stmt, lines: list[str], bindings: dict[str, _Binding]) -> None:
+def _lasting_refusals(stmt: ast.stmt, raised: _Refusal) -> list[_Refusal]:
+    """Every lasting refusal of ``stmt`` (the one raised may hide others behind it)."""
+    found = [raised] if raised.lasting else []
+    found += [r for r in _code_refusals(stmt) if r.lasting]
+    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and stmt.name == "__getattr__":
+        found.append(
+            _Refusal(stmt.lineno, "the module defines __getattr__, so any name may resolve")
+        )
+    return found
+
+
+def _touched_names(stmt: ast.stmt) -> dict[str, int]:
+    """The names a refused statement may bind (all unknown after it), with their lines."""
+    touched: dict[str, int] = {}
+    for name, line in _bound_names(stmt, class_body=isinstance(stmt, ast.ClassDef)):
+        if name in _NAME_SET:
+            touched.setdefault(name, line)
+    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        touched.update({stmt.name: stmt.lineno} if stmt.name in _NAME_SET else {})
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store | ast.Del):
+            if node.attr in _NAME_SET:
+                touched.setdefault(node.attr, node.lineno)
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.ctx, ast.Store | ast.Del)
+            and isinstance(node.slice, ast.Constant)
+            and node.slice.value in _NAME_SET
+        ):
+            touched.setdefault(str(node.slice.value), node.lineno)
+    return touched
+
+
+def _bind_statement(stmt: ast.stmt, lines: list[str], bindings: dict[str, _Binding]) -> list[str]:
+    """Bind what ``stmt`` binds to a literal; the names bound. Raises a refusal instead."""
     if isinstance(stmt, ast.Assign):
         ours = [t for t in stmt.targets if isinstance(t, ast.Name) and t.id in _NAME_SET]
         for target in stmt.targets:
@@ -391,10 +567,15 @@ def _bind_statement(stmt: ast.stmt, lines: list[str], bindings: dict[str, _Bindi
                 _check_target(target)
         _check_code(stmt.value)
         if ours:
-            value = _literal(stmt.value, ours[0].id)
+            try:
+                value = _literal(stmt.value, ours[0].id)
+            except _Refusal as refusal:
+                refusal.names = frozenset(t.id for t in ours)  # one value for every target
+                raise
             for target in ours:
                 bindings[target.id] = (value, _span(stmt.value, lines))
-    elif isinstance(stmt, ast.AnnAssign):
+        return [t.id for t in ours]
+    if isinstance(stmt, ast.AnnAssign):
         _check_code(stmt.annotation)
         if stmt.value is not None:
             _check_code(stmt.value)
@@ -402,10 +583,12 @@ def _bind_statement(stmt: ast.stmt, lines: list[str], bindings: dict[str, _Bindi
             if stmt.target.id in _NAME_SET and stmt.value is not None:
                 value = _literal(stmt.value, stmt.target.id)
                 bindings[stmt.target.id] = (value, _span(stmt.value, lines))
+                return [stmt.target.id]
         else:
             _check_target(stmt.target)
-    else:
-        _check_statement(stmt)
+        return []
+    _check_statement(stmt)
+    return []
 
 
 _KIND_NAMES: dict[type[ast.AST], str] = {
@@ -466,7 +649,12 @@ def _check_statement(stmt: ast.stmt) -> None:
 def _check_import(stmt: ast.Import | ast.ImportFrom) -> None:
     for alias in stmt.names:
         if alias.name == "*":
-            raise _Refusal(stmt.lineno, "a star import may bind revision names")
+            raise _Refusal(
+                stmt.lineno,
+                "a star import may bind revision names",
+                lasting=False,
+                cause=("star", ast.unparse(stmt)),
+            )
         bound = alias.asname or alias.name.split(".")[0]
         if bound in _NAME_SET:
             raise _Refusal(stmt.lineno, f"{bound} is bound by an import", name=bound)
@@ -512,38 +700,51 @@ def _walk_code(node: ast.AST) -> Iterator[ast.AST]:
 
 def _check_code(node: ast.AST) -> None:
     """Refuse code run at import that reaches the module namespace or binds by walrus."""
+    for refusal in _code_refusals(node):
+        raise refusal
+
+
+def _code_refusals(node: ast.AST) -> Iterator[_Refusal]:
+    """Every refusal of ``_check_code``, in walk order."""
     for sub in _walk_code(node):
         if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name):
             name = sub.func.id
             if name in _NAMESPACE_CALLS or (name == "vars" and not sub.args):
-                raise _Refusal(sub.lineno, f"{name}() at module level can change any name")
-            if name == "setattr" and len(sub.args) >= 2:
+                yield _Refusal(sub.lineno, f"{name}() at module level can change any name")
+            elif name == "setattr" and len(sub.args) >= 2:
                 attr = sub.args[1]
                 if not isinstance(attr, ast.Constant) or attr.value in _NAME_SET:
-                    raise _Refusal(sub.lineno, "setattr() at module level may set revision names")
+                    yield _Refusal(sub.lineno, "setattr() at module level may set revision names")
         elif isinstance(sub, ast.Attribute) and sub.attr == "__dict__":
-            raise _Refusal(sub.lineno, "__dict__ at module level can change any name")
+            yield _Refusal(sub.lineno, "__dict__ at module level can change any name")
         elif (
             isinstance(sub, ast.NamedExpr)
             and isinstance(sub.target, ast.Name)
             and sub.target.id in _NAME_SET
         ):
-            raise _Refusal(
+            yield _Refusal(
                 sub.lineno,
                 f"{sub.target.id} is bound by an assignment expression",
                 name=sub.target.id,
             )
         elif isinstance(sub, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-            _check_globals_decl(sub)
+            yield from _globals_decl_refusals(sub)
 
 
 def _check_globals_decl(func: ast.AST) -> None:
     """A function declaring ``global revision`` may set it when called at import."""
+    for refusal in _globals_decl_refusals(func):
+        raise refusal
+
+
+def _globals_decl_refusals(func: ast.AST) -> Iterator[_Refusal]:
     for sub in ast.walk(func):
         if isinstance(sub, ast.Global):
             for name in sub.names:
                 if name in _NAME_SET:
-                    raise _Refusal(sub.lineno, f"a function declares global {name}", name=name)
+                    yield _Refusal(
+                        sub.lineno, f"a function declares global {name}", name=name, lasting=True
+                    )
 
 
 def _bound_names(stmt: ast.stmt, *, class_body: bool) -> Iterator[tuple[str, int]]:
@@ -613,6 +814,7 @@ def _literal(node: ast.expr, name: str) -> _Value:
                 line,
                 f"{name} contains {_describe(elt)}; cannot read it without running the file",
                 name=name,
+                cause=("computed", ast.unparse(elt)),
             )
         if isinstance(node, ast.Set):
             return tuple(dict.fromkeys(items))
@@ -620,7 +822,10 @@ def _literal(node: ast.expr, name: str) -> _Value:
     if isinstance(node, ast.Dict):
         raise _Refusal(line, f"{name} is a dict, not a string, strings or None", BAD_VALUE, name)
     raise _Refusal(
-        line, f"{name} is {_describe(node)}; cannot read it without running the file", name=name
+        line,
+        f"{name} is {_describe(node)}; cannot read it without running the file",
+        name=name,
+        cause=("computed", ast.unparse(node)),
     )
 
 
@@ -1177,6 +1382,7 @@ def _scan(path: str, source: bytes) -> ParsedScript | None:
             deps[1] if deps else None,
             labels[1] if labels else None,
             *doc_lines,
+            (),
         ),
     )
 

@@ -1,4 +1,9 @@
-"""``migration-guard heads``: the single-head gate for Alembic chains, with no database."""
+"""``migration-guard heads``: the single-head gate for Alembic chains, with no database.
+
+A chain passes with one head, or with several heads each ending a labelled branch of its own
+(Alembic's intentional branches, ``alembic upgrade heads``). Exit 1 when a chain fails, else
+3 when a chain's branch labels cannot be read statically and its verdict depends on them.
+"""
 
 from __future__ import annotations
 
@@ -27,12 +32,17 @@ def run(*, workspace: Workspace, chains: list[str], output_format: str, out: Tex
             hint="configure one in migration-guard.toml, or see `migration-guard chains`",
         )
     states = [read_chain(workspace.tree, spec) for spec in specs]
-    ok = all(s.ok and len(s.heads) == 1 for s in states)
+    ok = all(s.heads_ok for s in states)
+    # A chain that fails fails the gate; one whose branches cannot be read cannot pass it.
+    failed = any(not s.heads_ok and not (s.ok and s.undecided) for s in states)
     if output_format == "json":
-        print(
-            to_json({"command": "heads", "ok": ok, "chains": [chain_json(s) for s in states]}),
-            file=out,
-        )
+        payload = {
+            "command": "heads",
+            "ok": ok,
+            "decided": ok or failed,
+            "chains": [chain_json(s) for s in states],
+        }
+        print(to_json(payload), file=out)
     else:
         print(heads_text(states), file=out)
-    return 0 if ok else 1
+    return 0 if ok else 1 if failed else 3

@@ -65,18 +65,27 @@ def run(
             hint="configure one in migration-guard.toml, or see `migration-guard chains`",
         )
     states = [_lint_one(workspace, spec, syntax_only=syntax_only) for spec in specs]
-    ok = all(s.ok for s in states)
+    failed = sum(not s.ok for s in states)
+    undecided = sum(s.ok and bool(s.undecided) for s in states)
+    ok = not failed and not undecided
     if output_format == "json":
-        print(
-            to_json({"command": "lint", "ok": ok, "chains": [chain_json(s) for s in states]}),
-            file=out,
-        )
+        payload = {
+            "command": "lint",
+            "ok": ok,
+            "decided": not undecided or bool(failed),
+            "chains": [chain_json(s) for s in states],
+        }
+        print(to_json(payload), file=out)
     else:
         print(lint_text(states), file=out)
-        problems = sum(not s.ok for s in states)
-        verdict = "OK." if ok else f"{plural(problems, 'chain')} with problems. FAIL."
+        if failed:
+            verdict = f"{plural(failed, 'chain')} with problems. FAIL."
+        elif undecided:
+            verdict = f"{plural(undecided, 'chain')} could not be decided. COULD NOT DECIDE."
+        else:
+            verdict = "OK."
         print(f"lint: {plural(len(states), 'chain')} checked. {verdict}", file=out)
-    return 0 if ok else 1
+    return 0 if ok else 1 if failed else 3
 
 
 def _lint_one(workspace: Workspace, spec: ChainSpec, *, syntax_only: bool) -> ChainState:

@@ -25,7 +25,7 @@ from migration_guard.model import (
 )
 from migration_guard.numbering import format_number
 from migration_guard.recovery import Diagnosis, Landing, Member, diagnose, pr_from_message
-from migration_guard.report import finding_lines, where
+from migration_guard.report import finding_lines, heads_brief, where
 from migration_guard.tree import Tree
 from migration_guard.workspace import Workspace
 
@@ -77,20 +77,36 @@ def _alembic_repair(
     tree: Tree, spec: ChainSpec, state: ChainState, history: Mapping[str, Landing]
 ) -> Repair:
     from migration_guard.chains import alembic
+    from migration_guard.chains.alembic_graph import BranchMap
     from migration_guard.chains.alembic_script import ScriptInfo
 
     scripts = [s for s in alembic.read_scripts(tree, spec) if isinstance(s, ScriptInfo)]
     numbered = {m.path: m for m in state.migrations if m.number is not None}
+    branches = BranchMap(scripts)
     members = []
     for index, script in enumerate(scripts):
         known = numbered.get(script.path)
         number = known.number if known and known.number is not None else -1 - index
         text = known.number_text if known else ""  # unnumbered: -1 - index, never equal
-        members.append(Member(script.path, number, text, script.revision, script.down_revisions))
-    diagnosis = diagnose(spec.name, members, history, several_heads=len(state.heads) > 1)
+        members.append(
+            Member(
+                script.path,
+                number,
+                text,
+                script.revision,
+                script.down_revisions,
+                branches.of(script),
+            )
+        )
+    # Siblings collide only where the heads do (MG102): intentional branches never do.
+    several = any(f.code == "MG102" for f in state.findings)
+    diagnosis = diagnose(spec.name, members, history, several_heads=several)
     if diagnosis.ok:
         return Repair(spec, state, diagnosis, history, (), None, EditPlan())
-    heads = surviving_heads(scripts, set(diagnosis.block))
+    block = set(diagnosis.block)
+    ids = {s.revision for s in scripts if s.path in block}
+    roots = [s for s in scripts if s.path in block and not ids.intersection(s.down_revisions)]
+    heads = surviving_heads(scripts, block, roots)
     if len(heads) != 1:
         raise InputError(
             f"chain {spec.name!r}: without the migrations to move it still has "
@@ -191,6 +207,10 @@ def _text(repairs: Sequence[Repair], *, applied: bool, dry: bool, committed: boo
     lines: list[str] = []
     for r in repairs:
         title = f"{r.spec.title} ({r.spec.kind.value}, {where(r.spec)})"
+        if r.diagnosis.ok and r.state.undecided:
+            lines.append(f"{title}: COULD NOT DECIDE (no collision by number or id)")
+            lines += [f"  {reason}" for reason in r.state.undecided]
+            continue
         if r.diagnosis.ok:
             lines.append(f"{title}: OK (no collision)")
             continue
@@ -218,7 +238,12 @@ def _text(repairs: Sequence[Repair], *, applied: bool, dry: bool, committed: boo
             )
         lines += [f"  {note}" for note in r.plan.notes]
     broken = [r for r in repairs if not r.diagnosis.ok]
-    if not broken:
+    if not broken and any(r.state.undecided for r in repairs):
+        lines.append(
+            "recover: no collision by number or id; forks cannot be told from intentional "
+            "branches where branch labels cannot be read. COULD NOT DECIDE."
+        )
+    elif not broken:
         lines.append("recover: no collision found. OK.")
     elif applied:
         review = "`git show`" if committed else "`git diff`, commit"
@@ -242,7 +267,7 @@ def _text(repairs: Sequence[Repair], *, applied: bool, dry: bool, committed: boo
 
 def _json(repairs: Sequence[Repair], *, applied: bool, branch: str | None) -> dict[str, Any]:
     return {
-        "ok": all(r.diagnosis.ok for r in repairs) or applied,
+        "ok": all(r.diagnosis.ok and not r.state.undecided for r in repairs) or applied,
         "applied": applied,
         "branch": branch,
         "chains": [
@@ -251,6 +276,8 @@ def _json(repairs: Sequence[Repair], *, applied: bool, branch: str | None) -> di
                 "kind": r.spec.kind.value,
                 "collision": not r.diagnosis.ok,
                 "heads": [h.revision for h in r.state.heads],
+                "branched": r.state.branched,
+                "undecided": list(r.state.undecided),
                 "collisions": [
                     {
                         "reason": c.reason,
@@ -373,12 +400,7 @@ def run(
         if applied:
             after = [read_chain(workspace.tree, r.spec) for r in broken]
             for state in after:
-                heads = ", ".join(h.revision for h in state.heads)
-                print(
-                    f"{state.spec.title}: {'OK' if state.ok else 'FAIL'} "
-                    f"({len(state.heads)} head(s): {heads})",
-                    file=out,
-                )
+                print(f"{state.spec.title}: {heads_brief(state)}", file=out)
             if branch:
                 print(
                     f"Committed on branch {branch}: push it and open the hotfix PR "
@@ -386,7 +408,7 @@ def run(
                     file=out,
                 )
     if not broken:
-        return 0
+        return 3 if any(r.state.undecided for r in repairs) else 0
     return 0 if applied else 1
 
 
@@ -399,8 +421,12 @@ def _apply(workspace: Workspace, broken: Sequence[Repair], branch: str | None) -
         for repair in broken:
             state = read_chain(workspace.tree, repair.spec)
             errors = [f for f in state.findings if f.severity is Severity.ERROR]
-            single = repair.spec.kind is not ChainKind.ALEMBIC or len(state.heads) == 1
-            if errors or not single:
+            settled = (
+                repair.spec.kind is not ChainKind.ALEMBIC
+                or state.heads_ok
+                or bool(state.undecided)  # (no worse: it could not be told before either)
+            )
+            if errors or not settled:
                 details = "\n".join(finding_lines(errors))
                 raise InputError(
                     f"the repair would leave chain {repair.spec.name!r} broken; nothing was "

@@ -29,7 +29,7 @@ from migration_guard.model import (
 )
 from migration_guard.numbering import Numbering, format_number, leading_number
 from migration_guard.paths import classify, rules_for
-from migration_guard.report import finding_lines
+from migration_guard.report import finding_lines, heads_brief
 from migration_guard.tree import GitTree, Tree
 from migration_guard.workspace import Workspace
 
@@ -375,9 +375,14 @@ def plan_alembic(
     parent = down_revision
     if parent is None:
         # The head the chain keeps without the moved block (after a merged collision: the
-        # side that landed first); failing a single one, the base branch's head.
-        survivors = surviving_heads(alembic.read_scripts(view, spec), moved_paths)
-        parent = survivors[0] if len(survivors) == 1 else _base_head(spec, base_tree, moved_ids)
+        # side that landed first), on the block's own branch where the chain has several;
+        # failing a single one, the base branch's head.
+        roots = [i for i in infos.values() if not moved_ids.intersection(i.down_revisions)]
+        view_scripts = alembic.read_scripts(view, spec)
+        survivors = surviving_heads(view_scripts, moved_paths, roots)
+        parent = (
+            survivors[0] if len(survivors) == 1 else _base_head(spec, base_tree, moved_ids, roots)
+        )
     rewrite_moves = []
     previous_new: str | None = None
     for move in ordered:
@@ -423,13 +428,26 @@ def plan_alembic(
     return plan
 
 
-def surviving_heads(scripts: Sequence[ParsedScript], moved_paths: set[str]) -> list[str]:
-    """The heads of the chain without the migrations being moved (sorted, unique)."""
-    from migration_guard.chains.alembic_graph import analyse
+def surviving_heads(
+    scripts: Sequence[ParsedScript],
+    moved_paths: set[str],
+    roots: Sequence[ParsedScript] = (),
+) -> list[str]:
+    """The heads of the chain without the migrations being moved (sorted, unique). With the
+    block's ``roots`` (its first migrations) and several heads, only the heads on the branch
+    the roots are built on: intentional branches (own branch labels) each keep their head."""
+    from migration_guard.chains.alembic_graph import BranchMap, analyse, built_on
     from migration_guard.chains.alembic_script import ScriptInfo
 
     remaining = [s for s in scripts if isinstance(s, ScriptInfo) and s.path not in moved_paths]
-    return sorted({h.revision for h in analyse(remaining).heads})
+    graph = analyse(remaining)
+    heads = list(zip(graph.heads, graph.branches, strict=True))
+    infos = [r for r in roots if isinstance(r, ScriptInfo)]
+    if infos and len({h.revision for h, _ in heads}) > 1:
+        target = built_on(BranchMap(remaining), infos)
+        if target is not None:  # None: unknown, or the roots sit on several branches
+            heads = [(h, b) for h, b in heads if b == target]
+    return sorted({h.revision for h, _ in heads})
 
 
 def _new_revision(revision: str, move: Move) -> str | None:
@@ -443,7 +461,12 @@ def _new_revision(revision: str, move: Move) -> str | None:
     return None  # hash ids: the file is renumbered, the id stays
 
 
-def _base_head(spec: ChainSpec, base_tree: Tree | None, moved: set[str]) -> str | None:
+def _base_head(
+    spec: ChainSpec,
+    base_tree: Tree | None,
+    moved: set[str],
+    roots: Sequence[ParsedScript] = (),
+) -> str | None:
     if base_tree is None:
         return None
     from migration_guard.chains.alembic import read_scripts
@@ -453,6 +476,10 @@ def _base_head(spec: ChainSpec, base_tree: Tree | None, moved: set[str]) -> str 
         return None
     state = read_chain(base_tree, spec)
     heads = [h.revision for h in state.heads if h.revision not in moved]
+    if len(set(heads)) > 1 and roots:
+        # Several base heads: the one on the block's branch, as in ``surviving_heads``.
+        on_branch = surviving_heads(read_scripts(base_tree, spec), set(), roots)
+        heads = [h for h in on_branch if h not in moved] or heads
     if not heads:
         # Every base head is being moved (recovering on main): their parents are the base.
         scripts = [s for s in read_scripts(base_tree, spec) if isinstance(s, ScriptInfo)]
@@ -569,11 +596,19 @@ def run(
             deployed.rollback()  # the files are back; put every registry back too
             raise
     _report(moves, plan, after, output_format, out, dry_run=False, base=base, remaining=remaining)
-    return 1 if remaining or not all(_clean(state) for state in after.values()) else 0
+    if remaining or any(not _clean(s) and not _undecided(s) for s in after.values()):
+        return 1
+    return 3 if any(_undecided(s) for s in after.values()) else 0
+
+
+def _undecided(state: ChainState) -> bool:
+    """No errors, but whether the heads are intentional branches cannot be told."""
+    return state.ok and bool(state.undecided)
 
 
 def _clean(state: ChainState) -> bool:
-    return state.ok and (state.spec.kind is not ChainKind.ALEMBIC or len(state.heads) == 1)
+    """No errors and, for Alembic, one head or intentional branches (``heads_ok``)."""
+    return state.ok and (state.spec.kind is not ChainKind.ALEMBIC or state.heads_ok)
 
 
 def _validation_tree(
@@ -602,8 +637,11 @@ def _compare(before: ChainState, after: ChainState) -> None:
     def errors(state: ChainState) -> list[str]:
         return sorted(f.code for f in state.findings if f.severity is Severity.ERROR)
 
+    # More heads than before is worse unless each ends a branch of its own.
     worse = len(errors(after)) > len(errors(before)) or (
-        before.spec.kind is ChainKind.ALEMBIC and len(after.heads) > max(1, len(before.heads))
+        before.spec.kind is ChainKind.ALEMBIC
+        and len(after.heads) > max(1, len(before.heads))
+        and not after.branched
     )
     if worse:
         details = "\n".join(
@@ -673,16 +711,12 @@ def _report(
         assert after is not None
         for state in after.values():
             if state.spec.kind is ChainKind.ALEMBIC:
-                heads = ", ".join(h.revision for h in state.heads)
-                lines.append(
-                    f"{state.spec.title}: {'OK' if state.ok else 'FAIL'} "
-                    f"({len(state.heads)} head{'s' if len(state.heads) != 1 else ''}: "
-                    f"{heads})"
-                )
+                lines.append(f"{state.spec.title}: {heads_brief(state)}")
+                lines += [f"  {reason}" for reason in state.undecided]
             else:
                 lines.append(f"{state.spec.title}: lint {'OK' if state.ok else 'FAIL'}")
             lines += finding_lines(state.findings)
-        if not all(_clean(state) for state in after.values()):
+        if any(not _clean(s) and not _undecided(s) for s in after.values()):
             lines.append(
                 "The chain still has problems (it had them before this renumber, which added "
                 "none): see `migration-guard recover` for a collision that already merged."
