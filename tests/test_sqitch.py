@@ -295,6 +295,13 @@ def test_scripts_missing_and_orphaned(tmp_path: Path) -> None:
             ("verify", "09-gone"),
         ]
     ]
+    # sqitch fails on a missing deploy or revert script; a missing verify script it skips.
+    assert [f.severity.value for f in state.findings[:4]] == [
+        "error",
+        "error",
+        "warning",
+        "warning",
+    ]
     assert state.findings[4].hint is not None and "name@TAG" in state.findings[4].hint
     assert state.findings[6].hint == 'renamed? the plan has "02-users"'
 
@@ -349,7 +356,8 @@ def test_lint_plan_without_a_chain_infers_the_width(tmp_path: Path) -> None:
     tree = WorkTree(tmp_path)
     full = lint_plan(tree, "db/sqitch.plan", None, syntax_only=False)
     assert [(f.code, f.line) for f in full if f.code != "MG205"] == [("MG208", 5), ("MG202", 6)]
-    assert len([f for f in full if f.code == "MG205"]) == 12
+    # No verify folder: the project has no verify scripts, so only deploy and revert are due.
+    assert len([f for f in full if f.code == "MG205"]) == 8
     assert lint_plan(tree, "db/sqitch.plan", None, syntax_only=True) == []
     configured = lint_plan(
         tree, "db/sqitch.plan", spec("db/sqitch.plan", width=2), syntax_only=False
@@ -448,6 +456,7 @@ def test_script_paths_match_sqitch_show(tmp_path: Path) -> None:
     conf = CONF + "[core]\n\treworked_dir = old\n" + '[engine "pg"]\n\textension = ddl\n'
     write_project(tmp_path, scripts=())
     write(tmp_path, f"{PROJECT}/sqitch.conf", conf)
+    (tmp_path / PROJECT / "db/verify").mkdir(parents=True)  # the project verifies its changes
     tree: Tree = WorkTree(tmp_path)
     layout = find_sqitch_conf(tree, PLAN)
     assert layout is not None
