@@ -273,9 +273,11 @@ def _walk(tree: Tree, folder: str = "") -> Iterator[tuple[str, list[str]]]:
 
 
 def discover_chains(tree: Tree) -> tuple[ChainSpec, ...]:
-    """Alembic version folders (via alembic.ini or env.py + versions/) and sqitch.plan files."""
+    """Alembic version folders (via alembic.ini or env.py + versions/), sqitch.plan files and
+    the plans that sqitch.conf targets name (``plan_file``: a second target's plan)."""
     alembic_dirs: dict[str, tuple[str | None, bool]] = {}
     plans: list[str] = []
+    sqitch_confs: list[str] = []
     for folder, files in sorted(_walk(tree)):
         prefix = f"{folder}/" if folder else ""
 
@@ -289,6 +291,17 @@ def discover_chains(tree: Tree) -> tuple[ChainSpec, ...]:
             alembic_dirs.setdefault(join("versions"), (None, False))
         if "sqitch.plan" in files:
             plans.append(join("sqitch.plan"))
+        if "sqitch.conf" in files:
+            sqitch_confs.append(folder)
+    # A target's plan right after the sqitch.plan of its folder: folder, then sqitch.plan first.
+    plans = sorted(
+        plans + _sqitch_target_plans(tree, sqitch_confs, plans),
+        key=lambda p: (
+            PurePosixPath(p).parent.as_posix(),
+            PurePosixPath(p).name != "sqitch.plan",
+            p,
+        ),
+    )
     found: list[tuple[ChainKind, str, str | None, bool]] = [
         (ChainKind.ALEMBIC, path, ini, rec) for path, (ini, rec) in sorted(alembic_dirs.items())
     ]
@@ -308,6 +321,38 @@ def discover_chains(tree: Tree) -> tuple[ChainSpec, ...]:
             )
         )
     return tuple(specs)
+
+
+def _sqitch_target_plans(tree: Tree, conf_folders: list[str], known: list[str]) -> list[str]:
+    """Plans that a sqitch.conf's targets use, other than ``known``: each is its own chain.
+
+    Only plans in the conf's folder or below (where the chain finds its sqitch.conf again);
+    a sqitch.conf that cannot be read is left to ``lint`` (MG211) of the plan beside it.
+    """
+    if not conf_folders:
+        return []
+    from migration_guard.chains.sqitch import TargetLayout, read_sqitch_conf
+    from migration_guard.errors import InputError
+
+    found: list[str] = []
+    for folder in conf_folders:
+        try:
+            conf = read_sqitch_conf(tree, folder)
+        except InputError:
+            continue
+        for entry in conf.target_layouts() if conf is not None else ():
+            plan = entry.layout.plan_file if isinstance(entry, TargetLayout) else None
+            if (
+                plan is None
+                or plan in known
+                or plan in found
+                or (folder and not plan.startswith(folder + "/"))
+                or not tree.exists(plan)
+                or tree.is_dir(plan)
+            ):
+                continue
+            found.append(plan)
+    return sorted(found)
 
 
 def _ini_version_dirs(tree: Tree, ini_path: str, folder: str) -> list[tuple[str, bool]]:
@@ -369,6 +414,7 @@ def _unique_names(paths: list[str]) -> list[str]:
 
     def candidate(path: str, depth: int) -> str:
         parts = [p for p in PurePosixPath(path).parts if p not in ("versions", "sqitch.plan")]
+        parts = [p.removesuffix(".plan") for p in parts]  # a target's plan: data.plan -> data
         parts = parts or ["root"]
         raw = "-".join(parts[:depth]).lower()
         return re.sub(r"[^a-z0-9_-]+", "-", raw).strip("-_") or "chain"
