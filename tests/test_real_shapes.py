@@ -208,6 +208,34 @@ def test_check_sees_a_change_added_to_the_second_targets_plan(
     assert code == 0, out
 
 
+def test_check_on_the_change_that_adds_the_second_target(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was: exit 2, "sqitch plan sqitch/sqitch-data.plan does not exist in the revision main":
+    the base has no second plan yet, which is an empty chain, not an input error."""
+    repo = GitRepo.create(tmp_path)
+    shape = SHAPES / "second_target_plan"
+    shutil.copytree(
+        shape,
+        repo.path,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("README.md", "sqitch-data.plan", "snapshot.sql"),
+    )
+    conf = repo.path / "sqitch/sqitch.conf"
+    conf.write_text(conf.read_text().split('[target "sqitch-data"]')[0])
+    repo.commit_all("main")
+    repo.git("checkout", "-q", "-b", "feature")
+    shutil.copytree(shape / "sqitch", repo.path / "sqitch", dirs_exist_ok=True)
+    repo.commit_all("add the sqitch-data target")
+    code, out, err = run(repo, capsys, "check", "--provider", "none", "--base-sha", "main")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[2:4] == [
+        "Found 1 new migration(s) in this PR:",
+        "  [sqitch-sqitch-data] snapshot — sqitch/sqitch-data.plan: snapshot",
+    ]
+    assert out.splitlines()[-1] == "No migration-number collisions detected. OK."
+
+
 def test_check_on_a_date_prefixed_plan_claims_no_number(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

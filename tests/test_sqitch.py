@@ -28,7 +28,15 @@ from migration_guard.chains.sqitch import (
     read_sqitch_conf,
 )
 from migration_guard.errors import InputError
-from migration_guard.model import ChainKind, ChainSpec, Finding, Head, Migration, NumberingMode
+from migration_guard.model import (
+    ChainKind,
+    ChainSpec,
+    Finding,
+    Head,
+    Migration,
+    NumberingMode,
+    Severity,
+)
 from migration_guard.tree import GitTree, Tree, WorkTree
 
 TS = "2026-06-17T00:00:00Z"
@@ -386,6 +394,20 @@ def test_broken_sqitch_conf_is_a_finding(tmp_path: Path) -> None:
 
 
 def test_missing_plan(tmp_path: Path) -> None:
+    """A revision without the plan (older than the chain) reads as an empty chain, with a
+    warning; linting a plan file that is not there is an input error."""
+    state = read_chain(WorkTree(tmp_path), spec())
+    assert state.migrations == () and state.heads == () and state.ok
+    (warning,) = state.findings
+    assert (warning.code, warning.severity, warning.path, warning.message) == (
+        "MG212",
+        Severity.WARNING,
+        PLAN,
+        f"sqitch plan {PLAN} does not exist in the working tree; read as an empty chain",
+    )
+    with pytest.raises(InputError, match="does not exist"):
+        lint_plan(WorkTree(tmp_path), PLAN, None, syntax_only=False)
+    (tmp_path / PLAN).mkdir(parents=True)
     with pytest.raises(InputError, match="does not exist"):
         read_chain(WorkTree(tmp_path), spec())
 

@@ -56,6 +56,7 @@ CODES: dict[str, str] = {
     "MG209": "sqitch dependency error",
     "MG210": "plan is not valid UTF-8",
     "MG211": "sqitch.conf cannot be used",
+    "MG212": "sqitch plan missing (warning)",
 }
 
 _ERROR_CODES = {
@@ -877,7 +878,26 @@ def lint_plan(
 
 def read_chain(tree: Tree, spec: ChainSpec) -> ChainState:
     """The chain at ``spec.path``: one migration per change (a reworked change counts once, at
-    its first line), the last change as head, and every finding."""
+    its first line), the last change as head, and every finding.
+
+    A plan that does not exist is an empty chain with a warning (MG212), as Alembic's missing
+    versions folder (MG140): a git revision older than the chain (a new project, a second
+    target's plan added by this change) has none; config validation already fails on a
+    configured plan missing from the working tree.
+    """
+    if not tree.exists(spec.path):
+        numbering = plan_numbering(parse_plan(b"", spec.path), spec)
+        finding = Finding(
+            "MG212",
+            f"sqitch plan {spec.path} does not exist in the {tree.label}; read as an empty chain",
+            spec.path,
+            None,
+            "check the chain's path in migration-guard.toml",
+            Severity.WARNING,
+        )
+        return ChainState(
+            spec=spec, findings=(finding,), numbering=numbering.mode, width=numbering.width
+        )
     plan = _read_plan(tree, spec.path)
     numbering = plan_numbering(plan, spec)
     last = plan.last_change
