@@ -125,15 +125,26 @@ def test_a_script_another_plan_names_is_not_an_orphan(tmp_path: Path) -> None:
     tree = WorkTree(tmp_path)
     assert read_chain(tree, spec("db/sqitch.plan")).findings == ()
     assert read_chain(tree, spec("db/data.plan", "data")).findings == ()
-    # A script that no plan of the project names is still an orphan, in either chain.
+    # A script that no plan of the project names is still an orphan: a finding of the plan of
+    # the first target (the default) that uses the folder, not once per plan.
     scripts(tmp_path, "db", "gone", kinds=("deploy",))
-    for path in ("db/sqitch.plan", "db/data.plan"):
-        (orphan,) = read_chain(tree, spec(path)).findings
-        assert (orphan.code, orphan.path, orphan.message) == (
-            "MG206",
-            "db/deploy/gone.sql",
-            'script for "gone" has no plan entry',
-        )
+    (orphan,) = read_chain(tree, spec("db/sqitch.plan")).findings
+    assert (orphan.code, orphan.path, orphan.message, orphan.hint) == (
+        "MG206",
+        "db/deploy/gone.sql",
+        'script for "gone" has no plan entry',
+        "add the change to sqitch.plan, or delete the script",
+    )
+    assert read_chain(tree, spec("db/data.plan", "data")).findings == ()
+    # Without the default target's plan, the data plan is the one to report it.
+    (tmp_path / "db/sqitch.plan").unlink()
+    findings = read_chain(tree, spec("db/data.plan", "data")).findings
+    assert {(f.code, f.path) for f in findings} == {
+        ("MG206", f"db/{kind}/{name}.sql")
+        for kind in ("deploy", "revert", "verify")
+        for name in ("schema", "users")
+    } | {("MG206", "db/deploy/gone.sql")}
+    assert findings[0].hint == "add the change to data.plan, or delete the script"
 
 
 def test_another_plans_missing_script_is_its_own_finding(tmp_path: Path) -> None:

@@ -729,19 +729,20 @@ def _change_scripts(
 
 
 def _script_findings(
-    tree: Tree, plan: Plan, layout: ScriptLayout, others: Sequence[tuple[Plan, ScriptLayout]] = ()
+    tree: Tree, plan: Plan, layout: ScriptLayout, others: Sequence[_OtherPlan] = ()
 ) -> list[Finding]:
     """MG205 for scripts a change lacks, MG206 for scripts no plan of the project names.
 
     ``others`` are the project's other plans (and this plan under other targets): a script
-    folder can serve several plans, so a script one of them names is not an orphan. A missing
-    verify script is a warning (sqitch only warns and deploys without verifying), and none at
-    all when the project has no verify folder.
+    folder can serve several plans, so a script one of them names is not an orphan, and an
+    orphan in a folder an earlier target's plan also uses is that plan's finding (reported
+    once). A missing verify script is a warning (sqitch only warns and deploys without
+    verifying), and none at all when the project has no verify folder.
     """
     findings: list[Finding] = []
     ext = "." + layout.extension
     folders = _script_folders(layout)
-    present = _present_scripts(tree, [plan, *(p for p, _ in others)], layout)
+    present = _present_scripts(tree, [plan, *(o.plan for o in others)], layout)
     verifies = any(tree.is_dir(layout.dir_for("verify", reworked=r)) for r in (False, True))
     expected: set[str] = set()
     for change in plan.changes:
@@ -771,16 +772,21 @@ def _script_findings(
                     severity=Severity.WARNING if verify else Severity.ERROR,
                 )
             )
-    for other, other_layout in others:
-        exists = present.__contains__ if other_layout == layout else tree.exists
-        for change in other.changes:
-            expected.update(_change_scripts(change, other_layout, exists).values())
+    deferred: set[str] = set()
+    for other in others:
+        # Its reworked scripts may lie outside this layout's folders: ask the tree.
+        for change in other.plan.changes:
+            expected.update(_change_scripts(change, other.layout, tree.exists).values())
+        if other.earlier:
+            deferred |= _script_folders(other.layout)
     names = {c.name for c in plan.changes}
     slugs = {_slug(c.name): c.name for c in plan.changes}
     for script in sorted(present - expected):
         if not script.endswith(ext):
             continue
         folder = next(f for f in sorted(folders, key=len, reverse=True) if _under(script, f))
+        if folder in deferred:
+            continue
         stem = script[len(folder) + 1 : -len(ext)] if folder else script[: -len(ext)]
         name = stem.split("@", 1)[0] if "@" in posixpath.basename(stem) else stem
         if name in names:
@@ -791,25 +797,33 @@ def _script_findings(
         elif _slug(name) in slugs:
             hint = f'renamed? the plan has "{slugs[_slug(name)]}"'
         else:
-            hint = "add the change to sqitch.plan, or delete the script"
+            hint = f"add the change to {posixpath.basename(plan.path)}, or delete the script"
         findings.append(
             Finding("MG206", f'script for "{stem}" has no plan entry', script, None, hint=hint)
         )
     return findings
 
 
+class _OtherPlan(NamedTuple):
+    plan: Plan
+    layout: ScriptLayout
+    earlier: bool  # its target comes before this plan's in sqitch.conf (default first)
+
+
 def _other_plans(
     tree: Tree, conf: SqitchConf | None, plan_path: str, layout: ScriptLayout
-) -> list[tuple[Plan, ScriptLayout]]:
-    """The project's other (plan, layout) pairs: other targets' plans, and this plan under
+) -> list[_OtherPlan]:
+    """The project's other plans with their layouts: other targets' plans, and this plan under
     targets with other script folders. Plans that do not exist are left out."""
     if conf is None:
         return []
-    out: list[tuple[Plan, ScriptLayout]] = []
+    entries = [e for e in conf.target_layouts() if isinstance(e, TargetLayout)]
+    own = next((i for i, e in enumerate(entries) if e.layout == layout), len(entries))
+    out: list[_OtherPlan] = []
     parsed: dict[str, Plan] = {}
     seen = {layout}
-    for entry in conf.target_layouts():
-        if not isinstance(entry, TargetLayout) or entry.layout in seen:
+    for index, entry in enumerate(entries):
+        if entry.layout in seen:
             continue
         seen.add(entry.layout)
         path = entry.layout.plan_file
@@ -817,7 +831,8 @@ def _other_plans(
             if not tree.exists(path) or tree.is_dir(path):
                 continue
             parsed[path] = parse_plan(tree.read_bytes(path), path)
-        out.append((parsed[path], entry.layout))
+        earlier = index < own and path != plan_path
+        out.append(_OtherPlan(parsed[path], entry.layout, earlier))
     return out
 
 
