@@ -28,7 +28,15 @@ from migration_guard.chains.sqitch import (
     read_sqitch_conf,
 )
 from migration_guard.errors import InputError
-from migration_guard.model import ChainKind, ChainSpec, Finding, Head, Migration, NumberingMode
+from migration_guard.model import (
+    ChainKind,
+    ChainSpec,
+    Finding,
+    Head,
+    Migration,
+    NumberingMode,
+    Severity,
+)
 from migration_guard.tree import GitTree, Tree, WorkTree
 
 TS = "2026-06-17T00:00:00Z"
@@ -295,6 +303,13 @@ def test_scripts_missing_and_orphaned(tmp_path: Path) -> None:
             ("verify", "09-gone"),
         ]
     ]
+    # sqitch fails on a missing deploy or revert script; a missing verify script it skips.
+    assert [f.severity.value for f in state.findings[:4]] == [
+        "error",
+        "error",
+        "warning",
+        "warning",
+    ]
     assert state.findings[4].hint is not None and "name@TAG" in state.findings[4].hint
     assert state.findings[6].hint == 'renamed? the plan has "02-users"'
 
@@ -349,7 +364,8 @@ def test_lint_plan_without_a_chain_infers_the_width(tmp_path: Path) -> None:
     tree = WorkTree(tmp_path)
     full = lint_plan(tree, "db/sqitch.plan", None, syntax_only=False)
     assert [(f.code, f.line) for f in full if f.code != "MG205"] == [("MG208", 5), ("MG202", 6)]
-    assert len([f for f in full if f.code == "MG205"]) == 12
+    # No verify folder: the project has no verify scripts, so only deploy and revert are due.
+    assert len([f for f in full if f.code == "MG205"]) == 8
     assert lint_plan(tree, "db/sqitch.plan", None, syntax_only=True) == []
     configured = lint_plan(
         tree, "db/sqitch.plan", spec("db/sqitch.plan", width=2), syntax_only=False
@@ -378,6 +394,20 @@ def test_broken_sqitch_conf_is_a_finding(tmp_path: Path) -> None:
 
 
 def test_missing_plan(tmp_path: Path) -> None:
+    """A revision without the plan (older than the chain) reads as an empty chain, with a
+    warning; linting a plan file that is not there is an input error."""
+    state = read_chain(WorkTree(tmp_path), spec())
+    assert state.migrations == () and state.heads == () and state.ok
+    (warning,) = state.findings
+    assert (warning.code, warning.severity, warning.path, warning.message) == (
+        "MG212",
+        Severity.WARNING,
+        PLAN,
+        f"sqitch plan {PLAN} does not exist in the working tree; read as an empty chain",
+    )
+    with pytest.raises(InputError, match="does not exist"):
+        lint_plan(WorkTree(tmp_path), PLAN, None, syntax_only=False)
+    (tmp_path / PLAN).mkdir(parents=True)
     with pytest.raises(InputError, match="does not exist"):
         read_chain(WorkTree(tmp_path), spec())
 
@@ -449,6 +479,7 @@ def test_script_paths_match_sqitch_show(tmp_path: Path) -> None:
     conf = CONF + "[core]\n\treworked_dir = old\n" + '[engine "pg"]\n\textension = ddl\n'
     write_project(tmp_path, scripts=())
     write(tmp_path, f"{PROJECT}/sqitch.conf", conf)
+    (tmp_path / PROJECT / "db/verify").mkdir(parents=True)  # the project verifies its changes
     tree: Tree = WorkTree(tmp_path)
     layout = find_sqitch_conf(tree, PLAN)
     assert layout is not None

@@ -371,14 +371,16 @@ class _Found(NamedTuple):
 def discover(tree: Tree) -> tuple[tuple[ChainSpec, ...], tuple[Finding, ...]]:
     """Alembic chains as Alembic's own configuration defines them (``alembic.ini`` and its
     named sections, ``[tool.alembic]`` of pyproject.toml; else env.py beside a versions/
-    folder) and sqitch.plan files; with notes on what could not become a chain (MG142,
-    MG143), never dropped in silence."""
+    folder), sqitch.plan files and the plans that sqitch.conf targets name (``plan_file``: a
+    second target's plan); with notes on what could not become a chain (MG142, MG143), never
+    dropped in silence."""
     from migration_guard.chains import alembic_config
 
     found: list[_Found] = []
     env_folders: list[str] = []
     script_folders: set[str] = set()
     plans: list[str] = []
+    sqitch_confs: list[str] = []
     notes: list[Finding] = []
     for folder, files in sorted(_walk(tree)):
         names = set(files)
@@ -419,6 +421,17 @@ def discover(tree: Tree) -> tuple[tuple[ChainSpec, ...], tuple[Finding, ...]]:
             env_folders.append(folder)
         if "sqitch.plan" in names:
             plans.append(prefix + "sqitch.plan")
+        if "sqitch.conf" in names:
+            sqitch_confs.append(folder)
+    # A target's plan right after the sqitch.plan of its folder: folder, then sqitch.plan first.
+    plans = sorted(
+        plans + _sqitch_target_plans(tree, sqitch_confs, plans),
+        key=lambda p: (
+            PurePosixPath(p).parent.as_posix(),
+            PurePosixPath(p).name != "sqitch.plan",
+            p,
+        ),
+    )
     covered = {f for chain in found for f in chain.folders}
     for folder in env_folders:
         versions = f"{folder}/versions" if folder else "versions"
@@ -463,6 +476,38 @@ def discover(tree: Tree) -> tuple[tuple[ChainSpec, ...], tuple[Finding, ...]]:
     return tuple(specs), tuple(notes)
 
 
+def _sqitch_target_plans(tree: Tree, conf_folders: list[str], known: list[str]) -> list[str]:
+    """Plans that a sqitch.conf's targets use, other than ``known``: each is its own chain.
+
+    Only plans in the conf's folder or below (where the chain finds its sqitch.conf again);
+    a sqitch.conf that cannot be read is left to ``lint`` (MG211) of the plan beside it.
+    """
+    if not conf_folders:
+        return []
+    from migration_guard.chains.sqitch import TargetLayout, read_sqitch_conf
+    from migration_guard.errors import InputError
+
+    found: list[str] = []
+    for folder in conf_folders:
+        try:
+            conf = read_sqitch_conf(tree, folder)
+        except InputError:
+            continue
+        for entry in conf.target_layouts() if conf is not None else ():
+            plan = entry.layout.plan_file if isinstance(entry, TargetLayout) else None
+            if (
+                plan is None
+                or plan in known
+                or plan in found
+                or (folder and not plan.startswith(folder + "/"))
+                or not tree.exists(plan)
+                or tree.is_dir(plan)
+            ):
+                continue
+            found.append(plan)
+    return sorted(found)
+
+
 def _config_note(exc: ConfigError, path: str) -> Finding:
     return Finding(
         "MG143",
@@ -502,7 +547,8 @@ def _only_in_subfolders(tree: Tree, chain: _Found, notes: list[Finding]) -> bool
 
 
 def _name_parts(path: str) -> list[str]:
-    return [p for p in PurePosixPath(path).parts if p not in ("versions", "sqitch.plan")]
+    parts = [p for p in PurePosixPath(path).parts if p not in ("versions", "sqitch.plan")]
+    return [p.removesuffix(".plan") for p in parts]  # a target's plan: data.plan -> data
 
 
 def _unique_names(keys: list[list[str]]) -> list[str]:

@@ -8,6 +8,7 @@ script in a versions folder, or a sqitch deploy/revert/verify script (named afte
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -39,15 +40,23 @@ def rules_for(
     """Path rules of ``specs``; ``numbering`` (by chain, as read from the base) says which
     names carry a number (for a chain it leaves out: any number prefix)."""
     rules = []
+    sqitch_folders: dict[str, tuple[tuple[str, ...], str]] = {}
+    for spec in specs:
+        if spec.kind is ChainKind.SQITCH:
+            from migration_guard.chains import sqitch
+
+            sqitch_folders[spec.name] = sqitch.script_folders(tree, spec)
+    # A script folder several plans share (a second sqitch target) says nothing about which
+    # plan a new script belongs to: only the plan that names it does, so it is no chain's.
+    users = Counter(f for folders, _ in sqitch_folders.values() for f in set(folders))
     for spec in specs:
         mode = (numbering or {}).get(spec.name, ANY_NUMBER)
         if spec.kind is ChainKind.ALEMBIC:
             rules.append(PathRule(spec.name, spec.kind, spec.folders, spec.recursive, ".py", mode))
         else:
-            from migration_guard.chains import sqitch
-
-            folders, extension = sqitch.script_folders(tree, spec)
-            rules.append(PathRule(spec.name, spec.kind, folders, True, extension, mode))
+            folders, extension = sqitch_folders[spec.name]
+            own = tuple(f for f in folders if users[f] == 1)
+            rules.append(PathRule(spec.name, spec.kind, own, True, extension, mode))
     return rules
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from migration_guard.chains.sqitch_plan import Change, ErrorKind, Plan, PlanError, parse_plan
 from migration_guard.errors import InputError
@@ -25,6 +26,7 @@ from migration_guard.model import (
     Head,
     Migration,
     NumberingMode,
+    Severity,
 )
 from migration_guard.numbering import Numbering, detect_numbering
 from migration_guard.tree import Tree
@@ -33,6 +35,7 @@ __all__ = [
     "CODES",
     "ScriptLayout",
     "SqitchConf",
+    "TargetLayout",
     "find_sqitch_conf",
     "lint_plan",
     "number_prefix",
@@ -53,6 +56,7 @@ CODES: dict[str, str] = {
     "MG209": "sqitch dependency error",
     "MG210": "plan is not valid UTF-8",
     "MG211": "sqitch.conf cannot be used",
+    "MG212": "sqitch plan missing (warning)",
 }
 
 _ERROR_CODES = {
@@ -381,6 +385,64 @@ class SqitchConf:
         name, _uri, engine = self.resolve_target(target)
         return _layout(self.folder, lambda key: self._fetch(key, name, engine), self.path)
 
+    def subsections(self, section: str) -> list[str]:
+        """The subsection names of ``[section "name"]`` blocks, in file order."""
+        names: dict[str, None] = {}
+        prefix = section + "."
+        for key in self.values:
+            if key.startswith(prefix) and "." in key[len(prefix) :]:
+                names.setdefault(key[len(prefix) :].rpartition(".")[0], None)
+        return list(names)
+
+    def target_layouts(self) -> list[TargetLayout | InputError]:
+        """Every layout sqitch can run this project with: the default target, each engine's
+        default target (``sqitch --engine E``) and each named target (``sqitch plan NAME``).
+
+        Several plans can share one project (a second target with its own ``plan_file``, or
+        engines with their own ``top_dir``). A layout whose paths leave the repository is its
+        :class:`InputError` instead.
+        """
+        out: list[TargetLayout | InputError] = []
+
+        def add(label: str, target: str | None, engine: str | None) -> None:
+            try:
+                layout = _layout(
+                    self.folder, lambda key: self._fetch(key, target, engine), self.path
+                )
+            except InputError as exc:
+                out.append(exc)
+            else:
+                out.append(TargetLayout(label, layout))
+
+        name, _uri, engine = self.resolve_target(None)
+        add("the default target", name, engine)
+        for engine_name_ in self.subsections("engine"):
+            engine_target = self.get(f"engine.{engine_name_}.target")
+            add(
+                f'engine "{engine_name_}"',
+                engine_target if _truthy(engine_target) else f"db:{engine_name_}:",
+                engine_name_,
+            )
+        for target in self.subsections("target"):
+            uri = self.get(f"target.{target}.uri")
+            add(f'target "{target}"', target, _canonical_engine(uri) if uri else None)
+        return out
+
+    def plan_layout(self, plan_path: str) -> ScriptLayout | None:
+        """The layout of the first target (default, engines, named targets) whose plan file is
+        ``plan_path``; None if no target of this project uses that plan."""
+        for entry in self.target_layouts():
+            if isinstance(entry, TargetLayout) and entry.layout.plan_file == plan_path:
+                return entry.layout
+        return None
+
+
+class TargetLayout(NamedTuple):
+    """One way to run a sqitch project: which target and where its plan and scripts are."""
+
+    target: str  # for messages: "the default target", 'engine "pg"', 'target "data"'
+    layout: ScriptLayout
+
 
 def _layout(folder: str, fetch: _Fetch, source: str) -> ScriptLayout:
     def resolve(key: str, default: str) -> str:
@@ -438,9 +500,10 @@ def read_sqitch_conf(tree: Tree, folder: str) -> SqitchConf | None:
 def find_sqitch_conf(tree: Tree, plan_path: str) -> SqitchConf | None:
     """The sqitch.conf of the project that owns ``plan_path``.
 
-    Looks in the plan's folder and its parents for a sqitch.conf whose default plan file is
-    ``plan_path``; failing that, a sqitch.conf beside the plan. Raises :class:`InputError`
-    if a candidate cannot be parsed.
+    Looks in the plan's folder and its parents for a sqitch.conf with a target (the default,
+    an engine's or a named one) whose plan file is ``plan_path``; failing that, a sqitch.conf
+    beside the plan. Raises :class:`InputError` if a candidate cannot be parsed, or if the
+    default target of the one beside the plan cannot be used.
     """
     folder = posixpath.dirname(plan_path)
     beside: SqitchConf | None = None
@@ -449,15 +512,22 @@ def find_sqitch_conf(tree: Tree, plan_path: str) -> SqitchConf | None:
         if conf is not None:
             if folder == posixpath.dirname(plan_path):
                 beside = conf
-            try:
-                if conf.layout().plan_file == plan_path:
-                    return conf
-            except InputError:
-                if conf is beside:
-                    raise
+            if conf.plan_layout(plan_path) is not None:
+                return conf
         if not folder:
+            if beside is not None:
+                beside.layout()  # raises if its default target cannot be used
             return beside
         folder = posixpath.dirname(folder)
+
+
+def plan_layout(conf: SqitchConf | None, plan_path: str) -> ScriptLayout:
+    """Where the scripts of ``plan_path`` live: the layout of the target of ``conf`` that uses
+    this plan, else ``conf``'s default target (a conf beside the plan), else sqitch's defaults
+    beside the plan. Raises :class:`InputError` if that layout cannot be used."""
+    if conf is None:
+        return _default_layout(plan_path)
+    return conf.plan_layout(plan_path) or conf.layout()
 
 
 # --------------------------------------------------------------------------------------------
@@ -609,64 +679,114 @@ def _list_files(tree: Tree, folder: str, file_suffix: str | None) -> list[str]:
     return out
 
 
-def _script_findings(tree: Tree, plan: Plan, layout: ScriptLayout) -> list[Finding]:
-    findings: list[Finding] = []
-    ext = "." + layout.extension
-    folders = {
+def _script_folders(layout: ScriptLayout) -> set[str]:
+    return {
         layout.dir_for(kind, reworked=reworked)
         for kind in _SCRIPT_KINDS
         for reworked in (False, True)
     }
+
+
+def _present_scripts(tree: Tree, plans: Sequence[Plan], layout: ScriptLayout) -> set[str]:
+    """Every file in the layout's script folders (never the whole project folder)."""
+    ext = "." + layout.extension
     suffix_folders = any(
-        part.endswith(ext) for c in plan.changes for part in c.name.split("/")[:-1]
+        part.endswith(ext)
+        for plan in plans
+        for c in plan.changes
+        for part in c.name.split("/")[:-1]
     )
     present: set[str] = set()
-    for folder in sorted(folders):
+    for folder in sorted(_script_folders(layout)):
         if folder == layout.top_dir or not tree.is_dir(folder):
-            continue  # never treat the whole project folder as a script folder
+            continue
         present.update(_list_files(tree, folder, None if suffix_folders else ext))
+    return present
+
+
+def _change_scripts(
+    change: Change, layout: ScriptLayout, exists: Callable[[str], bool]
+) -> dict[str, str]:
+    """The deploy, revert and verify script sqitch opens for one plan line (as
+    App::Sqitch::Plan::Change: an earlier instance of a reworked change uses the first
+    ``name@TAG`` script found in the reworked deploy folder, else the first tag's name)."""
+    ext = "." + layout.extension
+    *parents, base = change.name.split("/")
+    if change.is_reworked:
+        candidates = [f"{base}@{tag}{ext}" for tag in change.rework_tags]
+        deploy_dir = layout.reworked_deploy_dir
+        chosen = next(
+            (c for c in candidates if exists(posixpath.join(deploy_dir, *parents, c))),
+            candidates[0],
+        )
+    else:
+        chosen = base + ext
+    relative = posixpath.join(*parents, chosen)
+    return {
+        kind: posixpath.join(layout.dir_for(kind, reworked=change.is_reworked), relative)
+        for kind in _SCRIPT_KINDS
+    }
+
+
+def _script_findings(
+    tree: Tree, plan: Plan, layout: ScriptLayout, others: Sequence[_OtherPlan] = ()
+) -> list[Finding]:
+    """MG205 for scripts a change lacks, MG206 for scripts no plan of the project names.
+
+    ``others`` are the project's other plans (and this plan under other targets): a script
+    folder can serve several plans, so a script one of them names is not an orphan, and an
+    orphan in a folder an earlier target's plan also uses is that plan's finding (reported
+    once). A missing verify script is a warning (sqitch only warns and deploys without
+    verifying), and none at all when the project has no verify folder.
+    """
+    findings: list[Finding] = []
+    ext = "." + layout.extension
+    folders = _script_folders(layout)
+    present = _present_scripts(tree, [plan, *(o.plan for o in others)], layout)
+    verifies = any(tree.is_dir(layout.dir_for("verify", reworked=r)) for r in (False, True))
     expected: set[str] = set()
     for change in plan.changes:
-        *parents, base = change.name.split("/")
+        scripts = _change_scripts(change, layout, present.__contains__)
+        expected.update(scripts.values())
         if change.is_reworked:
-            candidates = [f"{base}@{tag}{ext}" for tag in change.rework_tags]
-            deploy_dir = layout.reworked_deploy_dir
-            chosen = next(
-                (c for c in candidates if posixpath.join(deploy_dir, *parents, c) in present),
-                candidates[0],
-            )
-        else:
-            chosen = base + ext
-        relative = posixpath.join(*parents, chosen)
-        missing = []
-        for kind in _SCRIPT_KINDS:
-            script = posixpath.join(layout.dir_for(kind, reworked=change.is_reworked), relative)
-            expected.add(script)
-            if script not in present:
-                missing.append((kind, script))
-        if change.is_reworked:
+            base = change.name.split("/")[-1]
             hint = (
                 "sqitch rework keeps the scripts of the earlier version as "
                 f"{base}@TAG{ext}, TAG being one of: {', '.join(change.rework_tags)}"
             )
         else:
             hint = "sqitch add creates the deploy, revert and verify scripts"
-        for kind, script in missing:
+        for kind, script in scripts.items():
+            if script in present or (kind == "verify" and not verifies):
+                continue
+            verify = kind == "verify"
             findings.append(
                 Finding(
                     "MG205",
                     f'change "{change.name}" has no {kind} script {script}',
                     plan.path,
                     change.line,
-                    hint=hint,
+                    hint=f"sqitch deploys it without verifying (it only warns); {hint}"
+                    if verify
+                    else hint,
+                    severity=Severity.WARNING if verify else Severity.ERROR,
                 )
             )
+    deferred: set[str] = set()
+    for other in others:
+        # Its reworked scripts may lie outside this layout's folders: ask the tree.
+        for change in other.plan.changes:
+            expected.update(_change_scripts(change, other.layout, tree.exists).values())
+        if other.earlier:
+            deferred |= _script_folders(other.layout)
     names = {c.name for c in plan.changes}
     slugs = {_slug(c.name): c.name for c in plan.changes}
     for script in sorted(present - expected):
         if not script.endswith(ext):
             continue
         folder = next(f for f in sorted(folders, key=len, reverse=True) if _under(script, f))
+        if folder in deferred:
+            continue
         stem = script[len(folder) + 1 : -len(ext)] if folder else script[: -len(ext)]
         name = stem.split("@", 1)[0] if "@" in posixpath.basename(stem) else stem
         if name in names:
@@ -677,11 +797,43 @@ def _script_findings(tree: Tree, plan: Plan, layout: ScriptLayout) -> list[Findi
         elif _slug(name) in slugs:
             hint = f'renamed? the plan has "{slugs[_slug(name)]}"'
         else:
-            hint = "add the change to sqitch.plan, or delete the script"
+            hint = f"add the change to {posixpath.basename(plan.path)}, or delete the script"
         findings.append(
             Finding("MG206", f'script for "{stem}" has no plan entry', script, None, hint=hint)
         )
     return findings
+
+
+class _OtherPlan(NamedTuple):
+    plan: Plan
+    layout: ScriptLayout
+    earlier: bool  # its target comes before this plan's in sqitch.conf (default first)
+
+
+def _other_plans(
+    tree: Tree, conf: SqitchConf | None, plan_path: str, layout: ScriptLayout
+) -> list[_OtherPlan]:
+    """The project's other plans with their layouts: other targets' plans, and this plan under
+    targets with other script folders. Plans that do not exist are left out."""
+    if conf is None:
+        return []
+    entries = [e for e in conf.target_layouts() if isinstance(e, TargetLayout)]
+    own = next((i for i, e in enumerate(entries) if e.layout == layout), len(entries))
+    out: list[_OtherPlan] = []
+    parsed: dict[str, Plan] = {}
+    seen = {layout}
+    for index, entry in enumerate(entries):
+        if entry.layout in seen:
+            continue
+        seen.add(entry.layout)
+        path = entry.layout.plan_file
+        if path not in parsed:
+            if not tree.exists(path) or tree.is_dir(path):
+                continue
+            parsed[path] = parse_plan(tree.read_bytes(path), path)
+        earlier = index < own and path != plan_path
+        out.append(_OtherPlan(parsed[path], entry.layout, earlier))
+    return out
 
 
 def _slug(name: str) -> str:
@@ -715,11 +867,13 @@ def _findings(
     findings.extend(_convention_findings(plan, spec, numbering))
     try:
         conf = find_sqitch_conf(tree, plan.path)
-        layout = conf.layout() if conf is not None else _default_layout(plan.path)
+        layout = plan_layout(conf, plan.path)
     except InputError as exc:
         findings.append(Finding("MG211", exc.message, plan.path, None, hint=exc.hint))
         return findings
-    findings.extend(_script_findings(tree, plan, layout))
+    findings.extend(
+        _script_findings(tree, plan, layout, _other_plans(tree, conf, plan.path, layout))
+    )
     return findings
 
 
@@ -739,7 +893,26 @@ def lint_plan(
 
 def read_chain(tree: Tree, spec: ChainSpec) -> ChainState:
     """The chain at ``spec.path``: one migration per change (a reworked change counts once, at
-    its first line), the last change as head, and every finding."""
+    its first line), the last change as head, and every finding.
+
+    A plan that does not exist is an empty chain with a warning (MG212), as Alembic's missing
+    versions folder (MG140): a git revision older than the chain (a new project, a second
+    target's plan added by this change) has none; config validation already fails on a
+    configured plan missing from the working tree.
+    """
+    if not tree.exists(spec.path):
+        numbering = plan_numbering(parse_plan(b"", spec.path), spec)
+        finding = Finding(
+            "MG212",
+            f"sqitch plan {spec.path} does not exist in the {tree.label}; read as an empty chain",
+            spec.path,
+            None,
+            "check the chain's path in migration-guard.toml",
+            Severity.WARNING,
+        )
+        return ChainState(
+            spec=spec, findings=(finding,), numbering=numbering.mode, width=numbering.width
+        )
     plan = _read_plan(tree, spec.path)
     numbering = plan_numbering(plan, spec)
     last = plan.last_change
@@ -756,9 +929,10 @@ def read_chain(tree: Tree, spec: ChainSpec) -> ChainState:
 
 
 def chain_layout(tree: Tree, spec: ChainSpec) -> tuple[SqitchConf | None, ScriptLayout]:
-    """The chain's sqitch.conf (if any) and where its scripts live."""
+    """The chain's sqitch.conf (if any) and where its scripts live (the layout of the target
+    that uses this plan)."""
     conf = find_sqitch_conf(tree, spec.path)
-    return conf, conf.layout() if conf is not None else _default_layout(spec.path)
+    return conf, plan_layout(conf, spec.path)
 
 
 def script_folders(tree: Tree, spec: ChainSpec) -> tuple[tuple[str, ...], str]:

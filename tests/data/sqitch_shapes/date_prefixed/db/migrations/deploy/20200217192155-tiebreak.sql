@@ -1,0 +1,4 @@
+-- Deploy 20200217192155-tiebreak
+BEGIN;
+CREATE TABLE t_tiebreak (id integer);
+COMMIT;

@@ -1,0 +1,2 @@
+-- Verify 20200715144826-multi-links
+SELECT id FROM t_multi_links WHERE false;

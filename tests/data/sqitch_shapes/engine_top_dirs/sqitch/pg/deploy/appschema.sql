@@ -1,0 +1,4 @@
+-- Deploy appschema
+BEGIN;
+CREATE TABLE appschema (id integer);
+COMMIT;

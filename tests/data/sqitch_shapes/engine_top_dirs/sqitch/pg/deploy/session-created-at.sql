@@ -1,0 +1,4 @@
+-- Deploy session-created-at
+BEGIN;
+CREATE TABLE session_created_at (id integer);
+COMMIT;

@@ -1,0 +1,4 @@
+-- Deploy sessions-jsonb
+BEGIN;
+CREATE TABLE sessions_jsonb (id integer);
+COMMIT;

@@ -1,0 +1,4 @@
+-- Revert session-created-at
+BEGIN;
+DROP TABLE session_created_at;
+COMMIT;

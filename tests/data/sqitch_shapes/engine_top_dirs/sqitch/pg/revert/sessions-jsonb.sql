@@ -1,0 +1,4 @@
+-- Revert sessions-jsonb
+BEGIN;
+DROP TABLE sessions_jsonb;
+COMMIT;

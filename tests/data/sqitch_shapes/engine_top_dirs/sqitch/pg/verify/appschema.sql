@@ -1,0 +1,2 @@
+-- Verify appschema
+SELECT id FROM appschema WHERE false;

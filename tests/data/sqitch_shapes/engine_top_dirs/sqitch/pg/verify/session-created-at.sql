@@ -1,0 +1,2 @@
+-- Verify session-created-at
+SELECT id FROM session_created_at WHERE false;

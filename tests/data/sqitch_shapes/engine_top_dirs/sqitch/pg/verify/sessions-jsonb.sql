@@ -1,0 +1,2 @@
+-- Verify sessions-jsonb
+SELECT id FROM sessions_jsonb WHERE false;

@@ -1,0 +1,4 @@
+-- Deploy sessions
+BEGIN;
+CREATE TABLE sessions (id integer);
+COMMIT;

@@ -1,0 +1,4 @@
+-- Revert sessions
+BEGIN;
+DROP TABLE sessions;
+COMMIT;

@@ -1,0 +1,2 @@
+-- Verify sessions
+SELECT id FROM sessions WHERE false;

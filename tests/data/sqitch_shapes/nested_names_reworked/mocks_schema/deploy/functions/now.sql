@@ -1,0 +1,4 @@
+-- Deploy functions/now
+BEGIN;
+CREATE TABLE functions_now (id integer);
+COMMIT;

@@ -1,0 +1,4 @@
+-- Revert functions/now
+BEGIN;
+DROP TABLE functions_now;
+COMMIT;

@@ -1,0 +1,2 @@
+-- Verify functions/now
+SELECT id FROM functions_now WHERE false;

@@ -1,0 +1,2 @@
+-- Verify schemas/main
+SELECT id FROM schemas_main WHERE false;

@@ -1,0 +1,4 @@
+-- Deploy mutations/create_project@1.0.0-rc.2
+BEGIN;
+CREATE TABLE mutations_create_project_1_0_0_rc_2 (id integer);
+COMMIT;

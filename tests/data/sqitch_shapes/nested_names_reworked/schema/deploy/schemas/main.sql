@@ -1,0 +1,4 @@
+-- Deploy schemas/main
+BEGIN;
+CREATE TABLE schemas_main (id integer);
+COMMIT;

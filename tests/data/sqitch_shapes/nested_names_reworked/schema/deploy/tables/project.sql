@@ -1,0 +1,4 @@
+-- Deploy tables/project
+BEGIN;
+CREATE TABLE tables_project (id integer);
+COMMIT;

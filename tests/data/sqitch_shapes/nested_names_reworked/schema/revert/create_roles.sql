@@ -1,0 +1,4 @@
+-- Revert create_roles
+BEGIN;
+DROP TABLE create_roles;
+COMMIT;

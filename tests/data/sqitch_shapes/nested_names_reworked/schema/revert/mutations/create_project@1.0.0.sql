@@ -1,0 +1,4 @@
+-- Revert mutations/create_project@1.0.0
+BEGIN;
+DROP TABLE mutations_create_project_1_0_0;
+COMMIT;

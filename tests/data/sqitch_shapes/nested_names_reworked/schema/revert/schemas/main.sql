@@ -1,0 +1,4 @@
+-- Revert schemas/main
+BEGIN;
+DROP TABLE schemas_main;
+COMMIT;

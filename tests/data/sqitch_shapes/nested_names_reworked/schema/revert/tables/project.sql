@@ -1,0 +1,4 @@
+-- Revert tables/project
+BEGIN;
+DROP TABLE tables_project;
+COMMIT;

@@ -1,0 +1,2 @@
+-- Verify create_roles
+SELECT id FROM create_roles WHERE false;

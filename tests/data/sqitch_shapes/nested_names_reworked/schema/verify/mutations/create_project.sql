@@ -1,0 +1,2 @@
+-- Verify mutations/create_project
+SELECT id FROM mutations_create_project WHERE false;

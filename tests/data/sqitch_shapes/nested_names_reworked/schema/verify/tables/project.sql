@@ -1,0 +1,2 @@
+-- Verify tables/project
+SELECT id FROM tables_project WHERE false;

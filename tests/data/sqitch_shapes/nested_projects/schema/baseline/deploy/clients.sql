@@ -1,0 +1,4 @@
+-- Deploy clients
+BEGIN;
+CREATE TABLE clients (id integer);
+COMMIT;

@@ -1,0 +1,4 @@
+-- Deploy cookbooks
+BEGIN;
+CREATE TABLE cookbooks (id integer);
+COMMIT;

@@ -1,0 +1,4 @@
+-- Deploy nodes
+BEGIN;
+CREATE TABLE nodes (id integer);
+COMMIT;

@@ -1,0 +1,4 @@
+-- Deploy osc_users
+BEGIN;
+CREATE TABLE osc_users (id integer);
+COMMIT;

@@ -1,0 +1,4 @@
+-- Revert clients
+BEGIN;
+DROP TABLE clients;
+COMMIT;

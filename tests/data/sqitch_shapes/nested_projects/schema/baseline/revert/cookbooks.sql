@@ -1,0 +1,4 @@
+-- Revert cookbooks
+BEGIN;
+DROP TABLE cookbooks;
+COMMIT;

@@ -1,0 +1,4 @@
+-- Revert nodes
+BEGIN;
+DROP TABLE nodes;
+COMMIT;

@@ -1,0 +1,4 @@
+-- Revert osc_users
+BEGIN;
+DROP TABLE osc_users;
+COMMIT;

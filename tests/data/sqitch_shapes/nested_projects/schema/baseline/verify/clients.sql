@@ -1,0 +1,2 @@
+-- Verify clients
+SELECT id FROM clients WHERE false;

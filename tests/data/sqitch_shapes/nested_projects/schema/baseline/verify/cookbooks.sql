@@ -1,0 +1,2 @@
+-- Verify cookbooks
+SELECT id FROM cookbooks WHERE false;

@@ -1,0 +1,2 @@
+-- Verify nodes
+SELECT id FROM nodes WHERE false;

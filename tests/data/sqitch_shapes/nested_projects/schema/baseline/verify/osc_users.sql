@@ -1,0 +1,2 @@
+-- Verify osc_users
+SELECT id FROM osc_users WHERE false;

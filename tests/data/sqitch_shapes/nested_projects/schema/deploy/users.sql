@@ -1,0 +1,4 @@
+-- Deploy users
+BEGIN;
+CREATE TABLE users (id integer);
+COMMIT;

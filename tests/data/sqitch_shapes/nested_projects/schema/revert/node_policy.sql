@@ -1,0 +1,4 @@
+-- Revert node_policy
+BEGIN;
+DROP TABLE node_policy;
+COMMIT;

@@ -1,0 +1,4 @@
+-- Revert users
+BEGIN;
+DROP TABLE users;
+COMMIT;

@@ -1,0 +1,2 @@
+-- Verify drop_osc_users
+SELECT id FROM drop_osc_users WHERE false;

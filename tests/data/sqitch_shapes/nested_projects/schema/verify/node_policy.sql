@@ -1,0 +1,2 @@
+-- Verify node_policy
+SELECT id FROM node_policy WHERE false;

@@ -1,0 +1,2 @@
+-- Verify users
+SELECT id FROM users WHERE false;

@@ -1,0 +1,4 @@
+-- Deploy safe_delete
+BEGIN;
+CREATE TABLE safe_delete (id integer);
+COMMIT;

@@ -1,0 +1,4 @@
+-- Revert base_schema
+BEGIN;
+DROP TABLE base_schema;
+COMMIT;

@@ -1,0 +1,4 @@
+-- Revert safe_delete
+BEGIN;
+DROP TABLE safe_delete;
+COMMIT;

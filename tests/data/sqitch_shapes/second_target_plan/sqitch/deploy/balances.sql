@@ -1,0 +1,4 @@
+-- Deploy balances
+BEGIN;
+CREATE TABLE balances (id integer);
+COMMIT;

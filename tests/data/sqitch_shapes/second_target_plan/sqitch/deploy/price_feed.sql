@@ -1,0 +1,4 @@
+-- Deploy price_feed
+BEGIN;
+CREATE TABLE price_feed (id integer);
+COMMIT;

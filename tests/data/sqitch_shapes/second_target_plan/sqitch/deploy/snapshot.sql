@@ -1,0 +1,4 @@
+-- Deploy snapshot
+BEGIN;
+CREATE TABLE snapshot (id integer);
+COMMIT;

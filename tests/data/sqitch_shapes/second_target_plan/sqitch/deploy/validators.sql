@@ -1,0 +1,4 @@
+-- Deploy validators
+BEGIN;
+CREATE TABLE validators (id integer);
+COMMIT;

@@ -1,0 +1,4 @@
+-- Revert appschema
+BEGIN;
+DROP TABLE appschema;
+COMMIT;

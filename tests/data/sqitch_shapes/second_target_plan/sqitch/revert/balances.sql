@@ -1,0 +1,4 @@
+-- Revert balances
+BEGIN;
+DROP TABLE balances;
+COMMIT;

@@ -1,0 +1,4 @@
+-- Revert price_feed
+BEGIN;
+DROP TABLE price_feed;
+COMMIT;

@@ -1,0 +1,4 @@
+-- Revert snapshot
+BEGIN;
+DROP TABLE snapshot;
+COMMIT;

@@ -1,0 +1,4 @@
+-- Revert token_transfer_keys
+BEGIN;
+DROP TABLE token_transfer_keys;
+COMMIT;

@@ -1,0 +1,4 @@
+-- Revert validators
+BEGIN;
+DROP TABLE validators;
+COMMIT;

@@ -1,0 +1,2 @@
+-- Verify balances
+SELECT id FROM balances WHERE false;

@@ -1,0 +1,2 @@
+-- Verify price_feed
+SELECT id FROM price_feed WHERE false;

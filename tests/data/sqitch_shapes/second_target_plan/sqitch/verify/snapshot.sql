@@ -1,0 +1,2 @@
+-- Verify snapshot
+SELECT id FROM snapshot WHERE false;

@@ -1,0 +1,2 @@
+-- Verify token_transfer_keys
+SELECT id FROM token_transfer_keys WHERE false;

@@ -1,0 +1,2 @@
+-- Verify validators
+SELECT id FROM validators WHERE false;

@@ -1,0 +1,4 @@
+-- Deploy role-players
+BEGIN;
+CREATE TABLE role_players (id integer);
+COMMIT;

@@ -1,0 +1,4 @@
+-- Deploy table-player
+BEGIN;
+CREATE TABLE table_player (id integer);
+COMMIT;

@@ -1,0 +1,4 @@
+-- Deploy view-my_player
+BEGIN;
+CREATE TABLE view_my_player (id integer);
+COMMIT;

@@ -1,0 +1,4 @@
+-- Revert function-get_player_symbol
+BEGIN;
+DROP TABLE function_get_player_symbol;
+COMMIT;

@@ -1,0 +1,4 @@
+-- Revert role-players
+BEGIN;
+DROP TABLE role_players;
+COMMIT;

@@ -1,0 +1,4 @@
+-- Revert table-player
+BEGIN;
+DROP TABLE table_player;
+COMMIT;

@@ -1,0 +1,2 @@
+-- Verify role-players
+SELECT id FROM role_players WHERE false;

@@ -1,0 +1,2 @@
+-- Verify table-player
+SELECT id FROM table_player WHERE false;

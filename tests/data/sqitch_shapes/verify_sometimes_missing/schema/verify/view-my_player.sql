@@ -1,0 +1,2 @@
+-- Verify view-my_player
+SELECT id FROM view_my_player WHERE false;
