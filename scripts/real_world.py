@@ -43,6 +43,10 @@ def rows_for(folder: Path) -> list[list[str]]:
     if chains is None:
         return [[folder.name, "-", "-", "-", "-", f"chains exit {code}: {error}", "", ""]]
     heads_code, _, _ = run(folder, "heads")
+    if not chains["chains"]:
+        notes = Counter(n["code"] for n in chains.get("notes", []))
+        found = " ".join(f"{c}x{n}" for c, n in sorted(notes.items())) or "-"
+        return [[folder.name, "(none)", "-", "-", "-", "-", f"heads {heads_code}", found]]
     lint_code, lint, _ = run(folder, "lint")
     by_name = {c["name"]: c for c in (lint or {}).get("chains", [])}
     rows = []

@@ -77,8 +77,11 @@ def _norm(path: str) -> str:
     return "" if path == "." else path
 
 
-def script_paths(tree: Tree, folder: str, *, recursive: bool = False) -> list[str]:
-    """Repository-relative paths of the revision scripts under ``folder``, in load order."""
+def script_paths(
+    tree: Tree, folder: str, *, recursive: bool = False, subfolders_seen: list[str] | None = None
+) -> list[str]:
+    """Repository-relative paths of the revision scripts under ``folder``, in load order.
+    Not recursive, the subfolders met go to ``subfolders_seen`` (one listing serves both)."""
     paths: list[str] = []
     todo = [_norm(folder)]
     while todo:
@@ -90,6 +93,8 @@ def script_paths(tree: Tree, folder: str, *, recursive: bool = False) -> list[st
             if is_dir:
                 if recursive:
                     subfolders.append(prefix + name)
+                elif subfolders_seen is not None:
+                    subfolders_seen.append(prefix + name)
             elif skip_files:
                 continue
             elif "\n" in name:  # $ also matches before a final line end: let the regex say
@@ -102,15 +107,20 @@ def script_paths(tree: Tree, folder: str, *, recursive: bool = False) -> list[st
     return paths
 
 
-def chain_script_paths(tree: Tree, spec: ChainSpec) -> list[str]:
+def chain_script_paths(
+    tree: Tree, spec: ChainSpec, *, subfolders_seen: list[str] | None = None
+) -> list[str]:
     """The revision scripts of every folder of the chain, in Alembic's load order: folder by
     folder as configured, a file reached twice loaded once."""
+    recursive = spec.recursive
     if not spec.extra_paths:
-        return script_paths(tree, spec.path, recursive=spec.recursive)
+        return script_paths(tree, spec.path, recursive=recursive, subfolders_seen=subfolders_seen)
     seen: set[str] = set()
     paths: list[str] = []
     for folder in spec.folders:
-        for path in script_paths(tree, folder, recursive=spec.recursive):
+        for path in script_paths(
+            tree, folder, recursive=recursive, subfolders_seen=subfolders_seen
+        ):
             if path not in seen:
                 seen.add(path)
                 paths.append(path)
@@ -120,14 +130,20 @@ def chain_script_paths(tree: Tree, spec: ChainSpec) -> list[str]:
 def subfolder_scripts(tree: Tree, folders: Sequence[str]) -> list[tuple[str, int]]:
     """(subfolder, number of revision scripts anywhere below it) for the subfolders of
     ``folders`` that hold some: what a recursive chain would read and a flat one does not."""
-    found: list[tuple[str, int]] = []
+    subfolders: list[str] = []
     for folder in folders:
-        prefix = f"{_norm(folder)}/" if _norm(folder) else ""
-        for name, is_dir in tree.list_entries(_norm(folder)):
-            if is_dir and not name.endswith("__pycache__"):
-                count = len(script_paths(tree, prefix + name, recursive=True))
-                if count:
-                    found.append((prefix + name, count))
+        script_paths(tree, folder, subfolders_seen=subfolders)
+    return scripts_below(tree, subfolders)
+
+
+def scripts_below(tree: Tree, subfolders: Sequence[str]) -> list[tuple[str, int]]:
+    """(subfolder, number of revision scripts anywhere below it), for those that hold some."""
+    found: list[tuple[str, int]] = []
+    for folder in subfolders:
+        if not folder.endswith("__pycache__"):
+            count = len(script_paths(tree, folder, recursive=True))
+            if count:
+                found.append((folder, count))
     return found
 
 
@@ -174,10 +190,12 @@ _SHOWN = 4  # subfolders named in an MG142 message
 
 
 def read_scripts(
-    tree: Tree, spec: ChainSpec, *, check_syntax: bool = False
+    tree: Tree, spec: ChainSpec, *, check_syntax: bool = False, paths: list[str] | None = None
 ) -> tuple[ParsedScript, ...]:
-    """Every revision script of the chain, parsed, in Alembic's load order."""
-    paths = chain_script_paths(tree, spec)
+    """Every revision script of the chain (``paths``, when listed already), parsed, in
+    Alembic's load order."""
+    if paths is None:
+        paths = chain_script_paths(tree, spec)
     with _gc_paused():
         if len(paths) >= PARALLEL_MIN_FILES and _can_fork():
             parsed = _read_in_two_processes(tree, paths, check_syntax)
@@ -304,21 +322,26 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def chain_numbering(spec: ChainSpec, scripts: Sequence[ParsedScript]) -> Numbering:
+def chain_numbering(
+    spec: ChainSpec,
+    scripts: Sequence[ParsedScript],
+    prefixes: Sequence[str | None] | None = None,
+) -> Numbering:
     """The chain's numbering mode and width, from its file names (or the configuration)."""
-    return detected_numbering(scripts, mode=spec.numbering, width=spec.width)
+    return detected_numbering(scripts, mode=spec.numbering, width=spec.width, prefixes=prefixes)
 
 
 def chain_state(spec: ChainSpec, scripts: Sequence[ParsedScript]) -> ChainState:
     """Analyse parsed scripts into the chain's state (pure)."""
     graph: ChainGraph = analyse(scripts)
-    numbering = chain_numbering(spec, scripts)
+    prefixes = file_prefixes(scripts)
+    numbering = chain_numbering(spec, scripts, prefixes)
     chain = spec.name
     migrations = []
     numbers: list[int | None] = []
     new = tuple.__new__  # Migration(...) without its generated __new__: thousands of calls
     number_of = numbering.number_of
-    for script, prefix in zip(scripts, file_prefixes(scripts), strict=True):
+    for script, prefix in zip(scripts, prefixes, strict=True):
         path = script.path
         name = path[path.rfind("/") + 1 : -len(".py")]
         number = number_of(prefix)
@@ -380,13 +403,15 @@ def read_chain(tree: Tree, spec: ChainSpec, *, check_syntax: bool = False) -> Ch
         return ChainState(
             spec=spec, findings=tuple(problems), numbering=numbering.mode, width=numbering.width
         )
-    scripts = read_scripts(tree, spec, check_syntax=check_syntax)
+    seen: list[str] = []
+    paths = chain_script_paths(tree, spec, subfolders_seen=seen)
+    scripts = read_scripts(tree, spec, check_syntax=check_syntax, paths=paths)
     with _gc_paused():
         state = chain_state(spec, scripts)
-    if not spec.recursive:
+    if seen:  # a flat chain with subfolders: do they hold scripts it does not read?
         present = [_norm(f) for f in spec.folders if tree.is_dir(_norm(f))]
         configured = set(present)
-        subfolders = [s for s in subfolder_scripts(tree, present) if s[0] not in configured]
+        subfolders = scripts_below(tree, [f for f in dict.fromkeys(seen) if f not in configured])
         if subfolders:
             # None read: an error. Some read: the others may be meant to stay out (neutron's
             # env.py-less tooling sets version_locations itself), a warning.

@@ -477,12 +477,14 @@ def detected_numbering(
     *,
     mode: NumberingMode | None = None,
     width: int | None = None,
+    prefixes: Sequence[str | None] | None = None,
 ) -> Numbering:
-    """The numbering the chain's file names show, or as configured (``mode``, ``width``)."""
+    """The numbering the chain's file names show, or as configured (``mode``, ``width``);
+    ``prefixes``: their ``file_prefixes``, when known already."""
     names = [file_name(s.path)[: -len(".py")] for s in scripts]
     return detect_numbering(
         names,
-        file_prefixes(scripts),
+        file_prefixes(scripts) if prefixes is None else prefixes,
         configured_mode=mode,
         configured_width=width,
         default_width=DEFAULT_WIDTH,

@@ -197,8 +197,10 @@ def pack(scripts: Sequence[ParsedScript]) -> bytes:
             -1 if span is None else table.setdefault(span, len(table))
             for span in script[5:9]  # revision, down_revision, depends_on, branch_labels
         ]
-        unknown = tuple(tuple(u) for u in script.unknown)
-        records.append((*script[1:5], *spans, *script[9:11], unknown))
+        unknown = script.unknown
+        records.append(
+            (*script[1:5], *spans, *script[9:11], tuple(map(tuple, unknown)) if unknown else ())
+        )
     return marshal.dumps(([tuple(span) for span in table], records))
 
 
