@@ -129,6 +129,11 @@ def test_next_refuses_a_chain_without_numbers(
     code, out, _ = run(hex_repo, capsys, "chains", "--format", "json")
     (chain,) = json.loads(out)["chains"]
     assert (chain["numbering"], chain["migrations"], chain["highest"]) == ("none", 2, None)
+    # Refused before the base is looked up: the answer is the same with no origin/main.
+    hex_repo.git("update-ref", "-d", "refs/remotes/origin/main")
+    code, out, err = run(hex_repo, capsys, "next", "app")
+    assert (code, out) == (2, "")
+    assert "chain 'app' is not numbered (numbering: none)" in err
 
 
 def test_renumber_to_a_number_in_a_hex_chain_is_refused(

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
+from migration_guard.chains import read_chain
 from migration_guard.collisions import free_numbers
 from migration_guard.errors import UsageError
 from migration_guard.model import NumberingMode
@@ -35,6 +36,8 @@ def run(
     if not workspace.in_git:
         raise UsageError("next needs a git repository", hint="run it inside your clone")
     (spec,) = workspace.config.select([chain])
+    # A chain that is not numbered is refused before the base or a forge is asked anything.
+    _require_numbered(spec.name, read_chain(workspace.tree, spec).numbering)
     base, base_ref = resolve_base(workspace, base_sha, env)
     sources = gather_sources(
         workspace,
@@ -48,15 +51,7 @@ def run(
         env=env,
     )
     state = sources.base_states[spec.name]
-    if state.numbering is not NumberingMode.SEQUENTIAL:
-        what = "timestamps" if state.numbering is NumberingMode.DATE else "ids, not numbers"
-        raise UsageError(
-            f"chain {spec.name!r} is not numbered (numbering: {state.numbering.value}): its "
-            f"migrations are named by {what}, so there is no next number to hand out",
-            hint="create the migration with your framework's own command; `migration-guard "
-            "check` catches two changes built on one parent. If the chain is numbered, set "
-            'numbering = "sequential" for it in migration-guard.toml',
-        )
+    _require_numbered(spec.name, state.numbering)
     facts = sources.chains[spec.name]
     numbers = free_numbers(spec.name, facts, sources.claims, count=count)
     highest = state.highest
@@ -89,3 +84,15 @@ def run(
         if numbers.warning:
             print(f"warning: {numbers.warning}", file=sys.stderr)
     return 0 if sources.complete else 3
+
+
+def _require_numbered(chain: str, numbering: NumberingMode) -> None:
+    if numbering is not NumberingMode.SEQUENTIAL:
+        what = "timestamps" if numbering is NumberingMode.DATE else "ids, not numbers"
+        raise UsageError(
+            f"chain {chain!r} is not numbered (numbering: {numbering.value}): its "
+            f"migrations are named by {what}, so there is no next number to hand out",
+            hint="create the migration with your framework's own command; `migration-guard "
+            "check` catches two changes built on one parent. If the chain is numbered, set "
+            'numbering = "sequential" for it in migration-guard.toml',
+        )
