@@ -2,23 +2,26 @@
 
 Renames use ``git mv`` (the rename is staged, content edits are left unstaged, as a person
 following the runbook would leave them). Before anything is written, every touched file must
-be free of uncommitted changes (unless forced) and every rename target must be free. On any
-failure every step done so far is undone in reverse order, and the tree and the index are
-compared with a snapshot taken before: the repository is left exactly as it was.
+be free of uncommitted changes (unless forced) and every rename target must be free. A journal
+(``journal.py``) records the plan, every file as it was and will be, and each step as it is
+applied; on any failure or SIGINT/SIGTERM/SIGHUP everything is undone (files, index entries,
+sqitch registry steps, a hotfix branch) from that record and the journal is removed, so the
+repository is left exactly as it was. A run killed outright leaves the journal for
+``renumber --abort`` / ``--continue``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
-from migration_guard import git
+from migration_guard import git, journal, signals
 from migration_guard.edits import EditPlan
-from migration_guard.errors import GuardError, InputError
+from migration_guard.errors import GuardError, InputError, UsageError
 
 
 class UncommittedChangesError(InputError):
@@ -41,14 +44,6 @@ def _index_entries(root: Path, paths: list[str]) -> str:
     if not paths:
         return ""
     return git.git_text("ls-files", "-s", "-z", "--", *paths, cwd=root)
-
-
-def _snapshot(root: Path, paths: list[str], in_git: bool) -> _Snapshot:
-    files: dict[str, bytes | None] = {}
-    for path in paths:
-        target = root / path
-        files[path] = target.read_bytes() if target.is_file() else None
-    return _Snapshot(files, _index_entries(root, paths) if in_git else "")
 
 
 def check_preconditions(root: Path, plan: EditPlan, *, in_git: bool, force: bool) -> None:
@@ -78,12 +73,6 @@ def check_preconditions(root: Path, plan: EditPlan, *, in_git: bool, force: bool
             )
 
 
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.migration-guard.tmp")
-    tmp.write_bytes(text.encode("utf-8", "surrogateescape"))
-    os.replace(tmp, path)
-
-
 def _move(root: Path, old: str, new: str, in_git: bool) -> None:
     (root / new).parent.mkdir(parents=True, exist_ok=True)
     if in_git and _index_entries(root, [old]):
@@ -94,6 +83,45 @@ def _move(root: Path, old: str, new: str, in_git: bool) -> None:
         os.replace(root / old, root / new)
 
 
+class Registry(Protocol):
+    """Registry steps around the file edits (sqitch ``--allow-deployed``). Every method is
+    safe to repeat: it looks at the registry first and does only what is missing."""
+
+    @property
+    def target_count(self) -> int: ...
+    def record(self) -> dict[str, Any]: ...
+    def revert_target(self, index: int) -> None: ...
+    def deploy_target(self, index: int) -> None: ...
+    def restore_all(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Hotfix:
+    """``recover --apply --branch``: create ``branch`` first, commit the result last."""
+
+    branch: str
+    message: str
+
+
+def plan_steps(
+    plan: EditPlan, *, registry: Registry | None, hotfix: Hotfix | None, validate: bool
+) -> list[dict[str, Any]]:
+    """The journal's steps, in the order they run."""
+    targets = range(registry.target_count if registry is not None else 0)
+    steps: list[dict[str, Any]] = []
+    if hotfix is not None:
+        steps.append({"op": "branch"})
+    steps += [{"op": "registry-revert", "target": i} for i in targets]
+    steps += [{"op": "edit", "path": e.path, "new": ""} for e in plan.edits]
+    steps += [{"op": "rename", "from": r.old_path, "to": r.new_path} for r in plan.renames]
+    if validate:
+        steps.append({"op": "validate"})
+    steps += [{"op": "registry-deploy", "target": i} for i in targets]
+    if hotfix is not None:
+        steps.append({"op": "commit"})
+    return steps
+
+
 def apply_plan(
     root: Path,
     plan: EditPlan,
@@ -101,35 +129,232 @@ def apply_plan(
     in_git: bool,
     force: bool = False,
     after_apply: Callable[[], None] | None = None,
+    registry: Registry | None = None,
+    hotfix: Hotfix | None = None,
 ) -> None:
-    """Write every edit and rename, or none. ``after_apply`` runs last; if it raises, the
-    whole plan is undone too (used to validate the result before keeping it)."""
+    """Write every edit and rename, or none. ``after_apply`` runs after the files are written;
+    if it raises, the whole plan is undone too (used to validate the result before keeping
+    it). ``registry`` steps run before (revert) and after (deploy) the files; ``hotfix``
+    creates a branch first and commits last.
+
+    A journal (``journal.py``) is written before the first change and kept up to date, so a
+    killed run can be undone or finished; SIGINT, SIGTERM and SIGHUP roll back like an error
+    and are raised again as :class:`signals.Interrupted`."""
+    journal.refuse_if_pending(root, in_git)
     check_preconditions(root, plan, in_git=in_git, force=force)
+    if hotfix is not None:
+        _check_new_branch(root, hotfix.branch)
+    journal.reset_checkpoints()
+    steps = plan_steps(plan, registry=registry, hotfix=hotfix, validate=after_apply is not None)
+    record: journal.Journal | None = None
+    with signals.interruptible():
+        try:
+            record = _start(root, plan, steps, in_git=in_git, registry=registry, hotfix=hotfix)
+            execute(record, root, registry=registry, validate=after_apply)
+        except BaseException as exc:
+            with signals.deferred():
+                problems = undo(record, root, registry) if record is not None else []
+                if record is not None and not problems:
+                    record.remove()
+            if problems:
+                assert record is not None
+                raise ApplyError(
+                    f"applying failed ({_why(exc)}) and the rollback could not restore: "
+                    + "; ".join(problems),
+                    hint=f"the journal in {record.folder} is kept: fix what is named, then "
+                    "`migration-guard renumber --abort` (or restore by hand, compare with "
+                    "`git status`)",
+                ) from exc
+            if isinstance(exc, KeyboardInterrupt):
+                exc.add_note("every change was rolled back")
+            if isinstance(exc, GuardError | KeyboardInterrupt):
+                raise
+            raise ApplyError(f"applying failed and was rolled back: {exc}") from exc
+        record.remove()
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, signals.Interrupted):
+        return f"interrupted by {exc.name}"
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    return exc.message if isinstance(exc, GuardError) else str(exc)
+
+
+def _check_new_branch(root: Path, branch: str) -> None:
+    exists = (
+        git.run_git(
+            "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", cwd=root, check=False
+        ).returncode
+        == 0
+    )
+    if exists:
+        raise UsageError(f"branch {branch!r} already exists", hint="name a new branch")
+
+
+def _start(
+    root: Path,
+    plan: EditPlan,
+    steps: list[dict[str, Any]],
+    *,
+    in_git: bool,
+    registry: Registry | None,
+    hotfix: Hotfix | None,
+) -> journal.Journal:
+    """Write the journal: the steps, every touched file as it is and as it will be, the
+    index entries, the registry's undo commands. Nothing is changed yet."""
     touched = list(plan.touched_paths)
-    before = _snapshot(root, touched, in_git)
-    undo: list[Callable[[], None]] = []
+    hotfix_record = None
+    if hotfix is not None:
+        head = git.git_text("rev-parse", "HEAD", cwd=root).strip()
+        original = git.current_branch(cwd=root) or head
+        hotfix_record = {
+            "branch": hotfix.branch,
+            "original": original,
+            "head": head,
+            "message": hotfix.message,
+        }
+    record = journal.create(
+        journal.location(root, in_git),
+        command=journal.invocation(),
+        steps=steps,
+        in_git=in_git,
+        index=_index_entries(root, touched) if in_git else "",
+        registry=registry.record() if registry is not None else None,
+        hotfix=hotfix_record,
+    )
     try:
-        for edit in plan.edits:
-            _write(root / edit.path, edit.new_text)
-            undo.append(functools.partial(_restore, root, edit.path, before.files[edit.path]))
-        for rename in plan.renames:
-            _move(root, rename.old_path, rename.new_path, in_git)
-            undo.append(functools.partial(_move, root, rename.new_path, rename.old_path, in_git))
-        if after_apply is not None:
-            after_apply()
-    except BaseException as exc:
-        problems = _rollback(root, undo, before, touched, in_git)
-        if problems:
-            raise ApplyError(
-                f"applying failed ({exc}) and the rollback could not restore: "
-                + "; ".join(problems),
-                hint="compare with `git status` and restore these files by hand",
-            ) from exc
-        if isinstance(exc, GuardError):
-            raise
-        if isinstance(exc, KeyboardInterrupt):
-            raise
-        raise ApplyError(f"applying failed and was rolled back: {exc}") from exc
+        originals: dict[str, str | None] = {}
+        for number, path in enumerate(touched):
+            target = root / path
+            content = target.read_bytes() if target.is_file() else None
+            originals[path] = None if content is None else record.store(str(number), content)
+        record.data["originals"] = originals
+        edits = iter(plan.edits)
+        for number, step in enumerate(steps):
+            if step["op"] == "edit":
+                edit = next(edits)
+                data = edit.new_text.encode("utf-8", "surrogateescape")
+                step["new"] = record.store(f"{number}.new", data)
+        record.save()
+    except BaseException:
+        record.remove()
+        raise
+    return record
+
+
+def execute(
+    record: journal.Journal,
+    root: Path,
+    *,
+    registry: Registry | None,
+    validate: Callable[[], None] | None,
+) -> None:
+    """Run the steps the journal has not recorded as applied (the first of them may be
+    half-done: every step checks what is already there), recording each."""
+    in_git = bool(record.data["in_git"])
+    hotfix = record.data.get("hotfix")
+    for index in range(record.applied, len(record.steps)):
+        step = record.steps[index]
+        journal.checkpoint()
+        op = step["op"]
+        if op == "edit":
+            _write_bytes(root / step["path"], record.load_file(step["new"]))
+        elif op == "rename":
+            _move_once(root, step["from"], step["to"], in_git)
+        elif op == "validate":
+            if validate is not None:
+                validate()
+        elif op in ("registry-revert", "registry-deploy"):
+            if registry is None:
+                raise ApplyError("the journal has registry steps but no registry to run them")
+            if op == "registry-revert":
+                registry.revert_target(step["target"])
+            else:
+                registry.deploy_target(step["target"])
+        elif op == "branch":
+            assert hotfix is not None
+            if git.current_branch(cwd=root) != hotfix["branch"]:
+                git.run_git("checkout", "-q", "-b", hotfix["branch"], cwd=root)
+        elif op == "commit":
+            assert hotfix is not None
+            _commit_once(root, record, hotfix)
+        else:
+            raise ApplyError(f"the journal names an unknown step {op!r}")
+        journal.checkpoint()
+        record.mark(index + 1)
+    journal.checkpoint()
+
+
+def _commit_once(root: Path, record: journal.Journal, hotfix: dict[str, Any]) -> None:
+    if git.git_text("rev-parse", "HEAD", cwd=root).strip() != hotfix["head"]:
+        return  # committed already (the run was killed before the journal said so)
+    touched = list(record.data["originals"])
+    paths = [p for p in touched if (root / p).exists()]
+    git.run_git("add", "--", *paths, cwd=root)
+    git.run_git("commit", "-q", "-m", hotfix["message"], "--", *touched, cwd=root)
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.migration-guard.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def _move_once(root: Path, old: str, new: str, in_git: bool) -> None:
+    source = root / old
+    if source.exists() or source.is_symlink():
+        _move(root, old, new, in_git)
+    elif not (root / new).exists():
+        raise ApplyError(f"cannot rename {old} to {new}: neither exists")
+
+
+def undo(record: journal.Journal, root: Path, registry: Registry | None) -> list[str]:
+    """Put back everything the journal's run may have changed, newest first: the hotfix
+    commit, the files and their index entries, every registry step, the hotfix branch.
+    Works from what is there, not from what the journal says was applied, so a step that
+    was half-done is undone too. Returns what could not be restored."""
+    data = record.data
+    in_git = bool(data["in_git"])
+    originals: dict[str, str | None] = data["originals"]
+    hotfix = data.get("hotfix")
+    problems: list[str] = []
+    for path in originals:
+        target = root / path
+        with contextlib.suppress(OSError):
+            target.with_name(f".{target.name}.migration-guard.tmp").unlink(missing_ok=True)
+    if hotfix is not None and in_git:
+        on_branch = git.current_branch(cwd=root) == hotfix["branch"]
+        head = git.git_text("rev-parse", "HEAD", cwd=root).strip()
+        if on_branch and head != hotfix["head"]:
+            git.run_git("reset", "-q", "--soft", hotfix["head"], cwd=root)
+    for step in reversed(data["steps"]):  # renames back first: a file keeps its mode
+        if step["op"] == "rename" and not (root / step["from"]).exists():
+            with contextlib.suppress(OSError):
+                if (root / step["to"]).exists():
+                    os.replace(root / step["to"], root / step["from"])
+    files = {
+        path: (record.load_file(rel) if rel is not None else None)
+        for path, rel in originals.items()
+    }
+    problems += _restore_snapshot(root, _Snapshot(files, data["index"]), list(files), in_git)
+    if registry is not None:
+        try:
+            registry.restore_all()
+        except GuardError as exc:
+            problems.append(exc.message + (f" ({exc.hint})" if exc.hint else ""))
+    if hotfix is not None and in_git:
+        if git.current_branch(cwd=root) == hotfix["branch"]:
+            git.run_git("checkout", "-q", hotfix["original"], cwd=root, check=False)
+        if git.current_branch(cwd=root) != hotfix["branch"]:
+            git.run_git("branch", "-q", "-D", hotfix["branch"], cwd=root, check=False)
+        else:
+            problems.append(f"still on branch {hotfix['branch']}")
+    return problems
 
 
 def _restore(root: Path, path: str, content: bytes | None) -> None:
@@ -142,17 +367,8 @@ def _restore(root: Path, path: str, content: bytes | None) -> None:
         target.write_bytes(content)
 
 
-def _rollback(
-    root: Path,
-    undo: list[Callable[[], None]],
-    before: _Snapshot,
-    touched: list[str],
-    in_git: bool,
-) -> list[str]:
-    for step in reversed(undo):
-        # Keep undoing after a failed step; the comparison below reports what is left.
-        with contextlib.suppress(Exception):
-            step()
+def _restore_snapshot(root: Path, before: _Snapshot, touched: list[str], in_git: bool) -> list[str]:
+    """Every touched file's bytes and index entry as in ``before``; returns what is not."""
     problems = []
     for path, content in before.files.items():
         target = root / path

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from migration_guard import __version__
-from migration_guard.errors import GuardError
+from migration_guard.errors import GuardError, UsageError
 
 if TYPE_CHECKING:
     from migration_guard.workspace import Workspace
@@ -203,13 +203,21 @@ procedure asks for, and nothing else:
 Safety: files with uncommitted changes are refused (--force to edit on top of them); a
 number already claimed by the base branch, an open PR or this branch is refused (--force);
 everything is applied or nothing; the chain is validated afterwards (heads, lint) and a
-result with new problems is rolled back. --dry-run prints the diff and changes nothing.""",
+result with new problems is rolled back. --dry-run prints the diff and changes nothing.
+
+Interrupted runs: SIGINT, SIGTERM and SIGHUP roll everything back (files, git index, sqitch
+registry) and exit 128 + the signal (130, 143, 129). Before the first change a journal is
+written under the git directory (.git/migration-guard/); a run killed outright (SIGKILL,
+power loss) leaves it, and renumber and recover --apply then refuse to start (exit 2) until
+`migration-guard renumber --abort` undoes every applied step (sqitch registry included) or
+`migration-guard renumber --continue` finishes the remaining ones.""",
         epilog="examples:\n"
         "  migration-guard renumber console/migrations/versions/0145_promote_my_feature.py "
         "--to next\n"
         "  migration-guard renumber console:0145 --to 0193 --dry-run\n"
         "  migration-guard renumber 07-billing-invoice-refund-column --to 08\n"
-        "  migration-guard renumber --branch --to next   # every migration this branch adds",
+        "  migration-guard renumber --branch --to next   # every migration this branch adds\n"
+        "  migration-guard renumber --abort              # undo a killed renumber/recover",
     )
     p.add_argument(
         "targets",
@@ -219,7 +227,6 @@ result with new problems is rolled back. --dry-run prints the diff and changes n
     )
     p.add_argument(
         "--to",
-        required=True,
         metavar="N|next",
         help="the new number, or `next` for the next free number(s) (same sources "
         "as `next`: base branch and open PRs)",
@@ -245,6 +252,22 @@ result with new problems is rolled back. --dry-run prints the diff and changes n
         "--force",
         action="store_true",
         help="edit files with uncommitted changes, and allow a claimed number",
+    )
+    resume = p.add_mutually_exclusive_group()
+    resume.add_argument(
+        "--abort",
+        dest="resume",
+        action="store_const",
+        const="abort",
+        help="undo every step a killed renumber or recover --apply applied (files, git index, "
+        "sqitch registry, hotfix branch), newest first; takes no other argument",
+    )
+    resume.add_argument(
+        "--continue",
+        dest="resume",
+        action="store_const",
+        const="continue",
+        help="finish the remaining steps of a killed renumber or recover --apply",
     )
     p.add_argument(
         "--allow-deployed",
@@ -421,6 +444,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(_expand_only_flags(args_list))
+    if args.command in ("renumber", "recover"):
+        from migration_guard import journal
+
+        journal.set_invocation(args_list)  # how a journal names the run
     if args.command is None:
         parser.print_help()
         return 2
@@ -431,9 +458,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.hint:
             print(f"  hint: {exc.hint}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("migration-guard: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        from migration_guard.signals import Interrupted
+
+        name = exc.name if isinstance(exc, Interrupted) else "SIGINT"
+        notes = "; ".join(getattr(exc, "__notes__", []))
+        print(
+            f"migration-guard {args.command}: interrupted by {name}"
+            + (f"; {notes}" if notes else ""),
+            file=sys.stderr,
+        )
+        return exc.exit_code if isinstance(exc, Interrupted) else 130
     except BrokenPipeError:
         return 0
     except Exception as exc:  # an unexpected bug: never a silent pass
@@ -527,6 +562,15 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "renumber":
         from migration_guard.commands import renumber
 
+        if args.resume:
+            if args.targets or args.branch or args.to or args.dry_run:
+                raise UsageError(f"--{args.resume} takes no target, --branch, --to or --dry-run")
+            return renumber.resume(workspace=workspace, action=args.resume, out=out)
+        if args.to is None:
+            raise UsageError(
+                "--to is required (N or next)",
+                hint="or --abort / --continue to resolve an interrupted run",
+            )
         return renumber.run(
             workspace=workspace,
             targets=args.targets,

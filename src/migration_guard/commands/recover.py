@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from migration_guard import git
-from migration_guard.apply import apply_plan
+from migration_guard import git, journal
+from migration_guard.apply import Hotfix, apply_plan
 from migration_guard.chains import read_chain
 from migration_guard.commands.renumber import Move, make_move, plan_alembic, surviving_heads
 from migration_guard.edits import EditPlan, unified_diff
@@ -369,6 +369,8 @@ def run(
         raise UsageError("recover reads git history: run it inside the repository")
     if apply and rev is not None:
         raise UsageError("--apply repairs the working tree: check out REF instead of --rev")
+    if apply:
+        journal.refuse_if_pending(workspace.root, workspace.in_git)
     tree: Tree = workspace.tree  # the working tree, or REF's tree with --rev
     rev = rev or "HEAD"
     specs = workspace.config.select(list(chains))
@@ -433,50 +435,12 @@ def _apply(workspace: Workspace, broken: Sequence[Repair], branch: str | None) -
                     f"changed:\n{details}"
                 )
 
-    original = None
-    if branch:
-        original = git.git_text("rev-parse", "--abbrev-ref", "HEAD", cwd=workspace.root).strip()
-        exists = (
-            git.run_git(
-                "rev-parse",
-                "--verify",
-                "--quiet",
-                f"refs/heads/{branch}",
-                cwd=workspace.root,
-                check=False,
-            ).returncode
-            == 0
-        )
-        if exists:
-            raise UsageError(f"branch {branch!r} already exists", hint="name a new branch")
-        git.run_git("checkout", "-q", "-b", branch, cwd=workspace.root)
-
-    def validate_and_commit() -> None:
-        validate()
-        if branch:
-            paths = [p for p in plan.touched_paths if (workspace.root / p).exists()]
-            git.run_git("add", "--", *paths, cwd=workspace.root)
-            git.run_git(
-                "commit",
-                "-q",
-                "-m",
-                commit_message(broken),
-                "--",
-                *plan.touched_paths,
-                cwd=workspace.root,
-            )
-
-    try:
-        # The commit is part of the all-or-nothing step: if it fails, nothing stays changed.
-        apply_plan(workspace.root, plan, in_git=True, after_apply=validate_and_commit)
-    except BaseException:
-        if branch and original:
-            git.run_git(
-                "checkout",
-                "-q",
-                original if original != "HEAD" else "-",
-                cwd=workspace.root,
-                check=False,
-            )
-            git.run_git("branch", "-D", branch, cwd=workspace.root, check=False)
-        raise
+    # The branch and the commit are steps of the all-or-nothing write: if any fails (or the
+    # run is stopped), nothing stays changed.
+    apply_plan(
+        workspace.root,
+        plan,
+        in_git=True,
+        after_apply=validate,
+        hotfix=Hotfix(branch, commit_message(broken)) if branch else None,
+    )

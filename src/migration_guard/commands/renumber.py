@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from migration_guard import git
-from migration_guard.apply import apply_plan, check_preconditions
+from migration_guard import git, journal, signals
+from migration_guard.apply import ApplyError, Registry, apply_plan, execute, undo
 from migration_guard.chains import read_chain
 from migration_guard.edits import EditPlan, unified_diff
 from migration_guard.errors import InputError, UndecidableError, UsageError
@@ -511,6 +511,7 @@ def run(
 ) -> int:
     if branch == bool(targets):
         raise UsageError("name the migration(s) to renumber, or pass --branch (not both)")
+    journal.refuse_if_pending(workspace.root, workspace.in_git)
     from migration_guard.services.sources import resolve_base
 
     env = dict(options.env or os.environ)
@@ -577,24 +578,14 @@ def run(
             after[name] = state = read_chain(view, spec)
             _compare(before[name], state)
 
-    if deployed is None:
-        apply_plan(
-            workspace.root, plan, in_git=workspace.in_git, force=options.force, after_apply=validate
-        )
-    else:
-        check_preconditions(workspace.root, plan, in_git=workspace.in_git, force=options.force)
-        deployed.before_edit()  # log-only revert while the files are still the old ones
-        try:
-            apply_plan(
-                workspace.root,
-                plan,
-                in_git=workspace.in_git,
-                force=options.force,
-                after_apply=lambda: _both(validate, deployed.after_edit),
-            )
-        except BaseException:
-            deployed.rollback()  # the files are back; put every registry back too
-            raise
+    apply_plan(
+        workspace.root,
+        plan,
+        in_git=workspace.in_git,
+        force=options.force,
+        after_apply=validate,
+        registry=deployed,
+    )
     _report(moves, plan, after, output_format, out, dry_run=False, base=base, remaining=remaining)
     if remaining or any(not _clean(s) and not _undecided(s) for s in after.values()):
         return 1
@@ -626,11 +617,6 @@ def _validation_tree(
     return MergedTree(
         workspace.tree, base_tree, folders=folders, hidden=[r.old_path for r in plan.renames]
     )
-
-
-def _both(first: Callable[[], None], second: Callable[[], None]) -> None:
-    first()
-    second()
 
 
 def _compare(before: ChainState, after: ChainState) -> None:
@@ -761,12 +747,6 @@ def _plan_sqitch(
     return plan_sqitch_moves(workspace.tree, spec, moves)
 
 
-class _Deployed(Protocol):
-    def before_edit(self) -> None: ...
-    def after_edit(self) -> None: ...
-    def rollback(self) -> None: ...
-
-
 def deployed_procedure(
     workspace: Workspace,
     spec: ChainSpec,
@@ -774,7 +754,7 @@ def deployed_procedure(
     *,
     allow_deployed: bool,
     extra_targets: Sequence[str],
-) -> _Deployed | None:
+) -> Registry | None:
     """Refuse to rename a deployed sqitch change, or (``--allow-deployed``) prepare the
     registry surgery that records the rename on every target where it is deployed."""
     from migration_guard.chains import sqitch
@@ -852,7 +832,7 @@ def _deployed_procedure(
     specs: Mapping[str, ChainSpec],
     moves: Sequence[Move],
     options: Options,
-) -> _Deployed | None:
+) -> Registry | None:
     sqitch_specs = [s for s in specs.values() if s.kind is ChainKind.SQITCH]
     if not sqitch_specs:
         return None
@@ -866,3 +846,86 @@ def _deployed_procedure(
         allow_deployed=options.allow_deployed,
         extra_targets=[t for t in options.targets_uri if t not in _alembic_urls([t])],
     )
+
+
+# --- an interrupted run: --abort / --continue -------------------------------------------------
+
+
+def resume(*, workspace: Workspace, action: str, out: TextIO) -> int:
+    """``--abort``: undo everything a killed run applied (files, index, sqitch registry, a
+    hotfix branch), newest first. ``--continue``: finish its remaining steps. Either way the
+    journal is removed once done; if this run is stopped too, the journal stays."""
+    record = journal.load(workspace.root, workspace.in_git)
+    if record is None:
+        where = journal.location(workspace.root, workspace.in_git)
+        raise UsageError(
+            f"no interrupted run to {action}: there is no journal in {where}",
+            hint="--abort and --continue resolve a renumber or recover --apply that was killed",
+        )
+    described = record.describe()
+    registry = _recorded_registry(workspace, record)
+    if action == "abort":
+        with signals.interruptible(), signals.deferred():
+            problems = undo(record, workspace.root, registry)
+            if not problems:
+                record.remove()
+        if problems:
+            raise ApplyError(
+                f"could not undo everything of {described}: " + "; ".join(problems),
+                hint=f"the journal in {record.folder} is kept: fix what is named, then run "
+                "`migration-guard renumber --abort` again",
+            )
+        print(f"Aborted {described}.", file=out)
+        print("Every applied step was undone: files, git index and sqitch registry.", file=out)
+        return 0
+    left = len(record.steps) - record.applied
+    with signals.interruptible():
+        try:
+            execute(record, workspace.root, registry=registry, validate=None)
+        except KeyboardInterrupt as exc:
+            exc.add_note(
+                "the journal keeps what is done: run `migration-guard renumber --continue` or "
+                "`--abort`"
+            )
+            raise
+    record.remove()
+    print(f"Continued {described}.", file=out)
+    print(f"Finished the {left} remaining step(s).", file=out)
+    return _report_touched(workspace, list(record.data["originals"]), out)
+
+
+def _recorded_registry(workspace: Workspace, record: journal.Journal) -> Registry | None:
+    data = record.data.get("registry")
+    if data is None:
+        return None
+    from migration_guard.chains.sqitch import find_sqitch_conf
+    from migration_guard.databases.sqitch_rename import from_record
+
+    return from_record(data, find_sqitch_conf(workspace.tree, data["plan_path"]))
+
+
+def _report_touched(workspace: Workspace, touched: Sequence[str], out: TextIO) -> int:
+    """The state of every chain the run touched, as a finished renumber reports it."""
+    specs = [
+        spec
+        for spec in workspace.config.chains
+        if any(p == f or p.startswith(f"{f}/") for p in touched for f in _chain_folders(spec))
+    ]
+    code = 0
+    for spec in specs:
+        state = read_chain(workspace.tree, spec)
+        if spec.kind is ChainKind.ALEMBIC:
+            print(f"{state.spec.title}: {heads_brief(state)}", file=out)
+        else:
+            print(f"{state.spec.title}: lint {'OK' if state.ok else 'FAIL'}", file=out)
+        for line in finding_lines(state.findings):
+            print(line, file=out)
+        if not _clean(state):
+            code = 1
+    return code
+
+
+def _chain_folders(spec: ChainSpec) -> list[str]:
+    if spec.kind is ChainKind.ALEMBIC:
+        return list(spec.folders)
+    return [spec.path.rpartition("/")[0] or spec.path]

@@ -35,9 +35,10 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from migration_guard.chains.sqitch_plan import parse_plan
 from migration_guard.chains.sqitch_rewrite import SqitchRename
@@ -48,11 +49,15 @@ from migration_guard.databases.sqitch_registry import (
 )
 from migration_guard.errors import DatabaseError, InputError
 
+if TYPE_CHECKING:
+    from migration_guard.chains.sqitch import SqitchConf
+
 __all__ = [
     "DeployedRename",
     "DeployedRenameError",
     "RegistryMismatchError",
     "TargetStep",
+    "from_record",
     "prepare",
     "sqitch_env",
 ]
@@ -296,6 +301,87 @@ class DeployedRename:
             if [c.change_id for c in now.changes] != wanted:
                 raise self._manual(step, "the change IDs differ from the ones it had")
 
+    # -- one step at a time, for the journal (apply.Registry); each may be repeated
+
+    @property
+    def target_count(self) -> int:
+        return len(self.steps)
+
+    def revert_target(self, index: int) -> None:
+        """Log-only revert on one target (the files are still the old ones); skipped when
+        the registry already holds only the changes that keep their IDs."""
+        step = self.steps[index]
+        self._check_plan_file(self.rename.old_plan_text, "old")
+        now = read_registry(step.target, self.rename.project, conf_dir=self.conf_dir)
+        wanted = [c.change_id for c in step.before.changes[: step.keep]]
+        if [c.change_id for c in now.changes] == wanted:
+            return
+        proc = self._run(step.target, step.revert)
+        if proc.returncode != 0:
+            raise DeployedRenameError(
+                f"sqitch revert --log-only failed on {step.target.label}: {_last_lines(proc)}"
+            )
+
+    def deploy_target(self, index: int) -> None:
+        """Log-only deploy with the renamed plan on one target, then prove it is as before
+        (names mapped); the deploy is skipped when the renamed changes are recorded."""
+        step = self.steps[index]
+        self._check_plan_file(self.rename.new_plan_text, "renamed")
+        new_names = [
+            self.rename.renames.get(c.name, c.name)
+            for c in parse_plan(self.rename.old_plan_text.encode(), "old").changes
+        ]
+        now = read_registry(step.target, self.rename.project, conf_dir=self.conf_dir)
+        if [c.name for c in now.changes] != new_names[: step.count]:
+            proc = self._run(step.target, step.deploy)
+            if proc.returncode != 0:
+                raise self._after_failure(step, f"sqitch deploy --log-only: {_last_lines(proc)}")
+        problem = self._verify(step, new_names[: step.count], step.undeployed)
+        if problem is not None:
+            raise self._after_failure(step, problem)
+
+    def restore_all(self) -> None:
+        """Every target's registry as it was (the old files must be back): whatever was
+        reverted is re-recorded, whatever the renamed plan recorded is reverted first."""
+        self._check_plan_file(self.rename.old_plan_text, "old")
+        self._restore(self.steps)
+        self.state = "rolled back"
+
+    def record(self) -> dict[str, Any]:
+        """What the journal keeps to redo or undo the registry steps (no passwords: a URI
+        target is kept without its password; sqitch finds it in SQITCH_PASSWORD or
+        ~/.pgpass when the journal is resolved)."""
+        targets = []
+        for step in self.steps:
+            name = step.target.name
+            safe = step.target.uri.safe if ":" in name else name
+            targets.append(
+                {
+                    "name": safe,
+                    "label": step.target.label,
+                    "before": [[c.change_id, c.name, c.committed_at] for c in step.before.changes],
+                    "location": step.before.location,
+                    "keep": step.keep,
+                    "revert": [safe if a == name else a for a in step.revert],
+                    "deploy": [safe if a == name else a for a in step.deploy],
+                    "undeployed": list(step.undeployed),
+                }
+            )
+        return {
+            "conf_dir": str(self.conf_dir),
+            "plan_file": str(self.plan_file),
+            "plan_path": self.rename.plan_path,
+            "project": self.rename.project,
+            "renames": dict(self.rename.renames),
+            "first_affected": self.rename.first_affected,
+            "affected": list(self.rename.affected),
+            "old_plan": self.rename.old_plan_text,
+            "new_plan": self.rename.new_plan_text,
+            "sqitch": self.sqitch,
+            "committer": [self.env["SQITCH_FULLNAME"], self.env["SQITCH_EMAIL"]],
+            "targets": targets,
+        }
+
     def _manual(self, step: TargetStep, problem: str) -> DeployedRenameError:
         return DeployedRenameError(
             f"could not restore the sqitch registry of {step.target.label}: {problem}",
@@ -409,3 +495,52 @@ def prepare(
         )
     procedure.steps = tuple(steps)
     return procedure
+
+
+def from_record(record: Mapping[str, Any], conf: SqitchConf | None) -> DeployedRename:
+    """The procedure a journal recorded (see :meth:`DeployedRename.record`), to finish or
+    undo it; ``conf`` is the project's sqitch.conf, which names the targets."""
+    from migration_guard.databases.sqitch_registry import DeployedChange, resolve_target
+    from migration_guard.edits import EditPlan
+
+    conf_dir = Path(record["conf_dir"])
+    rename = SqitchRename(
+        plan_path=record["plan_path"],
+        renames=dict(record["renames"]),
+        edit_plan=EditPlan(),
+        old_plan_text=record["old_plan"],
+        new_plan_text=record["new_plan"],
+        project=record["project"],
+        first_affected=int(record["first_affected"]),
+        affected=tuple(record["affected"]),
+    )
+    steps = []
+    for item in record["targets"]:
+        target = resolve_target(conf, item["name"])
+        before = RegistryState(
+            target=target,
+            project=rename.project,
+            location=item["location"],
+            exists=True,
+            changes=tuple(DeployedChange(*change) for change in item["before"]),
+        )
+        steps.append(
+            TargetStep(
+                target=target,
+                before=before,
+                keep=int(item["keep"]),
+                revert=tuple(item["revert"]),
+                deploy=tuple(item["deploy"]),
+                undeployed=tuple(item["undeployed"]),
+            )
+        )
+    committer = record["committer"]
+    return DeployedRename(
+        rename=rename,
+        conf_dir=conf_dir,
+        plan_file=Path(record["plan_file"]),
+        steps=tuple(steps),
+        sqitch=record["sqitch"],
+        env=sqitch_env(conf_dir / "sqitch.conf", (committer[0], committer[1])),
+        state="failed",
+    )
