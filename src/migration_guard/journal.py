@@ -135,6 +135,10 @@ class Journal:
         summary = f"{self.applied} of {len(self.steps)} steps applied"
         if done:
             summary += ": " + "; ".join(done)
+        if self.applied < len(self.steps):
+            summary += (
+                f"; next (perhaps half-done): {step_text(self.steps[self.applied], self.data)}"
+            )
         return f"`{command}` (started {started}, pid {pid}{alive}): {summary}"
 
 

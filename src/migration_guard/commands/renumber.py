@@ -901,7 +901,8 @@ def _recorded_registry(workspace: Workspace, record: journal.Journal) -> Registr
     from migration_guard.chains.sqitch import find_sqitch_conf
     from migration_guard.databases.sqitch_rename import from_record
 
-    return from_record(data, find_sqitch_conf(workspace.tree, data["plan_path"]))
+    conf = find_sqitch_conf(workspace.tree, data["plan_path"])
+    return from_record(data, conf, workspace.root)
 
 
 def _report_touched(workspace: Workspace, touched: Sequence[str], out: TextIO) -> int:

@@ -347,8 +347,8 @@ class DeployedRename:
         self._restore(self.steps)
         self.state = "rolled back"
 
-    def record(self) -> dict[str, Any]:
-        """What the journal keeps to redo or undo the registry steps (no passwords: a URI
+    def record(self, root: Path) -> dict[str, Any]:
+        """What the journal keeps (paths relative to the repository ``root``) to redo or undo the registry steps (no passwords: a URI
         target is kept without its password; sqitch finds it in SQITCH_PASSWORD or
         ~/.pgpass when the journal is resolved)."""
         targets = []
@@ -368,8 +368,8 @@ class DeployedRename:
                 }
             )
         return {
-            "conf_dir": str(self.conf_dir),
-            "plan_file": str(self.plan_file),
+            "conf_dir": os.path.relpath(self.conf_dir, root),
+            "plan_file": os.path.relpath(self.plan_file, root),
             "plan_path": self.rename.plan_path,
             "project": self.rename.project,
             "renames": dict(self.rename.renames),
@@ -497,13 +497,14 @@ def prepare(
     return procedure
 
 
-def from_record(record: Mapping[str, Any], conf: SqitchConf | None) -> DeployedRename:
+def from_record(record: Mapping[str, Any], conf: SqitchConf | None, root: Path) -> DeployedRename:
     """The procedure a journal recorded (see :meth:`DeployedRename.record`), to finish or
-    undo it; ``conf`` is the project's sqitch.conf, which names the targets."""
+    undo it in the repository at ``root``; ``conf`` is the project's sqitch.conf, which
+    names the targets."""
     from migration_guard.databases.sqitch_registry import DeployedChange, resolve_target
     from migration_guard.edits import EditPlan
 
-    conf_dir = Path(record["conf_dir"])
+    conf_dir = root / record["conf_dir"]
     rename = SqitchRename(
         plan_path=record["plan_path"],
         renames=dict(record["renames"]),
@@ -538,7 +539,7 @@ def from_record(record: Mapping[str, Any], conf: SqitchConf | None) -> DeployedR
     return DeployedRename(
         rename=rename,
         conf_dir=conf_dir,
-        plan_file=Path(record["plan_file"]),
+        plan_file=root / record["plan_file"],
         steps=tuple(steps),
         sqitch=record["sqitch"],
         env=sqitch_env(conf_dir / "sqitch.conf", (committer[0], committer[1])),
