@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -89,15 +90,30 @@ def _state(repo: GitRepo, *, registry: bool) -> object:
     return (_snapshot(repo), _registry(repo) if registry else None)
 
 
-def _killed(repo: GitRepo, boundary: int, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": SRC, journal.TEST_HOOK: f"{boundary}:KILL"}
-    return subprocess.run(
-        [sys.executable, "-m", "migration_guard", "-C", str(repo.path), *RENUMBER, *extra],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def _kill_each(
+    template: GitRepo,
+    base: Path,
+    boundaries: Sequence[int],
+    *extra: str,
+    command: Sequence[str] = RENUMBER,
+) -> dict[int, GitRepo]:
+    """A copy of ``template`` per boundary, each renumbered by a child process that kills
+    itself (SIGKILL) there; the children run side by side."""
+    copies = {b: _copy(template, base / f"k{b}") for b in boundaries}
+    children = {
+        b: subprocess.Popen(
+            [sys.executable, "-m", "migration_guard", "-C", str(r.path), *command, *extra],
+            env={**os.environ, "PYTHONPATH": SRC, journal.TEST_HOOK: f"{b}:KILL"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for b, r in copies.items()
+    }
+    for boundary, child in children.items():
+        _, err = child.communicate()
+        assert child.returncode == -9, (boundary, err)
+        assert _journal_of(copies[boundary]).is_file()
+    return copies
 
 
 def _journal_of(repo: GitRepo) -> Path:
@@ -139,19 +155,26 @@ def test_a_plain_renumber_killed_at_every_step_is_aborted_or_continued(
     old, new, boundaries = _outcomes(undeployed, tmp_path, capsys)
     # 3 scripts' header edits and the plan, 3 renames, the validation: 8 steps.
     assert boundaries == 2 * 8 + 1
-    for boundary in range(boundaries):
-        killed = _copy(undeployed, tmp_path / f"k{boundary}")
-        proc = _killed(killed, boundary)
-        assert proc.returncode == -9, proc.stderr
-        assert _journal_of(killed).is_file()
-        # Any writing command refuses, naming the interruption.
-        code, _, err = _run(killed, capsys, *RENUMBER)
-        assert code == 2
+    for boundary, killed in _kill_each(undeployed, tmp_path, range(boundaries)).items():
         applied = boundary // 2
-        assert f"{applied} of 8 steps applied" in err, err
-        assert "migration-guard renumber --abort" in err and "--continue" in err
-        code, _, err = _run(killed, capsys, "recover", "--apply")
-        assert code == 2 and "an interrupted run left a journal" in err
+        if boundary == 5:  # any writing command refuses, naming the interruption
+            code, out, err = _run(killed, capsys, *RENUMBER)
+            assert (code, out) == (2, "")
+            assert err.startswith(
+                "migration-guard renumber: error: an interrupted run left a journal in "
+                f"{killed.path}/.git/migration-guard: `migration-guard -C {killed.path} "
+                f"{' '.join(RENUMBER)}` (started "
+            )
+            assert err.endswith(
+                "): 2 of 8 steps applied: edit queue/migrations/sqitch/sqitch.plan; edit "
+                f"{PROJECT}/deploy/{NEW}.sql; next (perhaps half-done): edit "
+                f"{PROJECT}/revert/{NEW}.sql\n"
+                "  hint: undo what it applied (files, git index and sqitch registry) with "
+                "`migration-guard renumber --abort`, or finish it with `migration-guard "
+                "renumber --continue`\n"
+            )
+            code, _, err = _run(killed, capsys, "recover", "--apply")
+            assert code == 2 and "an interrupted run left a journal" in err
 
         resumed = _copy(killed, tmp_path / f"c{boundary}")
         code, out, err = _run(killed, capsys, "renumber", "--abort")
@@ -179,11 +202,8 @@ def test_a_deployed_rename_killed_at_every_step_restores_or_finishes_the_registr
     # revert on the target, 4 edits, 3 renames, validation, deploy on the target: 10 steps.
     assert boundaries == 2 * 10 + 1
     assert old != new
-    for boundary in REGISTRY_BOUNDARIES:
-        killed = _copy(deployed, tmp_path / f"k{boundary}")
-        proc = _killed(killed, boundary, "--allow-deployed")
-        assert proc.returncode == -9, proc.stderr
-        assert _journal_of(killed).is_file()
+    copies = _kill_each(deployed, tmp_path, REGISTRY_BOUNDARIES, "--allow-deployed")
+    for boundary, killed in copies.items():
         resumed = _copy(killed, tmp_path / f"c{boundary}")
 
         code, _, err = _run(killed, capsys, "renumber", "--abort")
@@ -241,3 +261,74 @@ def test_abort_and_continue_without_a_journal(
     assert code == 2 and "--abort takes no target, --branch, --to or --dry-run" in err
     code, _, err = _run(repo, capsys, "renumber", NEW)
     assert code == 2 and "--to is required (N or next)" in err
+
+
+# --- recover --apply --branch: a branch and a commit are steps too ---------------------------
+
+V = sample.CONSOLE_VERSIONS
+RECOVER = ("recover", "--apply", "--branch", "hotfix/console-0145")
+
+
+@pytest.fixture(scope="module")
+def merged_collision(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
+    """Two PRs each added console 0145 on 0144 and both merged (the runbook's incident)."""
+    repo = GitRepo.create(tmp_path_factory.mktemp("merged"))
+    sample.write_sample_repo(repo.path)
+    for extra in sorted((repo.path / V).iterdir())[144:]:
+        extra.unlink()
+    repo.commit_all("main at 0144")
+    for pr, slug in ((3277, "promote_my_feature"), (3322, "add_refund_audit")):
+        repo.git("checkout", "-q", "-b", f"pr-{pr}", "main")
+        repo.write(
+            f"{V}/0145_{slug}.py", sample.alembic_script("0145", "0144", slug, table=f"t_{slug}")
+        )
+        repo.commit_all(f"pr-{pr}: add 0145")
+        repo.git("checkout", "-q", "main")
+        repo.git("merge", "-q", "--no-ff", "-m", f"Merge pull request #{pr}", f"pr-{pr}")
+    return repo
+
+
+def _git_state(repo: GitRepo) -> object:
+    """Files and index, the branch checked out, the branches, HEAD's tree, parent, message."""
+    head = repo.git("log", "-1", "--format=%T %P%n%B")
+    branches = repo.git("branch", "--format=%(refname:short)").split()
+    return _snapshot(repo), repo.git("rev-parse", "--abbrev-ref", "HEAD"), branches, head
+
+
+@pytest.mark.slow
+def test_recover_with_a_branch_killed_or_stopped_at_every_step(
+    merged_collision: GitRepo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    old = _git_state(merged_collision)
+    clean = _copy(merged_collision, tmp_path / "clean")
+    journal.reset_checkpoints()
+    code, _, err = _run(clean, capsys, *RECOVER)
+    assert code == 0, err
+    new = _git_state(clean)
+    assert new[1] == "hotfix/console-0145\n" and old[1] == "main\n"
+    # The branch, one edit (revision ids), one rename, the validation, the commit: 5 steps.
+    assert journal._boundary == 2 * 5 + 1
+    copies = _kill_each(merged_collision, tmp_path, range(11), command=RECOVER)
+    for boundary, killed in copies.items():
+        resumed = _copy(killed, tmp_path / f"c{boundary}")
+        code, _, err = _run(killed, capsys, "renumber", "--abort")
+        assert code == 0, err
+        assert _git_state(killed) == old, boundary
+        code, _, err = _run(resumed, capsys, "renumber", "--continue")
+        assert code == 0, err
+        assert _git_state(resumed) == new, boundary
+
+    # SIGTERM after the branch was created, and after the commit (before the journal knew).
+    for boundary in (2, 9):
+        repo = _copy(merged_collision, tmp_path / f"t{boundary}")
+        monkeypatch.setenv(journal.TEST_HOOK, f"{boundary}:TERM")
+        journal.reset_checkpoints()
+        code, out, err = _run(repo, capsys, *RECOVER)
+        assert (code, out) == (143, "")
+        assert err == (
+            "migration-guard recover: interrupted by SIGTERM; every change was rolled back\n"
+        )
+        assert _git_state(repo) == old, boundary
