@@ -370,8 +370,10 @@ chains need sqitch (Debian: apt-get install sqitch libdbd-pg-perl libdbd-sqlite3
         "the merge or commit that added it, its date and PR number), and plans the repair: "
         "renumber the later migration(s) onto the next numbers after the current highest, the "
         "first one on top of the surviving head, a PR's migrations together. --apply performs "
-        "it with renumber's guarantees (all or nothing, validated afterwards); --branch also "
-        "creates a hotfix branch with one commit that explains the fix.",
+        "it with renumber's guarantees (all or nothing, validated afterwards; SIGINT, SIGTERM "
+        "and SIGHUP roll back and exit 128 + the signal; a killed run is resolved with "
+        "`migration-guard renumber --abort` or `--continue`); --branch also creates a hotfix "
+        "branch with one commit that explains the fix.",
         epilog="exit codes: 0 nothing wrong (or repaired), 1 collision found and not repaired, "
         "2 usage, 3 git failure",
     )
