@@ -348,9 +348,9 @@ class DeployedRename:
         self.state = "rolled back"
 
     def record(self, root: Path) -> dict[str, Any]:
-        """What the journal keeps (paths relative to the repository ``root``) to redo or undo the registry steps (no passwords: a URI
-        target is kept without its password; sqitch finds it in SQITCH_PASSWORD or
-        ~/.pgpass when the journal is resolved)."""
+        """What the journal keeps to redo or undo the registry steps, paths relative to the
+        repository ``root``. No passwords: a URI target is kept without its password; sqitch
+        finds it in SQITCH_PASSWORD or ~/.pgpass when the journal is resolved."""
         targets = []
         for step in self.steps:
             name = step.target.name
