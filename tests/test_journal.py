@@ -288,7 +288,7 @@ def merged_collision(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
     return repo
 
 
-def _git_state(repo: GitRepo) -> object:
+def _git_state(repo: GitRepo) -> tuple[object, str, list[str], str]:
     """Files and index, the branch checked out, the branches, HEAD's tree, parent, message."""
     head = repo.git("log", "-1", "--format=%T %P%n%B")
     branches = repo.git("branch", "--format=%(refname:short)").split()
