@@ -23,6 +23,7 @@ from testing.gitrepo import GitRepo
 from testing.sqitch_projects import sqitch
 
 from migration_guard import journal, sample
+from migration_guard.databases.temp_postgres import TempPostgres
 
 PLAN = sample.QUEUE_PLAN
 PROJECT = "queue/migrations/sqitch"
@@ -332,3 +333,84 @@ def test_recover_with_a_branch_killed_or_stopped_at_every_step(
             "migration-guard recover: interrupted by SIGTERM; every change was rolled back\n"
         )
         assert _git_state(repo) == old, boundary
+
+
+# --- the same on a PostgreSQL registry -------------------------------------------------------
+
+# After the registry revert (before and after the journal records it), before the deploy, and
+# after the deploy (before the journal records it): where a PostgreSQL registry differs.
+PG_BOUNDARIES = (1, 2, 18, 19)
+
+
+def _pg_target(postgres: TempPostgres, name: str) -> str:
+    return "db:" + postgres.create_database(name).replace("postgresql://", "pg://", 1)
+
+
+def _pg_registry(repo: GitRepo, target: str) -> tuple[list[str], list[str]]:
+    """The changes a PostgreSQL registry records (id, name) and `sqitch status` there."""
+    rows = subprocess.run(
+        ["psql", "-XAtq", target.removeprefix("db:").replace("pg://", "postgresql://", 1)]
+        + ["-c", "SELECT change_id || ' ' || change FROM sqitch.changes ORDER BY committed_at"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    status = sqitch(repo.path / PROJECT, "status", "--no-pager", "--target", target, check=False)
+    lines = [
+        line
+        for line in (status.stdout + status.stderr).splitlines()
+        if not line.startswith(("# Deployed:", "# By:", "# On database"))
+    ]
+    return rows, lines
+
+
+@pytest.mark.slow
+@pytest.mark.sqitch
+def test_a_rename_deployed_on_postgres_killed_or_stopped_is_aborted_continued_or_rolled_back(
+    undeployed: GitRepo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    postgres: TempPostgres,
+) -> None:
+    def deployed_copy(name: str) -> tuple[GitRepo, str]:
+        repo = _copy(undeployed, tmp_path / name)
+        target = _pg_target(postgres, f"kill_{name}")
+        assert sqitch(repo.path / PROJECT, "deploy", "--target", target).returncode == 0
+        return repo, target
+
+    def state(repo: GitRepo, target: str) -> object:
+        return _snapshot(repo), _pg_registry(repo, target)
+
+    clean, clean_target = deployed_copy("clean")
+    old = state(clean, clean_target)
+    args = (*RENUMBER, "--allow-deployed", "--target")
+    code, _, err = _run(clean, capsys, *args, clean_target)
+    assert code == 0, err
+    new = state(clean, clean_target)
+    assert old != new
+
+    for boundary in PG_BOUNDARIES:
+        for action, expected in (("abort", old), ("continue", new)):
+            repo, target = deployed_copy(f"{action}{boundary}")
+            child = subprocess.run(
+                [sys.executable, "-m", "migration_guard", "-C", str(repo.path), *args, target],
+                env={**os.environ, "PYTHONPATH": SRC, journal.TEST_HOOK: f"{boundary}:KILL"},
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert child.returncode == -9, (boundary, child.stderr)
+            code, _, err = _run(repo, capsys, "renumber", f"--{action}")
+            assert code == 0, (boundary, action, err)
+            assert not _journal_of(repo).exists()
+            assert state(repo, target) == expected, (boundary, action)
+
+    for boundary in (1, 19):
+        repo, target = deployed_copy(f"term{boundary}")
+        monkeypatch.setenv(journal.TEST_HOOK, f"{boundary}:TERM")
+        journal.reset_checkpoints()
+        code, out, err = _run(repo, capsys, *args, target)
+        assert (code, out) == (143, ""), err
+        assert not _journal_of(repo).exists()
+        assert state(repo, target) == old, boundary
