@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -241,3 +242,55 @@ def test_git_runs_with_the_c_locale_and_no_prompt(
         "-c", 'alias.env=!printf \'%s|%s\' "$LC_ALL" "$GIT_TERMINAL_PROMPT"', "env", cwd=repo.path
     )
     assert out == "C|0"
+
+
+def _git_killed_on(tmp_path: Path, verb: str, *, take_lock: bool = True) -> Path:
+    """A folder with a `git` that runs the real one, except that `git VERB` takes the index
+    lock and is then killed by SIGXFSZ, as a file-size limit kills a real git mid-write."""
+    import shutil
+
+    real = shutil.which("git")
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    script = folder / "git"
+    script.write_text(
+        "#!/bin/sh\n"
+        + f'for a in "$@"; do if [ "$a" = {verb} ]; then\n'
+        + (f'  : > "$({real} rev-parse --git-path index.lock)"\n' if take_lock else "")
+        + "  kill -XFSZ $$\n"
+        + "fi; done\n"
+        + f'exec {real} "$@"\n'
+    )
+    script.chmod(0o755)
+    return folder
+
+
+def test_a_killed_git_is_named_and_the_lock_it_left_removed(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.write("a.txt", "a\n")
+    repo.commit_all("a")
+    monkeypatch.setenv("PATH", f"{_git_killed_on(tmp_path, 'mv')}:{os.environ['PATH']}")
+    with pytest.raises(GitError) as caught:
+        git.run_git("mv", "a.txt", "b.txt", cwd=repo.path)
+    lock = repo.path / ".git" / "index.lock"
+    assert caught.value.message == (
+        f"git mv a.txt was killed by SIGXFSZ; removed the {lock} it left"
+    )
+    assert not lock.exists()
+    git.run_git("status", cwd=repo.path)  # git works again
+
+
+def test_a_lock_older_than_the_killed_git_is_named_not_removed(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lock = repo.path / ".git" / "index.lock"
+    lock.write_text("")
+    os.utime(lock, (1_000_000_000, 1_000_000_000))
+    fake = _git_killed_on(tmp_path, "add", take_lock=False)
+    monkeypatch.setenv("PATH", f"{fake}:{os.environ['PATH']}")
+    with pytest.raises(GitError) as caught:
+        git.run_git("add", "x", cwd=repo.path, check=False)
+    assert caught.value.message.startswith("git add x was killed by SIGXFSZ")
+    assert caught.value.message.endswith(f"{lock} is left (remove it if no other git is running)")
+    assert lock.exists()

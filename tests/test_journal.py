@@ -348,9 +348,10 @@ def _pg_target(postgres: TempPostgres, name: str) -> str:
 
 def _pg_registry(repo: GitRepo, target: str) -> tuple[list[str], list[str]]:
     """The changes a PostgreSQL registry records (id, name) and `sqitch status` there."""
+    url = target.removeprefix("db:").replace("pg://", "postgresql://", 1)
+    query = "SELECT change_id || ' ' || change FROM sqitch.changes ORDER BY committed_at"
     rows = subprocess.run(
-        ["psql", "-XAtq", target.removeprefix("db:").replace("pg://", "postgresql://", 1)]
-        + ["-c", "SELECT change_id || ' ' || change FROM sqitch.changes ORDER BY committed_at"],
+        ["psql", "-XAtq", url, "-c", query],
         capture_output=True,
         text=True,
         check=True,
@@ -414,3 +415,35 @@ def test_a_rename_deployed_on_postgres_killed_or_stopped_is_aborted_continued_or
         assert (code, out) == (143, ""), err
         assert not _journal_of(repo).exists()
         assert state(repo, target) == old, boundary
+
+
+def test_a_git_killed_mid_renumber_is_named_its_lock_removed_and_the_run_rolled_back(
+    undeployed: GitRepo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    repo = _copy(undeployed, tmp_path / "r")
+    old = _snapshot(repo)
+    real = shutil.which("git")
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "git").write_text(  # `git mv` takes the index lock, then a file-size limit hits
+        "#!/bin/sh\n"
+        'if [ "$1" = mv ]; then\n'
+        f'  : > "$({real} rev-parse --git-path index.lock)"; kill -XFSZ $$\n'
+        "fi\n"
+        f'exec {real} "$@"\n'
+    )
+    (fake / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}:{os.environ['PATH']}")
+    code, out, err = _run(repo, capsys, *RENUMBER)
+    assert (code, out) == (3, ""), err
+    lock = repo.path / ".git" / "index.lock"
+    assert err.startswith(
+        f"migration-guard renumber: error: git mv {PROJECT}/deploy/{NEW}.sql was killed by "
+        f"SIGXFSZ; removed the {lock} it left"
+    ), err
+    assert not lock.exists() and not _journal_of(repo).exists()
+    assert not list(repo.path.rglob("*.migration-guard.tmp"))
+    assert _snapshot(repo) == old

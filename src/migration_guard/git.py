@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -41,6 +43,7 @@ def run_git(
 
     if not cwd.is_dir():
         raise GitError(f"cannot run git in {cwd}: no such folder")
+    started = time.time()
     try:
         proc = subprocess.run(
             ["git", *args],
@@ -54,6 +57,8 @@ def run_git(
         raise GitError("git is not installed or not on PATH") from exc
     except NotADirectoryError as exc:
         raise GitError(f"not a directory: {cwd}") from exc
+    if proc.returncode < 0:
+        raise GitError(_killed(args, cwd, -proc.returncode, started))
     if check and proc.returncode != 0:
         stderr = proc.stderr.decode("utf-8", "replace").strip()
         shown = [a for a in args if not a.startswith("-")][:2]
@@ -62,6 +67,34 @@ def run_git(
             hint="are you inside a Git repository?" if "not a git repository" in stderr else None,
         )
     return proc
+
+
+def _killed(args: Sequence[str], cwd: Path, signum: int, started: float) -> str:
+    """What to say when a signal (a file-size or memory limit, the OOM killer) killed git.
+    A killed git leaves its ``index.lock``, which blocks every later git command: one that
+    appeared during this call is ours to remove; an older one is only named."""
+    import signal
+
+    try:
+        name = signal.Signals(signum).name
+    except ValueError:
+        name = f"signal {signum}"
+    shown = " ".join([a for a in args if not a.startswith("-")][:2])
+    message = f"git {shown} was killed by {name}"
+    returncode, stdout = _output("rev-parse", "--git-path", "index.lock", cwd=cwd)
+    if returncode != 0 or not stdout.strip():
+        return message
+    lock = Path(stdout.decode("utf-8", "surrogateescape").strip())
+    lock = lock if lock.is_absolute() else cwd / lock
+    try:
+        made = lock.stat().st_mtime
+    except OSError:
+        return message
+    if made >= started - 1:
+        with contextlib.suppress(FileNotFoundError):
+            lock.unlink()
+        return f"{message}; removed the {lock} it left"
+    return f"{message}; {lock} is left (remove it if no other git is running)"
 
 
 def git_text(*args: str, cwd: Path) -> str:
