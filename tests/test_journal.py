@@ -447,3 +447,29 @@ def test_a_git_killed_mid_renumber_is_named_its_lock_removed_and_the_run_rolled_
     assert not lock.exists() and not _journal_of(repo).exists()
     assert not list(repo.path.rglob("*.migration-guard.tmp"))
     assert _snapshot(repo) == old
+
+
+def test_continue_checks_the_result_again_before_it_finishes(
+    undeployed: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Killed before its validation step, the run is finished by another process: that one
+    checks the chain against the bound the journal recorded, as the killed run would have."""
+    # 3 header edits and the plan, 3 renames, then the validation (step 7, boundary 14).
+    (killed,) = _kill_each(undeployed, tmp_path, (14,)).values()
+    (killed.path / PROJECT / "deploy/06-dead-letter.sql").unlink()  # broken meanwhile
+    code, out, err = _run(killed, capsys, "renumber", "--continue")
+    assert (code, out) == (1, ""), (out, err)
+    assert err.startswith(
+        f"migration-guard renumber: error: cannot finish `migration-guard -C {killed.path} "
+        f"{' '.join(RENUMBER)}` (started "
+    )
+    assert "chain 'queue' would be left with new problems:\n" in err
+    assert "06-dead-letter" in err
+    assert err.endswith(
+        f"  hint: the journal in {killed.path}/.git/migration-guard is kept: undo the run with "
+        "`migration-guard renumber --abort`\n"
+    )
+    assert _journal_of(killed).is_file()
+    code, _, err = _run(killed, capsys, "renumber", "--abort")
+    assert code == 0, err
+    assert not _journal_of(killed).exists()

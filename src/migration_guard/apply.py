@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from migration_guard import git, journal, signals
+from migration_guard.chain_bounds import ChainBound
 from migration_guard.edits import EditPlan
 from migration_guard.errors import GuardError, InputError, UsageError
 
@@ -131,11 +132,13 @@ def apply_plan(
     after_apply: Callable[[], None] | None = None,
     registry: Registry | None = None,
     hotfix: Hotfix | None = None,
+    bounds: Sequence[ChainBound] = (),
 ) -> None:
     """Write every edit and rename, or none. ``after_apply`` runs after the files are written;
     if it raises, the whole plan is undone too (used to validate the result before keeping
     it). ``registry`` steps run before (revert) and after (deploy) the files; ``hotfix``
-    creates a branch first and commits last.
+    creates a branch first and commits last. ``bounds`` is what ``after_apply`` checks, kept
+    in the journal for ``renumber --continue`` to check again.
 
     A journal (``journal.py``) is written before the first change and kept up to date, so a
     killed run can be undone or finished; SIGINT, SIGTERM and SIGHUP roll back like an error
@@ -149,7 +152,9 @@ def apply_plan(
     record: journal.Journal | None = None
     with signals.interruptible():
         try:
-            record = _start(root, plan, steps, in_git=in_git, registry=registry, hotfix=hotfix)
+            record = _start(
+                root, plan, steps, in_git=in_git, registry=registry, hotfix=hotfix, bounds=bounds
+            )
             execute(record, root, registry=registry, validate=after_apply)
         except BaseException as exc:
             with signals.deferred():
@@ -200,6 +205,7 @@ def _start(
     in_git: bool,
     registry: Registry | None,
     hotfix: Hotfix | None,
+    bounds: Sequence[ChainBound],
 ) -> journal.Journal:
     """Write the journal: the steps, every touched file as it is and as it will be, the
     index entries, the registry's undo commands. Nothing is changed yet."""
@@ -230,6 +236,7 @@ def _start(
             content = target.read_bytes() if target.is_file() else None
             originals[path] = None if content is None else record.store(str(number), content)
         record.data["originals"] = originals
+        record.data["bounds"] = [bound.to_json() for bound in bounds]
         edits = iter(plan.edits)
         for number, step in enumerate(steps):
             if step["op"] == "edit":

@@ -18,6 +18,8 @@ every step, and removed when the run completes or rolls back fully. A run killed
      "applied": 3,                # steps 0..applied-1 are done; step `applied` may be half-done
      "originals": {P: "files/0" | null},   # every touched path's bytes before (null: absent)
      "index": "...",              # `git ls-files -s -z` of the touched paths before
+     "bounds": [{"chain": C, "errors": N, "heads": M, "undecided_ok": false}],
+                                  # what the validation step checks (chain_bounds.py)
      "registry": {...} | null,    # sqitch: targets, change IDs before, undo commands
      "hotfix": {...} | null}      # recover --branch: branch, where it started, commit message
 

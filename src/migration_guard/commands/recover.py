@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from migration_guard import git, journal
 from migration_guard.apply import Hotfix, apply_plan
+from migration_guard.chain_bounds import ChainBound
 from migration_guard.chains import read_chain
 from migration_guard.commands.renumber import Move, make_move, plan_alembic, surviving_heads
 from migration_guard.edits import EditPlan, unified_diff
@@ -443,4 +444,5 @@ def _apply(workspace: Workspace, broken: Sequence[Repair], branch: str | None) -
         in_git=True,
         after_apply=validate,
         hotfix=Hotfix(branch, commit_message(broken)) if branch else None,
+        bounds=[ChainBound.settled(repair.spec.name) for repair in broken],
     )

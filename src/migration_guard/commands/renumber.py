@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from migration_guard import git, journal, signals
 from migration_guard.apply import ApplyError, Registry, apply_plan, execute, undo
+from migration_guard.chain_bounds import ChainBound
 from migration_guard.chains import read_chain
 from migration_guard.edits import EditPlan, unified_diff
 from migration_guard.errors import InputError, UndecidableError, UsageError
@@ -585,6 +586,7 @@ def run(
         force=options.force,
         after_apply=validate,
         registry=deployed,
+        bounds=[ChainBound.no_worse_than(state) for state in before.values()],
     )
     _report(moves, plan, after, output_format, out, dry_run=False, base=base, remaining=remaining)
     if remaining or any(not _clean(s) and not _undecided(s) for s in after.values()):
@@ -881,17 +883,52 @@ def resume(*, workspace: Workspace, action: str, out: TextIO) -> int:
     left = len(record.steps) - record.applied
     with signals.interruptible():
         try:
-            execute(record, workspace.root, registry=registry, validate=None)
+            execute(
+                record,
+                workspace.root,
+                registry=registry,
+                validate=_recorded_validation(workspace, record),
+            )
         except KeyboardInterrupt as exc:
             exc.add_note(
                 "the journal keeps what is done: run `migration-guard renumber --continue` or "
                 "`--abort`"
             )
             raise
+        except ValidationError as exc:
+            raise ValidationError(
+                f"cannot finish {described}: {exc.message}",
+                hint=f"the journal in {record.folder} is kept: undo the run with "
+                "`migration-guard renumber --abort`",
+            ) from exc
     record.remove()
     print(f"Continued {described}.", file=out)
     print(f"Finished the {left} remaining step(s).", file=out)
     return _report_touched(workspace, list(record.data["originals"]), out)
+
+
+def _recorded_validation(workspace: Workspace, record: journal.Journal) -> Callable[[], None]:
+    """The killed run's validation, repeated: each chain within the bound it recorded."""
+    bounds = [ChainBound.from_json(b) for b in record.data.get("bounds", [])]
+    specs = {spec.name: spec for spec in workspace.config.chains}
+
+    def validate() -> None:
+        for bound in bounds:
+            spec = specs.get(bound.chain)
+            if spec is None:
+                raise ValidationError(f"chain {bound.chain!r} is no longer configured")
+            state = read_chain(workspace.tree, spec)
+            if bound.exceeded_by(state):
+                details = "\n".join(
+                    finding_lines([f for f in state.findings if f.severity is Severity.ERROR])
+                )
+                heads = f" ({heads_brief(state)})" if spec.kind is ChainKind.ALEMBIC else ""
+                raise ValidationError(
+                    f"chain {bound.chain!r} would be left with new problems{heads}"
+                    + (f":\n{details}" if details else "")
+                )
+
+    return validate
 
 
 def _recorded_registry(workspace: Workspace, record: journal.Journal) -> Registry | None:
