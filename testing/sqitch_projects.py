@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from migration_guard.edits import EditPlan
+from testing.gitrepo import GitRepo
 
 TS = "2026-06-01T00:00:00Z"
 WHO = "raxx-dev-bot <ops@raxx.app>"
@@ -81,3 +82,45 @@ def sqitch(project: Path, *args: str, check: bool = True) -> subprocess.Complete
             f"sqitch {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}{proc.stderr}"
         )
     return proc
+
+
+QUEUE_PROJECT = "queue/migrations/sqitch"
+QUEUE_NEW = "07-billing-invoice-refund-column"
+
+
+def queue_collision_repo(base: Path, *, follower: bool = False) -> GitRepo:
+    """The runbook's sqitch collision, committed: main at queue 07-job-priority (a SQLite
+    target, pushed), branch ``feature`` (checked out, from main at 06) adds
+    ``07-billing-invoice-refund-column`` on 05, and with ``follower`` also
+    ``08-refund-report`` on it."""
+    from migration_guard import sample
+
+    repo = GitRepo.create(base)
+    sample.write_sample_repo(repo.path)
+    project = repo.path / QUEUE_PROJECT
+    plan_path = repo.path / sample.QUEUE_PLAN
+    (project / "sqitch.conf").write_text(
+        '[core]\n\tengine = sqlite\n[engine "sqlite"]\n\ttarget = db:sqlite:queue.db\n'
+    )
+    plan = plan_path.read_text()
+    plan_path.write_text(plan.replace(sample.plan_line(sample.QUEUE_CHANGES[-1]), ""))
+    for kind in ("deploy", "revert", "verify"):
+        (project / kind / "07-job-priority.sql").unlink()
+    repo.commit_all("main at 06")
+    repo.git("branch", "feature")
+    plan_path.write_text(plan)
+    sample.write_sqitch_change(project, sample.QUEUE_CHANGES[-1])
+    repo.commit_all("main at 07")
+    repo.push("main")
+    repo.git("checkout", "-q", "feature")
+    new = sample.SqitchChange(QUEUE_NEW, "invoice_refund", "Refund column", ("05-job-attempts",))
+    added = [(new, "2026-06-17T00:00:00Z")]
+    if follower:
+        after = sample.SqitchChange("08-refund-report", "refund_report", "Report", (QUEUE_NEW,))
+        added.append((after, "2026-06-18T00:00:00Z"))
+    for change, planned in added:
+        with plan_path.open("a") as handle:
+            handle.write(sample.plan_line(change, planned))
+        sample.write_sqitch_change(project, change)
+    repo.commit_all("feature: queue 07 and 08" if follower else "feature: queue 07")
+    return repo

@@ -20,7 +20,7 @@ import pytest
 from testing.cli import run as _run
 from testing.cli import snapshot as _snapshot
 from testing.gitrepo import GitRepo
-from testing.sqitch_projects import sqitch
+from testing.sqitch_projects import queue_collision_repo, sqitch
 
 from migration_guard import journal, sample
 from migration_guard.databases.temp_postgres import TempPostgres
@@ -39,32 +39,7 @@ REGISTRY_BOUNDARIES = (0, 1, 2, 9, 15, 17, 18, 19, 20)
 
 
 def _build(base: Path) -> GitRepo:
-    """Main at queue 07-job-priority; branch `feature` (from main at 06) adds 07-billing-...
-    (the runbook's collision), committed."""
-    repo = GitRepo.create(base)
-    sample.write_sample_repo(repo.path)
-    project = repo.path / PROJECT
-    (project / "sqitch.conf").write_text(
-        '[core]\n\tengine = sqlite\n[engine "sqlite"]\n\ttarget = db:sqlite:queue.db\n'
-    )
-    plan = (repo.path / PLAN).read_text()
-    last = sample.plan_line(sample.QUEUE_CHANGES[-1])
-    (repo.path / PLAN).write_text(plan.replace(last, ""))
-    for kind in ("deploy", "revert", "verify"):
-        (project / kind / "07-job-priority.sql").unlink()
-    repo.commit_all("main at 06")
-    repo.git("branch", "feature")
-    (repo.path / PLAN).write_text(plan)
-    sample.write_sqitch_change(project, sample.QUEUE_CHANGES[-1])
-    repo.commit_all("main at 07")
-    repo.push("main")
-    repo.git("checkout", "-q", "feature")
-    change = sample.SqitchChange(NEW, "invoice_refund", "Refund column", ("05-job-attempts",))
-    with (repo.path / PLAN).open("a") as handle:
-        handle.write(sample.plan_line(change, "2026-06-17T00:00:00Z"))
-    sample.write_sqitch_change(project, change)
-    repo.commit_all("feature: queue 07")
-    return repo
+    return queue_collision_repo(base)
 
 
 def _copy(template: GitRepo, dest: Path) -> GitRepo:

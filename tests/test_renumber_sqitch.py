@@ -8,7 +8,7 @@ import pytest
 from testing.cli import run as _run
 from testing.cli import snapshot as _snapshot
 from testing.gitrepo import GitRepo
-from testing.sqitch_projects import sqitch
+from testing.sqitch_projects import queue_collision_repo, sqitch
 
 from migration_guard import apply, sample
 from migration_guard.databases.temp_postgres import TempPostgres
@@ -21,35 +21,7 @@ NEW = "07-billing-invoice-refund-column"
 
 @pytest.fixture
 def repo(tmp_path: Path) -> GitRepo:
-    """Main at queue 07-job-priority; branch `feature` (from main at 06) adds 07-billing-..."""
-    repo = GitRepo.create(tmp_path)
-    sample.write_sample_repo(repo.path)
-    project = repo.path / "queue/migrations/sqitch"
-    (project / "sqitch.conf").write_text(
-        '[core]\n\tengine = sqlite\n[engine "sqlite"]\n\ttarget = db:sqlite:queue.db\n'
-    )
-    plan = (repo.path / PLAN).read_text()
-    last = sample.plan_line(sample.QUEUE_CHANGES[-1])
-    (repo.path / PLAN).write_text(plan.replace(last, ""))
-    for kind in ("deploy", "revert", "verify"):
-        (project / kind / "07-job-priority.sql").unlink()
-    repo.commit_all("main at 06")
-    repo.git("branch", "feature")
-    (repo.path / PLAN).write_text(plan)
-    sample.write_sqitch_change(project, sample.QUEUE_CHANGES[-1])
-    repo.commit_all("main at 07")
-    repo.push("main")
-    repo.git("checkout", "-q", "feature")
-    change = sample.SqitchChange(NEW, "invoice_refund", "Refund column", ("05-job-attempts",))
-    with (repo.path / PLAN).open("a") as handle:
-        handle.write(sample.plan_line(change, "2026-06-17T00:00:00Z"))
-    sample.write_sqitch_change(project, change)
-    follower = sample.SqitchChange("08-refund-report", "refund_report", "Report", (NEW,))
-    with (repo.path / PLAN).open("a") as handle:
-        handle.write(sample.plan_line(follower, "2026-06-18T00:00:00Z"))
-    sample.write_sqitch_change(project, follower)
-    repo.commit_all("feature: queue 07 and 08")
-    return repo
+    return queue_collision_repo(tmp_path, follower=True)
 
 
 def _project(repo: GitRepo) -> Path:
