@@ -16,8 +16,13 @@ or ``group/project``), a token from ``MIGRATION_GUARD_GITLAB_TOKEN`` or ``GITLAB
 (sent as ``PRIVATE-TOKEN``); failing those, ``CI_JOB_TOKEN`` (``JOB-TOKEN``) is tried for
 reading, but a job token cannot post notes: ``upsert_comment`` refuses it with ``UsageError``.
 
-Failures as in ``forges.base``: the MR list failing raises ``ForgeError``; one MR's diff list
-failing (or a rate limit while reading them) makes the result incomplete.
+Every list is checked against GitLab's ``x-total`` header: a list shorter or longer than the
+total it states (an empty page claiming five merge requests) is a contradiction, never taken
+at its word.
+
+Failures as in ``forges.base``: the MR list failing (or contradicting its total) raises
+``ForgeError``; one MR's diff list failing or contradicting its total (or a rate limit while
+reading them) makes the result incomplete.
 """
 
 from __future__ import annotations
@@ -124,14 +129,34 @@ class GitLabForge:
     def _mr_path(self, iid: int) -> str:
         return f"{self._project}/merge_requests/{iid}"
 
+    def _get_all(self, path: str, params: Mapping[str, str | int], what: str) -> list[Any]:
+        """Every page of a list, checked against GitLab's ``x-total``: a list that is shorter
+        (or longer) than the total GitLab states, or whose total changes between pages, is a
+        contradiction (``ForgeError``), never an empty or partial list taken at its word.
+        GitLab leaves ``x-total`` out above 10,000 items; then there is nothing to compare."""
+        items: list[Any] = []
+        totals: list[int] = []
+        for page in self.client.pages(path, params):
+            items.extend(page.data)
+            total = (page.header("x-total") or "").strip()
+            if total.isdigit() and (not totals or totals[-1] != int(total)):
+                totals.append(int(total))
+        if len(totals) > 1:
+            seen = ", then ".join(str(t) for t in totals)
+            raise ForgeError(f"GitLab: the number of {what} changed while it was listed ({seen})")
+        if totals and totals[0] != len(items):
+            raise ForgeError(f"GitLab reported {totals[0]} {what} but listed {len(items)}")
+        return items
+
     # -- open changes ----------------------------------------------------------------------
 
     def open_changes(self, base_ref: str) -> OpenChanges:
         start = self.client.requests
         try:
-            mrs = self.client.get_all(
+            mrs = self._get_all(
                 f"{self._project}/merge_requests",
                 {"state": "opened", "target_branch": base_ref, "per_page": 100},
+                "merge requests",
             )
         except HTTPStatusError as exc:
             if exc.status in (401, 403) and self.settings.token_kind != "private":
@@ -185,7 +210,7 @@ class GitLabForge:
     def _files(self, iid: int) -> tuple[list[ChangedFile], str | None]:
         path = self._mr_path(iid)
         try:
-            diffs = self.client.get_all(f"{path}/diffs", {"per_page": 100})
+            diffs = self._get_all(f"{path}/diffs", {"per_page": 100}, f"changed files of !{iid}")
         except HTTPStatusError as exc:
             if exc.status != 404:
                 raise
@@ -246,8 +271,10 @@ class GitLabForge:
         tag = hidden_marker(marker)
         body = with_marker(body, marker)
         notes_path = f"{self._mr_path(number)}/notes"
-        notes = self.client.get_all(
-            notes_path, {"per_page": 100, "sort": "asc", "order_by": "created_at"}
+        notes = self._get_all(
+            notes_path,
+            {"per_page": 100, "sort": "asc", "order_by": "created_at"},
+            f"notes on !{number}",
         )
         existing = next(
             (

@@ -1,0 +1,108 @@
+"""``check`` against a hostile or broken forge (the loopback fake): lying totals, a foreign
+marker comment, mentions in file names, a failed post, and servers that stall or flood."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from testing.cli import run as _run
+from testing.fake_forge import FakeForge, Fault
+from testing.gitrepo import GitRepo
+
+from migration_guard import sample
+
+V = sample.CONSOLE_VERSIONS
+
+
+def _add_console(repo: GitRepo, branch: str, number: int, slug: str, down: str) -> str:
+    repo.git("checkout", "-q", "-b", branch, "main")
+    rev = f"{number:04d}"
+    path = f"{V}/{rev}_{slug}.py"
+    repo.write(path, sample.alembic_script(rev, down, slug, table=f"t_{slug}"))
+    repo.commit_all(f"add {path}")
+    repo.push(branch)
+    return path
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepo:
+    """Main at console 0144; this change (pr-3322) adds 0145."""
+    repo = GitRepo.create(tmp_path)
+    sample.write_sample_repo(repo.path)
+    for extra in sorted((repo.path / V).iterdir())[144:]:
+        extra.unlink()
+    repo.commit_all("main")
+    repo.push("main")
+    _add_console(repo, "pr-3322", 145, "add_refund_audit", "0144")
+    return repo
+
+
+def _github_env(
+    monkeypatch: pytest.MonkeyPatch, fake: FakeForge, tmp_path: Path, pr: int = 3322
+) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(
+        json.dumps(
+            {
+                "pull_request": {
+                    "number": pr,
+                    "base": {"ref": "main", "sha": "0" * 40},
+                    "head": {"ref": f"pr-{pr}", "sha": "1" * 40},
+                }
+            }
+        )
+    )
+    for key, value in {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_REPOSITORY": "acme/app",
+        "GITHUB_TOKEN": fake.token,
+        "GITHUB_API_URL": fake.github_api_url,
+        "GITHUB_GRAPHQL_URL": fake.graphql_url,
+        "GITHUB_BASE_REF": "main",
+    }.items():
+        monkeypatch.setenv(key, value)
+
+
+def _gitlab_env(monkeypatch: pytest.MonkeyPatch, fake: FakeForge, repo: GitRepo) -> None:
+    for key, value in {
+        "GITLAB_CI": "true",
+        "CI_MERGE_REQUEST_IID": "3322",
+        "CI_PROJECT_ID": "42",
+        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
+        "CI_MERGE_REQUEST_DIFF_BASE_SHA": repo.git("rev-parse", "origin/main").strip(),
+        "CI_API_V4_URL": fake.gitlab_api_url,
+        "GITLAB_TOKEN": fake.token,
+    }.items():
+        monkeypatch.setenv(key, value)
+
+
+# -- item 6: GitLab's x-total ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("what", ["merge_requests", "diffs"])
+def test_gitlab_lists_that_contradict_x_total_are_undecided(
+    repo: GitRepo,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    what: str,
+) -> None:
+    with FakeForge() as fake:
+        fake.add_pr(3277, [f"{V}/0145_promote_my_feature.py"], head="pr-3277")
+        fake.add_pr(3322, [f"{V}/0145_add_refund_audit.py"], head="pr-3322")
+        if what == "merge_requests":
+            fake.add_fault(Fault("GET .*/merge_requests$", 200, [], {"x-total": "5"}))
+        else:
+            fake.add_fault(Fault("GET .*/3277/diffs$", 200, [], {"x-total": "1"}))
+        _gitlab_env(monkeypatch, fake, repo)
+        code, out, err = _run(repo, capsys, "check")
+    assert code == 3, out + err
+    assert "OK" not in out
+    if what == "merge_requests":
+        assert "GitLab reported 5 merge requests but listed 0" in err
+    else:
+        assert "GitLab reported 1 changed files of !3277 but listed 0" in out
+        assert out.splitlines()[-1].endswith("UNDECIDED.")
