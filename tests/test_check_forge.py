@@ -106,3 +106,41 @@ def test_gitlab_lists_that_contradict_x_total_are_undecided(
     else:
         assert "GitLab reported 1 changed files of !3277 but listed 0" in out
         assert out.splitlines()[-1].endswith("UNDECIDED.")
+
+
+# -- item 16: a failed post keeps the verdict ---------------------------------------------------
+
+
+def test_a_failed_comment_post_keeps_the_collision_exit_code(
+    repo: GitRepo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with FakeForge() as fake:
+        fake.add_pr(3277, [f"{V}/0145_promote_my_feature.py"], head="pr-3277")
+        fake.add_pr(3322, [f"{V}/0145_add_refund_audit.py"], head="pr-3322")
+        fake.state.can_comment = False  # a fork's read-only token
+        _github_env(monkeypatch, fake, tmp_path)
+        code, out, err = _run(repo, capsys, "check", "--post-comment")
+    assert code == 1, err
+    assert out.splitlines()[-1] == "Found 1 migration-number collision(s). FAIL."
+    assert "could not post the comment on PR #3322" in err
+    assert "Resource not accessible by integration" in err
+    assert "pull-requests: write" in err  # the hint still comes along
+
+
+def test_a_failed_comment_post_without_a_collision_is_undecided(
+    repo: GitRepo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with FakeForge() as fake:
+        fake.add_pr(3322, [f"{V}/0145_add_refund_audit.py"], head="pr-3322")
+        fake.add_comment(3322, "<!-- migration-guard:check -->\nold", author="github-actions[bot]")
+        fake.state.can_comment = False
+        _github_env(monkeypatch, fake, tmp_path)
+        code, out, err = _run(repo, capsys, "check", "--post-comment")
+    assert code == 3, err
+    assert "Resource not accessible by integration" in err

@@ -10,7 +10,7 @@ from typing import TextIO
 
 from migration_guard import check_report, git
 from migration_guard.collisions import detect
-from migration_guard.errors import UndecidableError, UsageError
+from migration_guard.errors import GuardError, UndecidableError, UsageError
 from migration_guard.forges.base import Forge
 from migration_guard.forges.context import CIContext, detect_context
 from migration_guard.services.history import history_edits
@@ -102,7 +102,20 @@ def run(
         _can_post(sources, pr_number)
     check_report.emit(report, output_format, out=out, env=env)
     if post_comment:
-        _post(report, sources, pr_number)
+        try:
+            _post(report, sources, pr_number)
+        except GuardError as exc:
+            if report.ok:
+                raise  # nothing else to report: the failure is the result (exit 3)
+            # The collision is the finding: a comment that could not be posted does not
+            # turn "FAIL" into "could not decide". Say so, and keep exit 1.
+            print(
+                f"migration-guard check: could not post the comment on PR #{pr_number}: "
+                f"{exc.message}",
+                file=sys.stderr,
+            )
+            if exc.hint:
+                print(f"  hint: {exc.hint}", file=sys.stderr)
     return exit_code(report)
 
 
