@@ -4,6 +4,7 @@ marker comment, mentions in file names, a failed post, and servers that stall or
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,26 @@ def test_a_failed_comment_post_without_a_collision_is_undecided(
         code, out, err = _run(repo, capsys, "check", "--post-comment")
     assert code == 3, err
     assert "Resource not accessible by integration" in err
+
+
+# -- item 11: mentions in file names ------------------------------------------------------------
+
+
+def test_mentions_in_file_names_notify_nobody(
+    repo: GitRepo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with FakeForge() as fake:
+        fake.add_pr(3277, [f"{V}/0145_cc_@all_and_@acme-security.py"], head="pr-3277")
+        fake.add_pr(3322, [f"{V}/0145_add_refund_audit.py"], head="pr-3322")
+        _github_env(monkeypatch, fake, tmp_path)
+        code, out, err = _run(repo, capsys, "check", "--post-comment", "--format", "github")
+        assert code == 1, err
+        (comment,) = fake.state.comments[3322]
+    outside_code = re.sub(r"`[^`]*`", "", comment.body)
+    assert "@\u200dall" in outside_code and "@\u200dacme-security" in outside_code
+    assert re.search(r"@(?!\u200d)", outside_code) is None, comment.body
+    (annotation,) = [line for line in out.splitlines() if line.startswith("::error")]
+    assert re.search(r"@(?!\u200d)", annotation.split("::", 2)[2]) is None, annotation
