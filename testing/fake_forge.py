@@ -3,7 +3,8 @@
 It answers in the real services' response shapes (``data``/``errors`` GraphQL bodies, ``Link``
 and ``x-next-page`` pagination, error bodies with ``message``) but only understands the query
 shapes migration-guard's own client sends. State is programmable (pull/merge requests, files,
-drafts, base branches, comments, blobs) and faults can be injected (a 502, a secondary rate
+drafts, base branches, comments and their authors, the token's own identity, blobs) and
+faults can be injected (a 502, a secondary rate
 limit with ``retry-after``, a primary rate limit, a truncated file list). Every request is
 recorded with the time the server spent on it.
 
@@ -115,6 +116,13 @@ class FakeState:
     graphql_enabled: bool = True
     can_comment: bool = True
     gitlab_link_header: bool = True
+    # Who the token is. GitHub's Actions token is the app ``github-actions``: GraphQL's
+    # ``viewer`` says so, its comments are authored by ``github-actions[bot]``, and REST
+    # ``GET /user`` refuses it (a personal token may read it: ``github_user_endpoint``).
+    github_viewer: str = "github-actions"
+    github_author: str = "github-actions[bot]"
+    github_user_endpoint: bool = False
+    gitlab_user: str = "project_42_bot"
     prs: dict[int, FakePR] = field(default_factory=dict)
     comments: dict[int, list[FakeComment]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
@@ -432,6 +440,10 @@ class _GitHub:
             if not self.s.graphql_enabled:
                 raise _Reply(404, {"message": "Not Found"})
             return 200, self.graphql(body), {}
+        if path == "/user" and method == "GET":
+            if not self.s.github_user_endpoint:
+                raise _Reply(403, {"message": "Resource not accessible by integration"})
+            return 200, {"login": self.s.github_viewer, "id": 1, "type": "User"}, {}
         prefix = f"/repos/{self.s.owner}/{self.s.repo}/"
         if not path.startswith(prefix):
             raise _Reply(404, {"message": "Not Found"})
@@ -548,7 +560,7 @@ class _GitHub:
         if not isinstance(body, dict) or not isinstance(body.get("body"), str):
             raise _Reply(422, {"message": "Validation Failed"})
         self.s.next_comment_id += 1
-        comment = FakeComment(self.s.next_comment_id, body["body"])
+        comment = FakeComment(self.s.next_comment_id, body["body"], self.s.github_author)
         self.s.comments.setdefault(number, []).append(comment)
         return 201, self._comment_json(number, comment), {}
 
@@ -557,6 +569,8 @@ class _GitHub:
         for number, comments in self.s.comments.items():
             for c in comments:
                 if c.id == comment_id:
+                    if c.author != self.s.github_author:  # someone else's comment
+                        raise _Reply(403, {"message": "Must have admin rights to Repository."})
                     c.body = body["body"]
                     return 200, self._comment_json(number, c), {}
         raise _Reply(404, {"message": "Not Found"})
@@ -588,6 +602,8 @@ class _GitHub:
             }
         query: str = body["query"]
         variables: dict[str, Any] = body.get("variables") or {}
+        if re.search(r"\bviewer\s*\{", query):
+            return {"data": {"viewer": {"login": self.s.github_viewer}}}
         if (variables.get("owner"), variables.get("name")) != (self.s.owner, self.s.repo):
             return {
                 "data": {"repository": None},
@@ -724,6 +740,10 @@ class _GitLab:
         self, method: str, path: str, query: dict[str, str], body: Any
     ) -> tuple[int, Any, dict[str, str]]:
         job = self._auth()
+        if path == "/api/v4/user" and method == "GET":
+            if job:
+                raise _Reply(401, {"message": "401 Unauthorized"})
+            return 200, {"id": 7, "username": self.s.gitlab_user, "bot": True}, {}
         raw_parts = path[len("/api/v4/") :].split("/")
         parts = [urllib.parse.unquote(p) for p in raw_parts]
         if (
@@ -851,7 +871,7 @@ class _GitLab:
         if not self.s.can_comment:
             raise _Reply(403, {"message": "403 Forbidden"})
         self.s.next_comment_id += 1
-        note = FakeComment(self.s.next_comment_id, body["body"], "project_42_bot")
+        note = FakeComment(self.s.next_comment_id, body["body"], self.s.gitlab_user)
         self.s.comments.setdefault(iid, []).append(note)
         return 201, self._note_json(note), {}
 
@@ -860,6 +880,8 @@ class _GitLab:
             raise _Reply(403, {"message": "403 Forbidden"})
         for c in self.s.comments.get(iid, []):
             if c.id == note_id:
+                if c.author != self.s.gitlab_user:  # someone else's note
+                    raise _Reply(403, {"message": "403 Forbidden"})
                 c.body = body["body"]
                 return 200, self._note_json(c), {}
         raise _Reply(404, {"message": "404 Not found"})

@@ -142,7 +142,7 @@ def test_a_failed_comment_post_without_a_collision_is_undecided(
         fake.add_comment(3322, "<!-- migration-guard:check -->\nold", author="github-actions[bot]")
         fake.state.can_comment = False
         _github_env(monkeypatch, fake, tmp_path)
-        code, out, err = _run(repo, capsys, "check", "--post-comment")
+        code, _out, err = _run(repo, capsys, "check", "--post-comment")
     assert code == 3, err
     assert "Resource not accessible by integration" in err
 
@@ -168,3 +168,42 @@ def test_mentions_in_file_names_notify_nobody(
     assert re.search(r"@(?!\u200d)", outside_code) is None, comment.body
     (annotation,) = [line for line in out.splitlines() if line.startswith("::error")]
     assert re.search(r"@(?!\u200d)", annotation.split("::", 2)[2]) is None, annotation
+
+
+# -- item 8: a comment only we own --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("forge", ["github", "gitlab"])
+def test_a_foreign_marker_comment_is_left_alone_and_a_new_one_posted(
+    repo: GitRepo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    forge: str,
+) -> None:
+    with FakeForge() as fake:
+        fake.add_pr(3277, [f"{V}/0145_promote_my_feature.py"], head="pr-3277")
+        fake.add_pr(3322, [f"{V}/0145_add_refund_audit.py"], head="pr-3322")
+        forged = fake.add_comment(
+            3322, "<!-- migration-guard:check -->\nAll clear ✅", author="mallory"
+        )
+        if forge == "github":
+            _github_env(monkeypatch, fake, tmp_path)
+        else:
+            _gitlab_env(monkeypatch, fake, repo)
+        code, out, err = _run(repo, capsys, "check", "--post-comment")
+        assert code == 1, err
+        assert "posted a comment on PR #3322" in err
+        assert forged.body == "<!-- migration-guard:check -->\nAll clear ✅"
+        first, ours = fake.state.comments[3322]
+        assert first is forged
+        assert ours.author in ("github-actions[bot]", "project_42_bot")
+        assert "**0146**" in ours.body
+        # Fixed: our comment (not the forged one) says so.
+        repo.git("mv", f"{V}/0145_add_refund_audit.py", f"{V}/0146_add_refund_audit.py")
+        repo.commit_all("renumber")
+        code, out, err = _run(repo, capsys, "check", "--post-comment")
+        assert code == 0, out + err
+        assert "updated the comment on PR #3322" in err
+        assert "No migration-number collisions" in ours.body
+        assert forged.body == "<!-- migration-guard:check -->\nAll clear ✅"

@@ -142,9 +142,7 @@ def test_a_total_that_changes_between_pages_is_a_contradiction(fake: FakeForge) 
         fake.add_pr(n, ["a"])
     # Page 1 says one MR in all and that a page 2 follows; page 2 says three.
     mr = {"iid": 1, "target_branch": "main", "sha": "1" * 40, "source_branch": "f"}
-    fake.add_fault(
-        Fault("GET .*/merge_requests$", 200, [mr], {"x-total": "1", "x-next-page": "2"})
-    )
+    fake.add_fault(Fault("GET .*/merge_requests$", 200, [mr], {"x-total": "1", "x-next-page": "2"}))
     with pytest.raises(ForgeError, match=r"changed while it was listed \(1, then 3\)"):
         make(fake).open_changes("main")
 
@@ -221,6 +219,20 @@ def test_sticky_note_across_pages_updated_in_place(fake: FakeForge) -> None:
     assert fake.count("POST") == 1 and fake.count("PUT") == 1
     notes_query = fake.requests[0].query
     assert notes_query == {"per_page": "100", "sort": "asc", "order_by": "created_at"}
+
+
+def test_a_marker_note_written_by_someone_else_is_never_ours(fake: FakeForge) -> None:
+    fake.add_pr(9, ["a"])
+    forged = fake.add_comment(9, "<!-- migration-guard -->\nAll clear", author="mallory")
+    forge = make(fake)
+    created = forge.upsert_comment(9, "migration-guard", "collision")
+    assert created.action == "created"
+    assert forged.body == "<!-- migration-guard -->\nAll clear"
+    assert fake.count("PUT") == 0
+    updated = forge.upsert_comment(9, "migration-guard", "fixed")
+    assert (updated.action, updated.comment_id) == ("updated", created.comment_id)
+    assert forged.body == "<!-- migration-guard -->\nAll clear"
+    assert fake.count("GET", "^/api/v4/user$") == 1  # asked once per run
 
 
 def test_job_token_cannot_post_notes(fake: FakeForge) -> None:

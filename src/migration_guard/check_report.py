@@ -378,9 +378,7 @@ def github(report: CheckReport) -> str:
             f"{_annotation_escape(no_mentions(message))}"
         )
     for problem in report.sources.problems:
-        lines.append(
-            f"::warning title=migration-guard::{_annotation_escape(no_mentions(problem))}"
-        )
+        lines.append(f"::warning title=migration-guard::{_annotation_escape(no_mentions(problem))}")
     return "\n".join([*lines, text(report)])
 
 

@@ -181,3 +181,5 @@ def _post(report: check_report.CheckReport, sources: Sources, pr_number: int) ->
         "skipped": "no collision and no earlier comment: nothing posted on",
     }[result.action]
     print(f"migration-guard check: {what} PR #{pr_number}", file=sys.stderr)
+    if result.note:
+        print(f"migration-guard check: note: {result.note}", file=sys.stderr)

@@ -6,8 +6,8 @@
   ``old_path``, ``new_file``, ``renamed_file``, ``deleted_file``); on a GitLab older than 15.7
   (404) ``GET .../changes``, whose ``overflow: true`` makes the result incomplete. MRs are read
   ``workers`` at a time.
-* The sticky note: ``GET .../notes`` (all pages), ``PUT .../notes/:id`` the one carrying
-  ``<!-- marker -->``, else ``POST .../notes``.
+* The sticky note: ``GET .../notes`` (all pages), ``PUT .../notes/:id`` the first one carrying
+  ``<!-- marker -->`` written by the token's own user (``GET /user``), else ``POST .../notes``.
 * Files: ``GET /projects/:id/repository/files/:path?ref=<sha>`` (404: absent).
 
 Settings from the environment: ``CI_API_V4_URL`` (default ``https://gitlab.com/api/v4``),
@@ -57,6 +57,10 @@ from migration_guard.forges.http import (
 
 DEFAULT_API_URL = "https://gitlab.com/api/v4"
 WORKERS = 4
+UNKNOWN_IDENTITY = (
+    "could not tell which account the token belongs to (GET /user refused), so no earlier "
+    "note was reused"
+)
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,7 @@ class GitLabForge:
         )
         self.workers = max(1, workers)
         self._project = f"/projects/{urllib.parse.quote(settings.project, safe='')}"
+        self._username: str | None = None  # who the token is, once asked
 
     def __repr__(self) -> str:
         return f"GitLabForge({self.settings!r})"
@@ -276,24 +281,24 @@ class GitLabForge:
             {"per_page": 100, "sort": "asc", "order_by": "created_at"},
             f"notes on !{number}",
         )
-        existing = next(
-            (
-                n
-                for n in notes
-                if isinstance(n, dict)
-                and not n.get("system")
-                and isinstance(n.get("body"), str)
-                and tag in n["body"]
-            ),
-            None,
-        )
+        marked = [
+            n
+            for n in notes
+            if isinstance(n, dict)
+            and not n.get("system")
+            and isinstance(n.get("body"), str)
+            and tag in n["body"]
+        ]
+        me = self.own_username() if marked else ""
+        existing = next((n for n in marked if me and _username(n.get("author")) == me), None)
+        note = UNKNOWN_IDENTITY if marked and not me else ""
         if existing is not None:
             note_id = _int(existing.get("id"), "note id")
             if existing.get("body") == body:
                 return CommentResult("unchanged", note_id, "", self.client.requests - start)
             resp = self.client.request("PUT", f"{notes_path}/{note_id}", body={"body": body})
         elif not create:
-            return CommentResult("skipped", 0, "", self.client.requests - start)
+            return CommentResult("skipped", 0, "", self.client.requests - start, note)
         else:
             resp = self.client.request("POST", notes_path, body={"body": body})
         data = _dict(resp.data, "note")
@@ -302,7 +307,21 @@ class GitLabForge:
             _int(data.get("id"), "note id"),
             "",
             self.client.requests - start,
+            note,
         )
+
+    def own_username(self) -> str:
+        """The token's own username (``GET /user``; case-folded), ``""`` when GitLab will
+        not say. Only notes by this user are reused: anyone can paste the marker. Asked once."""
+        if self._username is None:
+            resp = self.client.request("GET", "/user", allow=(401, 403, 404))
+            self._username = _username(resp.data) if resp.status == 200 else ""
+        return self._username
+
+
+def _username(user: Any) -> str:
+    name = user.get("username") if isinstance(user, dict) else None
+    return name.casefold() if isinstance(name, str) else ""
 
 
 def _by_iid(item: tuple[dict[str, Any], Any]) -> int:
