@@ -23,6 +23,8 @@ from __future__ import annotations
 import base64
 import json
 import re
+import select
+import socket
 import threading
 import time
 import urllib.parse
@@ -95,6 +97,26 @@ class Fault:
     query: str | None = None
 
 
+@dataclass
+class Stall:
+    """Misbehave on the next ``times`` requests matching ``match`` (a regex searched in
+    ``"METHOD /path"``), the way a broken server or a hostile proxy does:
+
+    ``silence``: read the request and never answer;
+    ``trickle``: answer (status line, headers and a long JSON body) one byte every
+    ``interval`` seconds;
+    ``endless``: answer headers, then a body that never ends (``declared``: with a
+    ``Content-Length`` of that many bytes, else none).
+
+    Each stops when the client goes away or the fake stops."""
+
+    match: str
+    kind: str  # silence | trickle | endless
+    interval: float = 0.05
+    times: int = 1_000_000
+    declared: int | None = None
+
+
 @dataclass(frozen=True)
 class RecordedRequest:
     method: str
@@ -126,6 +148,7 @@ class FakeState:
     prs: dict[int, FakePR] = field(default_factory=dict)
     comments: dict[int, list[FakeComment]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
+    stalls: list[Stall] = field(default_factory=list)
     next_comment_id: int = 1000
 
 
@@ -137,6 +160,7 @@ class FakeForge:
         self.requests: list[RecordedRequest] = []
         self.before_request: list[Callable[[FakeForge, str, str], None]] = []
         self.lock = threading.RLock()
+        self.stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -154,6 +178,7 @@ class FakeForge:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()  # ends every stall
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -231,6 +256,14 @@ class FakeForge:
         with self.lock:
             self.state.faults.append(fault)
         return fault
+
+    def stall(self, match: str, kind: str, **options: Any) -> Stall:
+        if kind not in ("silence", "trickle", "endless"):
+            raise ValueError(f"unknown stall {kind!r}")
+        stall = Stall(match, kind, **options)
+        with self.lock:
+            self.state.stalls.append(stall)
+        return stall
 
     def fail(self, match: str, status: int = 502, *, times: int = 1) -> Fault:
         body = {"message": "Server Error"} if status >= 500 else {"message": f"HTTP {status}"}
@@ -353,6 +386,10 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = raw.decode("utf-8", "replace")
         fake = self.fake
+        stall = self._stall(method, raw_path, query, body)
+        if stall is not None:
+            self._misbehave(stall)
+            return
         with fake.lock:
             for hook in list(fake.before_request):
                 hook(fake, method, raw_path)
@@ -387,6 +424,60 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
         self.close_connection = True
+
+    def _stall(self, method: str, path: str, query: dict[str, str], body: Any) -> Stall | None:
+        fake = self.fake
+        with fake.lock:
+            for stall in fake.state.stalls:
+                if stall.times > 0 and re.search(stall.match, f"{method} {path}"):
+                    stall.times -= 1
+                    headers = {k.lower(): v for k, v in self.headers.items()}
+                    fake.requests.append(
+                        RecordedRequest(method, path, query, headers, body, 0, 0.0)
+                    )
+                    return stall
+        return None
+
+    def _misbehave(self, stall: Stall) -> None:
+        self.close_connection = True
+        stopping = self.fake.stopping
+        try:
+            if stall.kind == "silence":
+                while not stopping.is_set() and not self._client_gone(stall.interval):
+                    pass
+            elif stall.kind == "trickle":
+                body = b"[" + b" " * 100_000 + b"]"
+                data = (
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                    + body
+                )
+                for i in range(len(data)):
+                    if stopping.wait(stall.interval) or self._client_gone(0):
+                        return
+                    self.wfile.write(data[i : i + 1])
+                    self.wfile.flush()
+            else:
+                head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                if stall.declared is not None:
+                    head += f"Content-Length: {stall.declared}\r\n"
+                self.wfile.write(head.encode() + b"\r\n[")
+                chunk = b"0," * 32_768
+                while not stopping.is_set():
+                    self.wfile.write(chunk)
+        except OSError:
+            return  # the client hung up: what a client with limits does
+
+    def _client_gone(self, wait: float) -> bool:
+        """True once the client has closed its end (waiting up to ``wait`` seconds)."""
+        ready, _, _ = select.select([self.connection], [], [], wait)
+        if not ready:
+            return False
+        try:
+            peeked: bytes = self.connection.recv(1, socket.MSG_PEEK)
+        except OSError:
+            return True
+        return peeked == b""
 
     def _fault(self, method: str, path: str, body: Any) -> None:
         target = f"{method} {path}"

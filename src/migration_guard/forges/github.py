@@ -48,9 +48,11 @@ from migration_guard.forges.base import (
     with_marker,
 )
 from migration_guard.forges.http import (
+    ForgeLimits,
     GraphQLError,
     HTTPStatusError,
     JsonClient,
+    LimitError,
     RateLimitError,
     RetryPolicy,
     Secret,
@@ -211,7 +213,7 @@ class GitHubForge:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
-        timeout: float = 30.0,
+        limits: ForgeLimits | None = None,
         use_graphql: bool = True,
         pr_page_size: int = PR_PAGE_SIZE,
         files_batch: int = FILES_BATCH,
@@ -230,7 +232,7 @@ class GitHubForge:
             token=settings.token,
             headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"},
             name="GitHub",
-            timeout=timeout,
+            limits=limits,
             retry=retry,
             sleep=sleep,
             clock=clock,
@@ -355,6 +357,8 @@ class GitHubForge:
                 variables[f"c{i}"] = state.cursor
             try:
                 repo = self._graphql(files_query(len(batch)), variables)
+            except LimitError:
+                raise  # the command's deadline or size limit: stop, do not work around it
             except ForgeError as exc:
                 for state in pending:
                     state.problem = (
@@ -403,6 +407,8 @@ class GitHubForge:
                     files = self._rest_files(number)
                 except RateLimitError as exc:
                     limited = exc
+                except LimitError:
+                    raise
                 except ForgeError as exc:
                     problems.append(f"could not list the files of PR #{number}: {exc.message}")
                 else:

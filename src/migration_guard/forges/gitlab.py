@@ -48,8 +48,10 @@ from migration_guard.forges.base import (
     with_marker,
 )
 from migration_guard.forges.http import (
+    ForgeLimits,
     HTTPStatusError,
     JsonClient,
+    LimitError,
     RateLimitError,
     RetryPolicy,
     Secret,
@@ -108,7 +110,7 @@ class GitLabForge:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
-        timeout: float = 30.0,
+        limits: ForgeLimits | None = None,
         workers: int = WORKERS,
     ) -> None:
         self.settings = settings
@@ -119,7 +121,7 @@ class GitLabForge:
             auth_header=header,
             auth_prefix="",
             name="GitLab",
-            timeout=timeout,
+            limits=limits,
             retry=retry,
             sleep=sleep,
             clock=clock,
@@ -185,6 +187,8 @@ class GitLabForge:
             except RateLimitError as exc:
                 limited.set()
                 return [], f"could not list the files of !{iid}: {exc.message}"
+            except LimitError:
+                raise  # the command's deadline or size limit: stop, do not work around it
             except ForgeError as exc:
                 return [], f"could not list the files of !{iid}: {exc.message}"
 
