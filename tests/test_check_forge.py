@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -207,3 +209,110 @@ def test_a_foreign_marker_comment_is_left_alone_and_a_new_one_posted(
         assert "updated the comment on PR #3322" in err
         assert "No migration-number collisions" in ours.body
         assert forged.body == "<!-- migration-guard:check -->\nAll clear ✅"
+
+
+# -- item 12: deadlines and size limits ---------------------------------------------------------
+
+
+def _timed_run(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str], *args: str, within: float
+) -> tuple[int, str, str, float]:
+    """The CLI in a thread: fails the test if it still runs after ``within`` seconds."""
+    result: list[tuple[int, str, str]] = []
+    start = time.monotonic()
+    thread = threading.Thread(target=lambda: result.append(_run(repo, capsys, *args)))
+    thread.daemon = True
+    thread.start()
+    thread.join(within)
+    assert result, f"migration-guard {' '.join(args)} still running after {within} s"
+    return (*result[0], time.monotonic() - start)
+
+
+def test_check_gives_up_on_a_forge_that_never_answers(
+    repo: GitRepo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with FakeForge() as fake:
+        fake.stall(".", "silence")
+        _github_env(monkeypatch, fake, tmp_path)
+        code, out, err, took = _timed_run(
+            repo,
+            capsys,
+            "check",
+            "--forge-timeout",
+            "0.3",
+            "--forge-deadline",
+            "1",
+            within=10,
+        )
+    assert code == 3, out + err
+    assert "OK" not in out
+    assert "did not answer" in err and "(the limit for one request, --forge-timeout)" in err
+    assert took < 5
+
+
+@pytest.mark.parametrize("forge", ["github", "gitlab"])
+def test_check_limits_come_from_the_environment_too(
+    repo: GitRepo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    forge: str,
+) -> None:
+    with FakeForge() as fake:
+        fake.add_pr(3322, [f"{V}/0145_add_refund_audit.py"], head="pr-3322")
+        fake.stall(".", "trickle", interval=0.05)  # a byte every 50 ms: no socket timeout trips
+        if forge == "github":
+            _github_env(monkeypatch, fake, tmp_path)
+        else:
+            _gitlab_env(monkeypatch, fake, repo)
+        monkeypatch.setenv("MIGRATION_GUARD_FORGE_TIMEOUT", "0.5")
+        monkeypatch.setenv("MIGRATION_GUARD_FORGE_DEADLINE", "1.5")
+        code, out, err, took = _timed_run(repo, capsys, "check", within=15)
+    assert code == 3, out + err
+    assert "OK" not in out
+    assert "--forge-timeout" in err or "--forge-deadline" in err
+    assert took < 6
+
+
+def test_next_stops_reading_an_endless_answer(
+    repo: GitRepo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with FakeForge() as fake:
+        fake.stall(".", "endless")
+        _github_env(monkeypatch, fake, tmp_path)
+        code, out, err, took = _timed_run(
+            repo, capsys, "next", "console", "--forge-max-mib", "0.5", within=15
+        )
+    assert (code, out) == (3, ""), err
+    assert "with more than 0.5 MiB; stopped reading (the limit for one answer, " in err
+    assert "--forge-max-mib" in err
+    assert took < 5
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "expected"),
+    [
+        (("--forge-timeout", "0"), {}, "--forge-timeout must be a positive number, not 0"),
+        (("--forge-max-mib", "-1"), {}, "--forge-max-mib must be a positive number"),
+        ((), {"MIGRATION_GUARD_FORGE_DEADLINE": "soon"}, "MIGRATION_GUARD_FORGE_DEADLINE must"),
+    ],
+)
+def test_bad_limits_are_usage_errors(
+    repo: GitRepo,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
+    env: dict[str, str],
+    expected: str,
+) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    code, out, err = _run(repo, capsys, "check", "--provider", "git", *args)
+    assert (code, out) == (2, ""), err
+    assert expected in err

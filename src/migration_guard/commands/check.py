@@ -13,6 +13,7 @@ from migration_guard.collisions import detect
 from migration_guard.errors import GuardError, UndecidableError, UsageError
 from migration_guard.forges.base import Forge
 from migration_guard.forges.context import CIContext, detect_context
+from migration_guard.forges.http import ForgeLimits
 from migration_guard.services.history import history_edits
 from migration_guard.services.sources import (
     Sources,
@@ -41,6 +42,7 @@ def run(
     output_format: str,
     out: TextIO,
     env: Mapping[str, str] | None = None,
+    forge_limits: ForgeLimits | None = None,
 ) -> int:
     env = dict(os.environ if env is None else env)
     if not workspace.in_git:
@@ -73,6 +75,7 @@ def run(
         exclude_head=head_commit,
         exclude_refs=[branch, f"origin/{branch}"] if branch else [],
         env=env,
+        forge_limits=forge_limits,
     )
     own = sources.own_change
     own_pr = pr_number or (own.number if own is not None else None)
