@@ -158,7 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--post-comment",
         action="store_true",
         help="create or update one sticky comment on the PR (github/gitlab; needs a "
-        "token: GITHUB_TOKEN/GH_TOKEN or GITLAB_TOKEN)",
+        "token: GITHUB_TOKEN/GH_TOKEN or GITLAB_TOKEN); only a comment the token's own account "
+        "wrote is edited; a failed post keeps a collision's exit 1",
     )
     _add_format(p, "text", "json", "markdown", "github")
 

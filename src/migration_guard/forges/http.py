@@ -85,19 +85,19 @@ class ForgeLimits:
 def _limit(
     value: float | None, env: Mapping[str, str], name: str, option: str, default: float
 ) -> float:
-    source = option
+    source, shown = option, f"{value:g}" if value is not None else ""
     if value is None:
         raw = env.get(name, "").strip()
         if not raw:
             return default
-        source = name
+        source, shown = name, repr(raw)
         try:
             value = float(raw)
         except ValueError:
             value = math.nan
     if not math.isfinite(value) or value <= 0:
         raise UsageError(
-            f"{source} must be a positive number, not {value if source == option else raw!r}",
+            f"{source} must be a positive number, not {shown}",
             hint=f"e.g. {option} {default:g} (the default)",
         )
     return value
