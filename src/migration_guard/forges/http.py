@@ -21,8 +21,10 @@
 from __future__ import annotations
 
 import contextlib
+import heapq
 import http.client
 import ipaddress
+import itertools
 import json
 import math
 import re
@@ -223,37 +225,69 @@ class _Watchdog:
 
     def __init__(self, seconds: float) -> None:
         self.fired = False
+        self.done = False
         self._lock = threading.Lock()
         self._socks: list[socket.socket] = []
-        self._done = False
-        self._timer = threading.Timer(max(0.0, seconds), self._fire)
-        self._timer.daemon = True
-        self._timer.start()
+        _REAPER.add(time.monotonic() + max(0.0, seconds), self)
 
     def attach(self, sock: socket.socket) -> None:
         with self._lock:
-            if self._done:
+            if self.done:
                 return
             dup = sock.dup()
             self._socks.append(dup)
             if self.fired:
                 _shutdown(dup)
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
         with self._lock:
-            if self._done:
+            if self.done:
                 return
             self.fired = True
             for sock in self._socks:
                 _shutdown(sock)
 
     def cancel(self) -> None:
-        self._timer.cancel()
         with self._lock:
-            self._done = True
+            self.done = True
             for sock in self._socks:
                 sock.close()
             self._socks.clear()
+
+
+class _Reaper:
+    """One daemon thread for every watchdog, asleep until the nearest deadline (a thread per
+    request would cost more than the request to a nearby server)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, _Watchdog]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def add(self, when: float, watchdog: _Watchdog) -> None:
+        with self._cond:
+            earliest = not self._heap or when < self._heap[0][0]
+            heapq.heappush(self._heap, (when, next(self._order), watchdog))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="migration-guard-forge-watchdog", daemon=True
+                )
+                self._thread.start()
+            elif earliest:
+                self._cond.notify()
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                while self._heap and (self._heap[0][2].done or self._heap[0][0] <= now):
+                    _, _, watchdog = heapq.heappop(self._heap)
+                    watchdog.fire()
+                self._cond.wait(self._heap[0][0] - now if self._heap else None)
+
+
+_REAPER = _Reaper()
 
 
 def _shutdown(sock: socket.socket) -> None:
