@@ -3,7 +3,8 @@
 It answers in the real services' response shapes (``data``/``errors`` GraphQL bodies, ``Link``
 and ``x-next-page`` pagination, error bodies with ``message``) but only understands the query
 shapes migration-guard's own client sends. State is programmable (pull/merge requests, files,
-drafts, base branches, comments, blobs) and faults can be injected (a 502, a secondary rate
+drafts, base branches, comments and their authors, the token's own identity, blobs) and
+faults can be injected (a 502, a secondary rate
 limit with ``retry-after``, a primary rate limit, a truncated file list). Every request is
 recorded with the time the server spent on it.
 
@@ -22,6 +23,8 @@ from __future__ import annotations
 import base64
 import json
 import re
+import select
+import socket
 import threading
 import time
 import urllib.parse
@@ -94,6 +97,26 @@ class Fault:
     query: str | None = None
 
 
+@dataclass
+class Stall:
+    """Misbehave on the next ``times`` requests matching ``match`` (a regex searched in
+    ``"METHOD /path"``), the way a broken server or a hostile proxy does:
+
+    ``silence``: read the request and never answer;
+    ``trickle``: answer (status line, headers and a long JSON body) one byte every
+    ``interval`` seconds;
+    ``endless``: answer headers, then a body that never ends (``declared``: with a
+    ``Content-Length`` of that many bytes, else none).
+
+    Each stops when the client goes away or the fake stops."""
+
+    match: str
+    kind: str  # silence | trickle | endless
+    interval: float = 0.05
+    times: int = 1_000_000
+    declared: int | None = None
+
+
 @dataclass(frozen=True)
 class RecordedRequest:
     method: str
@@ -115,9 +138,17 @@ class FakeState:
     graphql_enabled: bool = True
     can_comment: bool = True
     gitlab_link_header: bool = True
+    # Who the token is. GitHub's Actions token is the app ``github-actions``: GraphQL's
+    # ``viewer`` says so, its comments are authored by ``github-actions[bot]``, and REST
+    # ``GET /user`` refuses it (a personal token may read it: ``github_user_endpoint``).
+    github_viewer: str = "github-actions"
+    github_author: str = "github-actions[bot]"
+    github_user_endpoint: bool = False
+    gitlab_user: str = "project_42_bot"
     prs: dict[int, FakePR] = field(default_factory=dict)
     comments: dict[int, list[FakeComment]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
+    stalls: list[Stall] = field(default_factory=list)
     next_comment_id: int = 1000
 
 
@@ -129,6 +160,7 @@ class FakeForge:
         self.requests: list[RecordedRequest] = []
         self.before_request: list[Callable[[FakeForge, str, str], None]] = []
         self.lock = threading.RLock()
+        self.stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -146,6 +178,7 @@ class FakeForge:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()  # ends every stall
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -223,6 +256,14 @@ class FakeForge:
         with self.lock:
             self.state.faults.append(fault)
         return fault
+
+    def stall(self, match: str, kind: str, **options: Any) -> Stall:
+        if kind not in ("silence", "trickle", "endless"):
+            raise ValueError(f"unknown stall {kind!r}")
+        stall = Stall(match, kind, **options)
+        with self.lock:
+            self.state.stalls.append(stall)
+        return stall
 
     def fail(self, match: str, status: int = 502, *, times: int = 1) -> Fault:
         body = {"message": "Server Error"} if status >= 500 else {"message": f"HTTP {status}"}
@@ -345,6 +386,10 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = raw.decode("utf-8", "replace")
         fake = self.fake
+        stall = self._stall(method, raw_path, query, body)
+        if stall is not None:
+            self._misbehave(stall)
+            return
         with fake.lock:
             for hook in list(fake.before_request):
                 hook(fake, method, raw_path)
@@ -379,6 +424,60 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
         self.close_connection = True
+
+    def _stall(self, method: str, path: str, query: dict[str, str], body: Any) -> Stall | None:
+        fake = self.fake
+        with fake.lock:
+            for stall in fake.state.stalls:
+                if stall.times > 0 and re.search(stall.match, f"{method} {path}"):
+                    stall.times -= 1
+                    headers = {k.lower(): v for k, v in self.headers.items()}
+                    fake.requests.append(
+                        RecordedRequest(method, path, query, headers, body, 0, 0.0)
+                    )
+                    return stall
+        return None
+
+    def _misbehave(self, stall: Stall) -> None:
+        self.close_connection = True
+        stopping = self.fake.stopping
+        try:
+            if stall.kind == "silence":
+                while not stopping.is_set() and not self._client_gone(stall.interval):
+                    pass
+            elif stall.kind == "trickle":
+                body = b"[" + b" " * 100_000 + b"]"
+                data = (
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                    + body
+                )
+                for i in range(len(data)):
+                    if stopping.wait(stall.interval) or self._client_gone(0):
+                        return
+                    self.wfile.write(data[i : i + 1])
+                    self.wfile.flush()
+            else:
+                head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                if stall.declared is not None:
+                    head += f"Content-Length: {stall.declared}\r\n"
+                self.wfile.write(head.encode() + b"\r\n[")
+                chunk = b"0," * 32_768
+                while not stopping.is_set():
+                    self.wfile.write(chunk)
+        except OSError:
+            return  # the client hung up: what a client with limits does
+
+    def _client_gone(self, wait: float) -> bool:
+        """True once the client has closed its end (waiting up to ``wait`` seconds)."""
+        ready, _, _ = select.select([self.connection], [], [], wait)
+        if not ready:
+            return False
+        try:
+            peeked: bytes = self.connection.recv(1, socket.MSG_PEEK)
+        except OSError:
+            return True
+        return peeked == b""
 
     def _fault(self, method: str, path: str, body: Any) -> None:
         target = f"{method} {path}"
@@ -432,6 +531,10 @@ class _GitHub:
             if not self.s.graphql_enabled:
                 raise _Reply(404, {"message": "Not Found"})
             return 200, self.graphql(body), {}
+        if path == "/user" and method == "GET":
+            if not self.s.github_user_endpoint:
+                raise _Reply(403, {"message": "Resource not accessible by integration"})
+            return 200, {"login": self.s.github_viewer, "id": 1, "type": "User"}, {}
         prefix = f"/repos/{self.s.owner}/{self.s.repo}/"
         if not path.startswith(prefix):
             raise _Reply(404, {"message": "Not Found"})
@@ -548,7 +651,7 @@ class _GitHub:
         if not isinstance(body, dict) or not isinstance(body.get("body"), str):
             raise _Reply(422, {"message": "Validation Failed"})
         self.s.next_comment_id += 1
-        comment = FakeComment(self.s.next_comment_id, body["body"])
+        comment = FakeComment(self.s.next_comment_id, body["body"], self.s.github_author)
         self.s.comments.setdefault(number, []).append(comment)
         return 201, self._comment_json(number, comment), {}
 
@@ -557,6 +660,8 @@ class _GitHub:
         for number, comments in self.s.comments.items():
             for c in comments:
                 if c.id == comment_id:
+                    if c.author != self.s.github_author:  # someone else's comment
+                        raise _Reply(403, {"message": "Must have admin rights to Repository."})
                     c.body = body["body"]
                     return 200, self._comment_json(number, c), {}
         raise _Reply(404, {"message": "Not Found"})
@@ -588,6 +693,8 @@ class _GitHub:
             }
         query: str = body["query"]
         variables: dict[str, Any] = body.get("variables") or {}
+        if re.search(r"\bviewer\s*\{", query):
+            return {"data": {"viewer": {"login": self.s.github_viewer}}}
         if (variables.get("owner"), variables.get("name")) != (self.s.owner, self.s.repo):
             return {
                 "data": {"repository": None},
@@ -724,6 +831,10 @@ class _GitLab:
         self, method: str, path: str, query: dict[str, str], body: Any
     ) -> tuple[int, Any, dict[str, str]]:
         job = self._auth()
+        if path == "/api/v4/user" and method == "GET":
+            if job:
+                raise _Reply(401, {"message": "401 Unauthorized"})
+            return 200, {"id": 7, "username": self.s.gitlab_user, "bot": True}, {}
         raw_parts = path[len("/api/v4/") :].split("/")
         parts = [urllib.parse.unquote(p) for p in raw_parts]
         if (
@@ -851,7 +962,7 @@ class _GitLab:
         if not self.s.can_comment:
             raise _Reply(403, {"message": "403 Forbidden"})
         self.s.next_comment_id += 1
-        note = FakeComment(self.s.next_comment_id, body["body"], "project_42_bot")
+        note = FakeComment(self.s.next_comment_id, body["body"], self.s.gitlab_user)
         self.s.comments.setdefault(iid, []).append(note)
         return 201, self._note_json(note), {}
 
@@ -860,6 +971,8 @@ class _GitLab:
             raise _Reply(403, {"message": "403 Forbidden"})
         for c in self.s.comments.get(iid, []):
             if c.id == note_id:
+                if c.author != self.s.gitlab_user:  # someone else's note
+                    raise _Reply(403, {"message": "403 Forbidden"})
                 c.body = body["body"]
                 return 200, self._note_json(c), {}
         raise _Reply(404, {"message": "404 Not found"})

@@ -438,3 +438,36 @@ def test_emit_github_without_a_step_summary_writes_no_file(
     check_report.emit(CLEAN, "github", out=out, env=env)
     assert out.getvalue() == check_report.text(CLEAN) + "\n"
     assert list(tmp_path.iterdir()) == []
+
+
+# --- mentions --------------------------------------------------------------------------------
+
+ZWJ = "\u200d"
+
+
+def test_markdown_breaks_mentions_in_file_names() -> None:
+    hostile = named(3, "@octocat_and_@acme/team")
+    claim = Claim("console", 3, f"{V}/0003_cc_@all.py", ClaimSource.PR, pr=13)
+    rendered = md(report([hostile], sources([claim], problems=["PR #9 by @mallory: cut"])))
+    # Outside code spans (where forges never resolve mentions) no '@' is directly followed
+    # by a name: GitHub and GitLab notify nobody.
+    outside_code = re.sub(r"`[^`]*`", "", rendered)
+    assert re.search(r"@(?!\u200d)", outside_code) is None, outside_code
+    assert f"@{ZWJ}octocat" in rendered and f"@{ZWJ}all" in rendered
+    assert f"@{ZWJ}mallory" in rendered
+    # The fix command stays pasteable: the real name, in a code span.
+    (command,) = re.findall(r"`migration-guard renumber [^`]*`", rendered)
+    assert "0003_@octocat_and_@acme/team" in command and ZWJ not in command
+
+
+def test_github_annotations_break_mentions() -> None:
+    hostile = named(3, "@octocat")
+    src = sources([], problems=["PR #9 by @mallory: cut"])
+    lines = check_report.github(report([hostile], src)).split("\n")
+    annotations = [line for line in lines if line.startswith("::")]
+    assert len(annotations) == 2
+    for line in annotations:
+        message = line.split("::", 2)[2]
+        assert re.search(r"@(?!\u200d)", message) is None, line
+    # The file property must still name the real file, or the annotation lands nowhere.
+    assert annotations[0].startswith(f"::error file={V}/0003_@octocat.py,")

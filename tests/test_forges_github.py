@@ -415,14 +415,72 @@ def test_sticky_comment_found_on_a_later_page(fake: FakeForge, sleeps: Sleeps) -
     assert len(fake.state.comments[5]) == 152
     pages = [r.query.get("page", "1") for r in fake.requests if r.method == "GET"]
     assert pages == ["1", "2"]
-    assert result.requests == 3
-    assert fake.count("POST") == 0
+    assert result.requests == 4  # two pages, who am I (GraphQL viewer), the edit
+    assert fake.count("POST", "/comments") == 0
 
 
 def test_other_markers_are_not_ours(fake: FakeForge, sleeps: Sleeps) -> None:
     fake.add_comment(5, "<!-- migration-guard-other -->\nhi")
     result = make(fake, sleeps).upsert_comment(5, "migration-guard", "x")
     assert result.action == "created"
+
+
+def test_a_marker_comment_written_by_someone_else_is_never_ours(
+    fake: FakeForge, sleeps: Sleeps
+) -> None:
+    """Anyone can paste the marker: an attacker's "All clear" is neither edited nor trusted."""
+    fake.add_pr(5, ["a"])
+    forged = fake.add_comment(5, "<!-- migration-guard -->\nAll clear", author="mallory")
+    lookalike = fake.add_comment(5, "<!-- migration-guard -->\nok", author="github-actions-x")
+    forge = make(fake, sleeps)
+    result = forge.upsert_comment(5, "migration-guard", "collision on 0193")
+    assert result.action == "created"
+    assert forged.body == "<!-- migration-guard -->\nAll clear"
+    assert lookalike.body == "<!-- migration-guard -->\nok"
+    assert fake.count("PATCH") == 0
+    ours = fake.state.comments[5][-1]
+    assert (ours.author, ours.id) == ("github-actions[bot]", result.comment_id)
+    # The next run finds its own comment (after the forged one) and edits that one.
+    again = forge.upsert_comment(5, "migration-guard", "fixed")
+    assert (again.action, again.comment_id) == ("updated", result.comment_id)
+    assert forged.body == "<!-- migration-guard -->\nAll clear"
+    # No collision and only someone else's marker: nothing to correct, nothing posted.
+    fake.state.comments[5].remove(ours)
+    assert forge.upsert_comment(5, "migration-guard", "x", create=False).action == "skipped"
+
+
+def test_own_comments_are_found_by_login_for_a_personal_token(
+    fake: FakeForge, sleeps: Sleeps
+) -> None:
+    fake.state.github_viewer = fake.state.github_author = "Alice"
+    fake.add_pr(5, ["a"])
+    mine = fake.add_comment(5, "<!-- migration-guard -->\nold", author="Alice")
+    result = make(fake, sleeps).upsert_comment(5, "migration-guard", "new")
+    assert (result.action, result.comment_id) == ("updated", mine.id)
+
+
+def test_without_graphql_the_identity_comes_from_rest_user(fake: FakeForge, sleeps: Sleeps) -> None:
+    fake.state.graphql_enabled = False
+    fake.state.github_user_endpoint = True
+    fake.state.github_viewer = fake.state.github_author = "alice"
+    fake.add_pr(5, ["a"])
+    fake.add_comment(5, "<!-- migration-guard -->\nforged", author="mallory")
+    mine = fake.add_comment(5, "<!-- migration-guard -->\nold", author="alice")
+    result = make(fake, sleeps).upsert_comment(5, "migration-guard", "new")
+    assert (result.action, result.comment_id) == ("updated", mine.id)
+    assert fake.count("GET", "^/user$") == 1
+
+
+def test_an_unknown_identity_reuses_no_comment(fake: FakeForge, sleeps: Sleeps) -> None:
+    """No GraphQL, and GET /user refused (an installation token): never edit a comment we
+    cannot prove is ours; post a new one and say why."""
+    fake.state.graphql_enabled = False
+    fake.add_pr(5, ["a"])
+    old = fake.add_comment(5, "<!-- migration-guard -->\nold", author="github-actions[bot]")
+    result = make(fake, sleeps).upsert_comment(5, "migration-guard", "new")
+    assert result.action == "created" and result.comment_id != old.id
+    assert old.body == "<!-- migration-guard -->\nold"
+    assert "could not tell which account the token belongs to" in result.note
 
 
 def test_comment_forbidden_explains_permissions(fake: FakeForge, sleeps: Sleeps) -> None:

@@ -116,6 +116,45 @@ def test_one_failing_diff_list_makes_the_result_incomplete(fake: FakeForge) -> N
     assert [len(c.files) for c in result.changes] == [1, 0]
 
 
+def test_an_empty_mr_list_that_claims_a_total_is_an_error(fake: FakeForge) -> None:
+    """A lying (or cut short) MR list never passes as "no other merge requests"."""
+    fake.add_pr(1, ["a"])
+    fake.add_fault(Fault("GET .*/merge_requests$", 200, [], {"x-total": "5"}))
+    with pytest.raises(ForgeError) as info:
+        make(fake).open_changes("main")
+    assert info.value.exit_code == 3
+    assert "GitLab reported 5 merge requests but listed 0" in info.value.message
+
+
+def test_an_empty_diff_list_that_claims_a_total_is_incomplete(fake: FakeForge) -> None:
+    fake.add_pr(1, ["a"])
+    fake.add_pr(2, ["b"])
+    fake.add_fault(Fault("GET .*/merge_requests/2/diffs$", 200, [], {"x-total": "1"}))
+    result = make(fake).open_changes("main")
+    assert not result.complete
+    assert result.problems == (
+        "could not list the files of !2: GitLab reported 1 changed files of !2 but listed 0",
+    )
+
+
+def test_a_total_that_changes_between_pages_is_a_contradiction(fake: FakeForge) -> None:
+    for n in range(1, 4):
+        fake.add_pr(n, ["a"])
+    # Page 1 says one MR in all and that a page 2 follows; page 2 says three.
+    mr = {"iid": 1, "target_branch": "main", "sha": "1" * 40, "source_branch": "f"}
+    fake.add_fault(Fault("GET .*/merge_requests$", 200, [mr], {"x-total": "1", "x-next-page": "2"}))
+    with pytest.raises(ForgeError, match=r"changed while it was listed \(1, then 3\)"):
+        make(fake).open_changes("main")
+
+
+def test_no_total_header_is_not_a_contradiction(fake: FakeForge) -> None:
+    """GitLab leaves x-total out of lists above 10,000 items: nothing to compare then."""
+    fake.add_pr(1, ["a"])
+    fake.add_fault(Fault("GET .*/merge_requests/1/diffs$", 200, [], {}))
+    result = make(fake).open_changes("main")
+    assert result.complete and result.changes[0].files == ()
+
+
 def test_rate_limit_429_is_waited_then_gives_up(fake: FakeForge) -> None:
     fake.add_pr(1, ["a"])
     fake.add_fault(
@@ -180,6 +219,20 @@ def test_sticky_note_across_pages_updated_in_place(fake: FakeForge) -> None:
     assert fake.count("POST") == 1 and fake.count("PUT") == 1
     notes_query = fake.requests[0].query
     assert notes_query == {"per_page": "100", "sort": "asc", "order_by": "created_at"}
+
+
+def test_a_marker_note_written_by_someone_else_is_never_ours(fake: FakeForge) -> None:
+    fake.add_pr(9, ["a"])
+    forged = fake.add_comment(9, "<!-- migration-guard -->\nAll clear", author="mallory")
+    forge = make(fake)
+    created = forge.upsert_comment(9, "migration-guard", "collision")
+    assert created.action == "created"
+    assert forged.body == "<!-- migration-guard -->\nAll clear"
+    assert fake.count("PUT") == 0
+    updated = forge.upsert_comment(9, "migration-guard", "fixed")
+    assert (updated.action, updated.comment_id) == ("updated", created.comment_id)
+    assert forged.body == "<!-- migration-guard -->\nAll clear"
+    assert fake.count("GET", "^/api/v4/user$") == 1  # asked once per run
 
 
 def test_job_token_cannot_post_notes(fake: FakeForge) -> None:

@@ -2,17 +2,24 @@ from __future__ import annotations
 
 import pickle
 import socket
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from testing.fake_forge import FakeForge, Fault
 
-from migration_guard.errors import ForgeError
+from migration_guard.errors import ForgeError, UsageError
 from migration_guard.forges.http import (
+    DeadlineError,
+    ForgeLimits,
     GraphQLError,
     HTTPStatusError,
     JsonClient,
     RateLimitError,
+    RequestTimeoutError,
+    ResponseTooLargeError,
     RetryPolicy,
     Secret,
     TransportError,
@@ -274,3 +281,142 @@ def test_token_goes_only_to_allowed_origins(fake: FakeForge) -> None:
         with pytest.raises(ForgeError, match="not sending a request"):
             plain.graphql(graphql_host.graphql_url, "query { x }", {})
         assert len(graphql_host.requests) == 1
+
+
+# -- limits: deadlines and sizes ---------------------------------------------------------------
+
+
+def finishes(call: Callable[[], Any], within: float) -> tuple[BaseException | None, float]:
+    """Run ``call`` in a thread; (what it raised, seconds taken), or fail the test when it
+    is still running after ``within`` seconds (what the code without limits does)."""
+    raised: list[BaseException | None] = [None]
+
+    def target() -> None:
+        try:
+            call()
+        except BaseException as exc:
+            raised[0] = exc
+
+    start = time.monotonic()
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(within)
+    assert not thread.is_alive(), f"still waiting for the forge after {within} s"
+    return raised[0], time.monotonic() - start
+
+
+def limited(fake: FakeForge, attempts: int = 1, **limits: Any) -> JsonClient:
+    return client(
+        fake,
+        Sleeps(),
+        retry=RetryPolicy(attempts=attempts, backoff=0.0),
+        limits=ForgeLimits(**limits),
+    )
+
+
+def test_a_server_that_never_answers_times_out(fake: FakeForge) -> None:
+    fake.stall("GET /x", "silence")
+    c = limited(fake, timeout=0.3)
+    exc, took = finishes(lambda: c.request("GET", "/x"), within=5)
+    assert isinstance(exc, RequestTimeoutError) and exc.exit_code == 3
+    assert exc.message == (
+        f"GitHub did not answer GET {fake.url}/x within 0.3 s (the limit for one request, "
+        "--forge-timeout)"
+    )
+    assert exc.hint is not None and "MIGRATION_GUARD_FORGE_TIMEOUT" in exc.hint
+    assert 0.3 <= took < 2
+
+
+def test_a_trickling_server_is_cut_off_at_the_request_deadline(fake: FakeForge) -> None:
+    """A byte every 50 ms never trips a socket timeout; the request's deadline ends it."""
+    fake.stall("GET /x", "trickle", interval=0.05)
+    c = limited(fake, timeout=0.6)
+    exc, took = finishes(lambda: c.request("GET", "/x"), within=8)
+    assert isinstance(exc, RequestTimeoutError), exc
+    assert 0.6 <= took < 2.5
+
+
+def test_retries_stop_at_the_command_deadline(fake: FakeForge) -> None:
+    fake.stall("GET /x", "silence")
+    c = limited(fake, attempts=50, timeout=0.3, deadline=1.0)
+    exc, took = finishes(lambda: c.request("GET", "/x"), within=8)
+    assert isinstance(exc, DeadlineError) and exc.exit_code == 3, exc
+    assert "this command's requests to GitHub have taken 1 s, its limit (--forge-deadline)" in (
+        exc.message
+    )
+    assert 1.0 <= took < 3
+    assert 2 <= c.requests <= 5
+    # Spent: the next request fails at once, without asking.
+    sent = c.requests
+    exc, took = finishes(lambda: c.request("GET", "/y"), within=2)
+    assert isinstance(exc, DeadlineError) and c.requests == sent and took < 0.5
+
+
+def test_the_command_deadline_counts_time_in_flight_only(fake: FakeForge) -> None:
+    c = limited(fake, deadline=0.5)
+    fake.add_fault(Fault("GET /ok", 200, []))
+    c.request("GET", "/ok")
+    time.sleep(0.6)  # the command's own work between requests is not the forge's time
+    fake.add_fault(Fault("GET /ok", 200, []))
+    assert c.request("GET", "/ok").data == []
+
+
+def test_a_rate_limit_wait_beyond_the_deadline_fails_at_once(fake: FakeForge) -> None:
+    sleeps = Sleeps()
+    c = client(fake, sleeps, limits=ForgeLimits(deadline=5.0))
+    fake.secondary_rate_limit(f"GET {COMMENTS}", retry_after=20)
+    with pytest.raises(RateLimitError):
+        c.request("GET", COMMENTS)
+    assert sleeps == []
+
+
+def test_an_endless_body_is_cut_off_at_the_size_limit(fake: FakeForge) -> None:
+    fake.stall("GET /x", "endless")
+    c = limited(fake, max_bytes=1024 * 1024)
+    exc, took = finishes(lambda: c.request("GET", "/x"), within=8)
+    assert isinstance(exc, ResponseTooLargeError) and exc.exit_code == 3, exc
+    assert exc.message == (
+        f"GitHub answered GET {fake.url}/x with more than 1 MiB; stopped reading (the limit "
+        "for one answer, --forge-max-mib)"
+    )
+    assert took < 3
+
+
+def test_a_declared_length_above_the_limit_is_refused_unread(fake: FakeForge) -> None:
+    fake.stall("GET /x", "endless", declared=10 * 1024**3)
+    c = limited(fake, max_bytes=1024)
+    exc, took = finishes(lambda: c.request("GET", "/x"), within=5)
+    assert isinstance(exc, ResponseTooLargeError), exc
+    assert took < 1
+
+
+def test_error_bodies_are_capped_too(fake: FakeForge) -> None:
+    fake.add_fault(Fault("GET /x", 500, b"x" * 5000))
+    c = limited(fake, max_bytes=1000)
+    with pytest.raises(ResponseTooLargeError):
+        c.request("GET", "/x")
+
+
+def test_answers_within_the_limits_are_untouched(fake: FakeForge) -> None:
+    fake.add_fault(Fault("GET /x", 200, [1] * 100))
+    c = limited(fake, timeout=5, deadline=10, max_bytes=301)  # '[1, 1, ...]' is 300 bytes
+    assert c.request("GET", "/x").data == [1] * 100
+
+
+def test_limits_from_options_then_environment_then_defaults() -> None:
+    assert ForgeLimits.resolve({}) == ForgeLimits(30.0, 120.0, 50 * 1024 * 1024)
+    env = {
+        "MIGRATION_GUARD_FORGE_TIMEOUT": "2.5",
+        "MIGRATION_GUARD_FORGE_DEADLINE": "10",
+        "MIGRATION_GUARD_FORGE_MAX_MIB": "0.5",
+    }
+    assert ForgeLimits.resolve(env) == ForgeLimits(2.5, 10.0, 512 * 1024)
+    assert ForgeLimits.resolve(env, timeout=1, deadline=3, max_mib=2) == ForgeLimits(
+        1.0, 3.0, 2 * 1024 * 1024
+    )
+    with pytest.raises(UsageError, match="--forge-timeout must be a positive number, not 0"):
+        ForgeLimits.resolve({}, timeout=0)
+    with pytest.raises(UsageError, match="MIGRATION_GUARD_FORGE_DEADLINE must be a positive"):
+        ForgeLimits.resolve({"MIGRATION_GUARD_FORGE_DEADLINE": "soon"})
+    with pytest.raises(UsageError, match="--forge-max-mib"):
+        ForgeLimits.resolve({}, max_mib=float("inf"))

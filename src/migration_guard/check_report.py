@@ -282,8 +282,19 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>|~&])")
 
 
 def md_escape(value: str) -> str:
-    """Text from a PR (file names) made inert in Markdown and HTML."""
-    return _MD_SPECIAL.sub(r"\\\1", value.replace("\r", " ").replace("\n", " "))
+    """Text from a PR (file names) made inert in Markdown and HTML, mentions included."""
+    return no_mentions(_MD_SPECIAL.sub(r"\\\1", value.replace("\r", " ").replace("\n", " ")))
+
+
+_ZWJ = "\u200d"
+
+
+def no_mentions(value: str) -> str:
+    """``@name`` with a zero-width joiner after the ``@``: it still reads ``@name``, but
+    neither GitHub nor GitLab sees a mention in it, so a file named ``0193_@all.py`` in a
+    pull request notifies nobody. (Code spans need nothing: forges resolve no mentions there,
+    and the command inside must stay pasteable.)"""
+    return value.replace("@", "@" + _ZWJ)
 
 
 def markdown(report: CheckReport, *, marker: str) -> str:
@@ -357,17 +368,17 @@ def github(report: CheckReport) -> str:
         lines.append(
             f"::error file={_annotation_escape(c.migration.path, prop=True)},line=1,"
             f"title={_annotation_escape(f'Migration {c.kind.value} collision', prop=True)}::"
-            f"{_annotation_escape(message)}"
+            f"{_annotation_escape(no_mentions(message))}"
         )
     for edit in report.edits:
         message = f"[{edit.chain}] {edit.name}: {edit.what}, but the base branch has it already"
         lines.append(
             f"::error file={_annotation_escape(edit.path, prop=True)},line=1,"
             f"title={_annotation_escape('Merged migration edited', prop=True)}::"
-            f"{_annotation_escape(message)}"
+            f"{_annotation_escape(no_mentions(message))}"
         )
     for problem in report.sources.problems:
-        lines.append(f"::warning title=migration-guard::{_annotation_escape(problem)}")
+        lines.append(f"::warning title=migration-guard::{_annotation_escape(no_mentions(problem))}")
     return "\n".join([*lines, text(report)])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -157,7 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--post-comment",
         action="store_true",
         help="create or update one sticky comment on the PR (github/gitlab; needs a "
-        "token: GITHUB_TOKEN/GH_TOKEN or GITLAB_TOKEN)",
+        "token: GITHUB_TOKEN/GH_TOKEN or GITLAB_TOKEN); only a comment the token's own account "
+        "wrote is edited; a failed post keeps a collision's exit 1",
     )
     _add_format(p, "text", "json", "markdown", "github")
 
@@ -428,6 +430,27 @@ def _add_sources(parser: argparse.ArgumentParser) -> None:
         help="JSON as printed by `gh pr list --state open --json "
         "number,files,baseRefName,headRefName` (files as objects with path, or strings)",
     )
+    parser.add_argument(
+        "--forge-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="the longest one GitHub/GitLab request may take, connecting to last byte "
+        "(default: $MIGRATION_GUARD_FORGE_TIMEOUT, else 30); exceeded: exit 3",
+    )
+    parser.add_argument(
+        "--forge-deadline",
+        type=float,
+        metavar="SECONDS",
+        help="the longest all of this command's forge requests may take together, retry "
+        "waits included (default: $MIGRATION_GUARD_FORGE_DEADLINE, else 120); exceeded: exit 3",
+    )
+    parser.add_argument(
+        "--forge-max-mib",
+        type=float,
+        metavar="MIB",
+        help="the largest forge answer read (default: $MIGRATION_GUARD_FORGE_MAX_MIB, else "
+        "50); larger: exit 3",
+    )
 
 
 def _expand_only_flags(argv: Sequence[str]) -> list[str]:
@@ -494,10 +517,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _sources(args: argparse.Namespace, workspace: Workspace) -> dict[str, Any]:
     """Where ``check``, ``next`` and ``renumber`` learn which numbers are taken."""
+    from migration_guard.forges.http import ForgeLimits
+
     return {
         "base_sha": args.base_sha,
         "provider": args.provider or workspace.config.provider or "auto",
         "open_prs": args.open_prs,
+        "forge_limits": ForgeLimits.resolve(
+            os.environ,
+            timeout=args.forge_timeout,
+            deadline=args.forge_deadline,
+            max_mib=args.forge_max_mib,
+        ),
     }
 
 

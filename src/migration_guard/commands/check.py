@@ -10,9 +10,10 @@ from typing import TextIO
 
 from migration_guard import check_report, git
 from migration_guard.collisions import detect
-from migration_guard.errors import UndecidableError, UsageError
+from migration_guard.errors import GuardError, UndecidableError, UsageError
 from migration_guard.forges.base import Forge
 from migration_guard.forges.context import CIContext, detect_context
+from migration_guard.forges.http import ForgeLimits
 from migration_guard.services.history import history_edits
 from migration_guard.services.sources import (
     Sources,
@@ -41,6 +42,7 @@ def run(
     output_format: str,
     out: TextIO,
     env: Mapping[str, str] | None = None,
+    forge_limits: ForgeLimits | None = None,
 ) -> int:
     env = dict(os.environ if env is None else env)
     if not workspace.in_git:
@@ -73,6 +75,7 @@ def run(
         exclude_head=head_commit,
         exclude_refs=[branch, f"origin/{branch}"] if branch else [],
         env=env,
+        forge_limits=forge_limits,
     )
     own = sources.own_change
     own_pr = pr_number or (own.number if own is not None else None)
@@ -102,7 +105,20 @@ def run(
         _can_post(sources, pr_number)
     check_report.emit(report, output_format, out=out, env=env)
     if post_comment:
-        _post(report, sources, pr_number)
+        try:
+            _post(report, sources, pr_number)
+        except GuardError as exc:
+            if report.ok:
+                raise  # nothing else to report: the failure is the result (exit 3)
+            # The collision is the finding: a comment that could not be posted does not
+            # turn "FAIL" into "could not decide". Say so, and keep exit 1.
+            print(
+                f"migration-guard check: could not post the comment on PR #{pr_number}: "
+                f"{exc.message}",
+                file=sys.stderr,
+            )
+            if exc.hint:
+                print(f"  hint: {exc.hint}", file=sys.stderr)
     return exit_code(report)
 
 
@@ -168,3 +184,5 @@ def _post(report: check_report.CheckReport, sources: Sources, pr_number: int) ->
         "skipped": "no collision and no earlier comment: nothing posted on",
     }[result.action]
     print(f"migration-guard check: {what} PR #{pr_number}", file=sys.stderr)
+    if result.note:
+        print(f"migration-guard check: note: {result.note}", file=sys.stderr)

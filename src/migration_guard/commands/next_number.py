@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from migration_guard.chains import read_chain
 from migration_guard.collisions import free_numbers
@@ -16,6 +16,9 @@ from migration_guard.model import NumberingMode
 from migration_guard.numbering import format_number
 from migration_guard.services.sources import gather_sources, resolve_base
 from migration_guard.workspace import Workspace
+
+if TYPE_CHECKING:
+    from migration_guard.forges.http import ForgeLimits
 
 
 def run(
@@ -29,6 +32,7 @@ def run(
     output_format: str,
     out: TextIO,
     env: Mapping[str, str] | None = None,
+    forge_limits: ForgeLimits | None = None,
 ) -> int:
     env = dict(os.environ if env is None else env)
     if count < 1:
@@ -49,6 +53,7 @@ def run(
         exclude_head=None,
         exclude_refs=(),
         env=env,
+        forge_limits=forge_limits,
     )
     state = sources.base_states[spec.name]
     _require_numbered(spec.name, state.numbering)

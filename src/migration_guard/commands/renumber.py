@@ -37,6 +37,7 @@ from migration_guard.workspace import Workspace
 if TYPE_CHECKING:
     from migration_guard.chains.alembic_script import ParsedScript
     from migration_guard.chains.sqitch_rewrite import SqitchRename
+    from migration_guard.forges.http import ForgeLimits
 
 _TARGET_NUMBER = re.compile(r"^([a-z0-9][a-z0-9_-]*):(\d+)$")
 
@@ -74,6 +75,7 @@ class Options:
     allow_deployed: bool
     targets_uri: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
+    forge_limits: ForgeLimits | None = None
 
 
 # --- what to move -----------------------------------------------------------------------------
@@ -299,6 +301,7 @@ def _claimed_numbers(
         exclude_head=head,
         exclude_refs=[branch, f"origin/{branch}"] if branch else [],
         env=options.env,
+        forge_limits=options.forge_limits,
     )
     if not sources.complete and not options.force:
         raise UndecidableError(

@@ -27,8 +27,11 @@ A *provider* (``github``, ``gitlab``, ``gh-json``, ``git``) satisfies the ``Forg
     Alembic revisions: what they build on).
 
 ``upsert_comment(number, marker, body) -> CommentResult``
-    The sticky comment: the one comment on change ``number`` carrying ``<!-- marker -->`` is
-    edited in place, or created when there is none; a second one is never created.
+    The sticky comment: the first comment on change ``number`` that carries
+    ``<!-- marker -->`` *and was written by the token's own account* is edited in place, or one
+    is created when there is none. Anyone can paste the marker, so a marked comment by someone
+    else is never edited nor read as ours; when the forge will not say who the token is, no
+    comment is reused (a new one is posted, and ``note`` says why).
     Providers without comments have ``supports_comments = False`` and raise ``UsageError``.
 
 Every provider counts the HTTP requests (or git processes) it made in ``OpenChanges.requests``.
@@ -105,6 +108,8 @@ class CommentResult:
     comment_id: int
     url: str = ""
     requests: int = 0
+    note: str = ""
+    """Something the user should know (e.g. earlier comments could not be proven ours)."""
 
 
 class Forge(Protocol):

@@ -37,6 +37,7 @@ from migration_guard.forges.gh_json import GhJsonForge
 from migration_guard.forges.git_branches import GitBranchesForge
 from migration_guard.forges.github import GitHubForge, GitHubSettings
 from migration_guard.forges.gitlab import GitLabForge, GitLabSettings
+from migration_guard.forges.http import ForgeLimits
 
 PROVIDERS = ("auto", "github", "gitlab", "gh-json", "git")
 
@@ -187,8 +188,12 @@ def select_forge(
     open_prs_file: Path | None,
     repo_root: Path | None,
     env: Mapping[str, str],
+    limits: ForgeLimits | None = None,
 ) -> ForgeSelection:
-    """Build the provider named by ``--provider`` (``auto`` decides from the environment)."""
+    """Build the provider named by ``--provider`` (``auto`` decides from the environment).
+    ``limits``: the GitHub/GitLab client's deadlines and size cap (default: from ``env``)."""
+    if limits is None:
+        limits = ForgeLimits.resolve(env)
     if provider not in PROVIDERS:
         raise UsageError(f"unknown forge {provider!r}; choose one of {', '.join(PROVIDERS)}")
     if open_prs_file is not None and provider not in ("auto", "gh-json"):
@@ -200,16 +205,21 @@ def select_forge(
             GhJsonForge.from_file(open_prs_file), f"open pull requests read from {open_prs_file}"
         )
     if provider == "github":
-        return ForgeSelection(GitHubForge(GitHubSettings.from_env(env)), "--provider github")
+        return ForgeSelection(
+            GitHubForge(GitHubSettings.from_env(env), limits=limits), "--provider github"
+        )
     if provider == "gitlab":
-        return ForgeSelection(GitLabForge(GitLabSettings.from_env(env)), "--provider gitlab")
+        return ForgeSelection(
+            GitLabForge(GitLabSettings.from_env(env), limits=limits), "--provider gitlab"
+        )
     if provider == "auto":
         in_actions = env.get("GITHUB_ACTIONS") == "true"
         if env.get("GITHUB_REPOSITORY") and _has_github_token(env):
             settings = GitHubSettings.from_env(env)
             where = "GitHub Actions" if in_actions else "GITHUB_REPOSITORY"
             return ForgeSelection(
-                GitHubForge(settings), f"{where} with a token: GitHub API for {settings.repository}"
+                GitHubForge(settings, limits=limits),
+                f"{where} with a token: GitHub API for {settings.repository}",
             )
         if in_actions:
             raise UsageError(
@@ -220,7 +230,7 @@ def select_forge(
         if _has_gitlab(env):
             settings_gl = GitLabSettings.from_env(env)
             return ForgeSelection(
-                GitLabForge(settings_gl),
+                GitLabForge(settings_gl, limits=limits),
                 f"GitLab project {settings_gl.project} with a "
                 f"{'job' if settings_gl.token_kind == 'job' else 'access'} token",
             )

@@ -14,6 +14,9 @@ When GraphQL is unavailable (404, an answer that is not GraphQL, a GraphQL error
 rate limit) the REST API is used instead: ``GET /pulls?state=open&base=`` and one
 ``GET /pulls/{n}/files`` list per PR (``Link`` pagination, at most 3,000 files per PR).
 
+The sticky comment is only ever one written by the token's own account (GraphQL ``viewer``,
+else REST ``GET /user``): anyone can paste the marker into a comment of their own.
+
 Failures: authentication (401/403), a rate limit or any failure while listing the PRs raises
 ``ForgeError``; a failure while paging one PR's files (after the PR list is known) gives an
 incomplete result naming the PRs concerned.
@@ -45,9 +48,11 @@ from migration_guard.forges.base import (
     with_marker,
 )
 from migration_guard.forges.http import (
+    ForgeLimits,
     GraphQLError,
     HTTPStatusError,
     JsonClient,
+    LimitError,
     RateLimitError,
     RetryPolicy,
     Secret,
@@ -128,6 +133,13 @@ def blobs_query(count: int) -> str:
     )
 
 
+VIEWER_QUERY = "query Viewer { viewer { login } }\n"
+UNKNOWN_IDENTITY = (
+    "could not tell which account the token belongs to (no GraphQL viewer, GET /user "
+    "refused), so no earlier comment was reused"
+)
+
+
 @dataclass(frozen=True)
 class GitHubSettings:
     repository: str
@@ -201,7 +213,7 @@ class GitHubForge:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
-        timeout: float = 30.0,
+        limits: ForgeLimits | None = None,
         use_graphql: bool = True,
         pr_page_size: int = PR_PAGE_SIZE,
         files_batch: int = FILES_BATCH,
@@ -220,7 +232,7 @@ class GitHubForge:
             token=settings.token,
             headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"},
             name="GitHub",
-            timeout=timeout,
+            limits=limits,
             retry=retry,
             sleep=sleep,
             clock=clock,
@@ -230,6 +242,7 @@ class GitHubForge:
         self.pr_page_size = max(1, min(100, pr_page_size))
         self.files_batch = max(1, files_batch)
         self._repo_vars = {"owner": settings.owner, "name": settings.name}
+        self._logins: frozenset[str] | None = None  # who the token is, once asked
         self._rest = f"/repos/{settings.owner}/{settings.name}"
 
     def __repr__(self) -> str:
@@ -344,6 +357,8 @@ class GitHubForge:
                 variables[f"c{i}"] = state.cursor
             try:
                 repo = self._graphql(files_query(len(batch)), variables)
+            except LimitError:
+                raise  # the command's deadline or size limit: stop, do not work around it
             except ForgeError as exc:
                 for state in pending:
                     state.problem = (
@@ -392,6 +407,8 @@ class GitHubForge:
                     files = self._rest_files(number)
                 except RateLimitError as exc:
                     limited = exc
+                except LimitError:
+                    raise
                 except ForgeError as exc:
                     problems.append(f"could not list the files of PR #{number}: {exc.message}")
                 else:
@@ -503,14 +520,14 @@ class GitHubForge:
             comments = self.client.get_all(
                 f"{self._rest}/issues/{number}/comments", {"per_page": 100}
             )
-            existing = next(
-                (
-                    c
-                    for c in comments
-                    if isinstance(c, dict) and isinstance(c.get("body"), str) and tag in c["body"]
-                ),
-                None,
-            )
+            marked = [
+                c
+                for c in comments
+                if isinstance(c, dict) and isinstance(c.get("body"), str) and tag in c["body"]
+            ]
+            logins = self.own_logins() if marked else frozenset()
+            existing = next((c for c in marked if _login(c.get("user")) in logins), None)
+            note = UNKNOWN_IDENTITY if marked and not logins else ""
             if existing is not None:
                 comment_id = _int(existing.get("id"), "comment id")
                 if existing.get("body") == body:
@@ -524,7 +541,7 @@ class GitHubForge:
                     "PATCH", f"{self._rest}/issues/comments/{comment_id}", body={"body": body}
                 )
             elif not create:
-                return CommentResult("skipped", 0, "", self.client.requests - start)
+                return CommentResult("skipped", 0, "", self.client.requests - start, note)
             else:
                 resp = self.client.request(
                     "POST", f"{self._rest}/issues/{number}/comments", body={"body": body}
@@ -544,7 +561,32 @@ class GitHubForge:
             _int(data.get("id"), "comment id"),
             str(data.get("html_url") or ""),
             self.client.requests - start,
+            note,
         )
+
+    def own_logins(self) -> frozenset[str]:
+        """The logins (case-folded) the token's comments carry; empty when GitHub will not
+        say. GraphQL ``viewer`` works for every token; for an app installation token (the
+        Actions token) it is the app's name, ``github-actions``, while its comments are
+        authored by ``github-actions[bot]``, so both are accepted. REST ``GET /user`` (refused
+        to installation tokens) is the fallback when GraphQL is unavailable. Asked once."""
+        if self._logins is not None:
+            return self._logins
+        login: str | None = None
+        if self.use_graphql:
+            try:
+                data = self.client.graphql(self.graphql_url, VIEWER_QUERY, {})
+            except (GraphQLError, TransportError, HTTPStatusError) as exc:
+                if isinstance(exc, HTTPStatusError) and exc.status == 401:
+                    raise
+            else:
+                login = _login(data.get("viewer")) or None
+        if login is None:
+            resp = self.client.request("GET", "/user", allow=(403, 404))
+            if resp.status == 200:
+                login = _login(resp.data) or None
+        self._logins = frozenset({login, f"{login}[bot]"}) if login else frozenset()
+        return self._logins
 
 
 def _graphql_change(node: dict[str, Any], files: list[ChangedFile], base_ref: str) -> OpenChange:
@@ -559,6 +601,12 @@ def _graphql_change(node: dict[str, Any], files: list[ChangedFile], base_ref: st
         title=str(node.get("title") or ""),
         url=str(node.get("url") or ""),
     )
+
+
+def _login(user: Any) -> str:
+    """``user.login`` case-folded (GitHub logins are case-insensitive), or ``""``."""
+    login = user.get("login") if isinstance(user, dict) else None
+    return login.casefold() if isinstance(login, str) else ""
 
 
 def _count_problem(state: _PRState) -> str | None:

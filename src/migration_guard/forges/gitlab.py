@@ -6,8 +6,8 @@
   ``old_path``, ``new_file``, ``renamed_file``, ``deleted_file``); on a GitLab older than 15.7
   (404) ``GET .../changes``, whose ``overflow: true`` makes the result incomplete. MRs are read
   ``workers`` at a time.
-* The sticky note: ``GET .../notes`` (all pages), ``PUT .../notes/:id`` the one carrying
-  ``<!-- marker -->``, else ``POST .../notes``.
+* The sticky note: ``GET .../notes`` (all pages), ``PUT .../notes/:id`` the first one carrying
+  ``<!-- marker -->`` written by the token's own user (``GET /user``), else ``POST .../notes``.
 * Files: ``GET /projects/:id/repository/files/:path?ref=<sha>`` (404: absent).
 
 Settings from the environment: ``CI_API_V4_URL`` (default ``https://gitlab.com/api/v4``),
@@ -16,8 +16,13 @@ or ``group/project``), a token from ``MIGRATION_GUARD_GITLAB_TOKEN`` or ``GITLAB
 (sent as ``PRIVATE-TOKEN``); failing those, ``CI_JOB_TOKEN`` (``JOB-TOKEN``) is tried for
 reading, but a job token cannot post notes: ``upsert_comment`` refuses it with ``UsageError``.
 
-Failures as in ``forges.base``: the MR list failing raises ``ForgeError``; one MR's diff list
-failing (or a rate limit while reading them) makes the result incomplete.
+Every list is checked against GitLab's ``x-total`` header: a list shorter or longer than the
+total it states (an empty page claiming five merge requests) is a contradiction, never taken
+at its word.
+
+Failures as in ``forges.base``: the MR list failing (or contradicting its total) raises
+``ForgeError``; one MR's diff list failing or contradicting its total (or a rate limit while
+reading them) makes the result incomplete.
 """
 
 from __future__ import annotations
@@ -43,8 +48,10 @@ from migration_guard.forges.base import (
     with_marker,
 )
 from migration_guard.forges.http import (
+    ForgeLimits,
     HTTPStatusError,
     JsonClient,
+    LimitError,
     RateLimitError,
     RetryPolicy,
     Secret,
@@ -52,6 +59,10 @@ from migration_guard.forges.http import (
 
 DEFAULT_API_URL = "https://gitlab.com/api/v4"
 WORKERS = 4
+UNKNOWN_IDENTITY = (
+    "could not tell which account the token belongs to (GET /user refused), so no earlier "
+    "note was reused"
+)
 
 
 @dataclass(frozen=True)
@@ -99,7 +110,7 @@ class GitLabForge:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
-        timeout: float = 30.0,
+        limits: ForgeLimits | None = None,
         workers: int = WORKERS,
     ) -> None:
         self.settings = settings
@@ -110,13 +121,14 @@ class GitLabForge:
             auth_header=header,
             auth_prefix="",
             name="GitLab",
-            timeout=timeout,
+            limits=limits,
             retry=retry,
             sleep=sleep,
             clock=clock,
         )
         self.workers = max(1, workers)
         self._project = f"/projects/{urllib.parse.quote(settings.project, safe='')}"
+        self._username: str | None = None  # who the token is, once asked
 
     def __repr__(self) -> str:
         return f"GitLabForge({self.settings!r})"
@@ -124,14 +136,34 @@ class GitLabForge:
     def _mr_path(self, iid: int) -> str:
         return f"{self._project}/merge_requests/{iid}"
 
+    def _get_all(self, path: str, params: Mapping[str, str | int], what: str) -> list[Any]:
+        """Every page of a list, checked against GitLab's ``x-total``: a list that is shorter
+        (or longer) than the total GitLab states, or whose total changes between pages, is a
+        contradiction (``ForgeError``), never an empty or partial list taken at its word.
+        GitLab leaves ``x-total`` out above 10,000 items; then there is nothing to compare."""
+        items: list[Any] = []
+        totals: list[int] = []
+        for page in self.client.pages(path, params):
+            items.extend(page.data)
+            total = (page.header("x-total") or "").strip()
+            if total.isdigit() and (not totals or totals[-1] != int(total)):
+                totals.append(int(total))
+        if len(totals) > 1:
+            seen = ", then ".join(str(t) for t in totals)
+            raise ForgeError(f"GitLab: the number of {what} changed while it was listed ({seen})")
+        if totals and totals[0] != len(items):
+            raise ForgeError(f"GitLab reported {totals[0]} {what} but listed {len(items)}")
+        return items
+
     # -- open changes ----------------------------------------------------------------------
 
     def open_changes(self, base_ref: str) -> OpenChanges:
         start = self.client.requests
         try:
-            mrs = self.client.get_all(
+            mrs = self._get_all(
                 f"{self._project}/merge_requests",
                 {"state": "opened", "target_branch": base_ref, "per_page": 100},
+                "merge requests",
             )
         except HTTPStatusError as exc:
             if exc.status in (401, 403) and self.settings.token_kind != "private":
@@ -155,6 +187,8 @@ class GitLabForge:
             except RateLimitError as exc:
                 limited.set()
                 return [], f"could not list the files of !{iid}: {exc.message}"
+            except LimitError:
+                raise  # the command's deadline or size limit: stop, do not work around it
             except ForgeError as exc:
                 return [], f"could not list the files of !{iid}: {exc.message}"
 
@@ -185,7 +219,7 @@ class GitLabForge:
     def _files(self, iid: int) -> tuple[list[ChangedFile], str | None]:
         path = self._mr_path(iid)
         try:
-            diffs = self.client.get_all(f"{path}/diffs", {"per_page": 100})
+            diffs = self._get_all(f"{path}/diffs", {"per_page": 100}, f"changed files of !{iid}")
         except HTTPStatusError as exc:
             if exc.status != 404:
                 raise
@@ -246,27 +280,29 @@ class GitLabForge:
         tag = hidden_marker(marker)
         body = with_marker(body, marker)
         notes_path = f"{self._mr_path(number)}/notes"
-        notes = self.client.get_all(
-            notes_path, {"per_page": 100, "sort": "asc", "order_by": "created_at"}
+        notes = self._get_all(
+            notes_path,
+            {"per_page": 100, "sort": "asc", "order_by": "created_at"},
+            f"notes on !{number}",
         )
-        existing = next(
-            (
-                n
-                for n in notes
-                if isinstance(n, dict)
-                and not n.get("system")
-                and isinstance(n.get("body"), str)
-                and tag in n["body"]
-            ),
-            None,
-        )
+        marked = [
+            n
+            for n in notes
+            if isinstance(n, dict)
+            and not n.get("system")
+            and isinstance(n.get("body"), str)
+            and tag in n["body"]
+        ]
+        me = self.own_username() if marked else ""
+        existing = next((n for n in marked if me and _username(n.get("author")) == me), None)
+        note = UNKNOWN_IDENTITY if marked and not me else ""
         if existing is not None:
             note_id = _int(existing.get("id"), "note id")
             if existing.get("body") == body:
                 return CommentResult("unchanged", note_id, "", self.client.requests - start)
             resp = self.client.request("PUT", f"{notes_path}/{note_id}", body={"body": body})
         elif not create:
-            return CommentResult("skipped", 0, "", self.client.requests - start)
+            return CommentResult("skipped", 0, "", self.client.requests - start, note)
         else:
             resp = self.client.request("POST", notes_path, body={"body": body})
         data = _dict(resp.data, "note")
@@ -275,7 +311,21 @@ class GitLabForge:
             _int(data.get("id"), "note id"),
             "",
             self.client.requests - start,
+            note,
         )
+
+    def own_username(self) -> str:
+        """The token's own username (``GET /user``; case-folded), ``""`` when GitLab will
+        not say. Only notes by this user are reused: anyone can paste the marker. Asked once."""
+        if self._username is None:
+            resp = self.client.request("GET", "/user", allow=(401, 403, 404))
+            self._username = _username(resp.data) if resp.status == 200 else ""
+        return self._username
+
+
+def _username(user: Any) -> str:
+    name = user.get("username") if isinstance(user, dict) else None
+    return name.casefold() if isinstance(name, str) else ""
 
 
 def _by_iid(item: tuple[dict[str, Any], Any]) -> int:

@@ -10,14 +10,25 @@
   it is only sent to the origin of ``base_url`` (not to a ``Link`` or redirect elsewhere), and
   no exception chains back to an object that holds it.
 * ``requests`` counts every HTTP request sent (retries included).
+* Limits (``ForgeLimits``), each a ``ForgeError`` (exit 3) with a sentence naming the option:
+  every request has an overall deadline from connecting to its last byte (``timeout``; a
+  socket timeout alone bounds one read, so a server trickling a byte at a time would run on:
+  a watchdog shuts the connection down at the deadline); all requests of one command share a
+  budget of time in flight, retry waits included (``deadline``); an answer may not exceed
+  ``max_bytes`` (an endless body is cut off, a larger ``Content-Length`` refused unread).
 """
 
 from __future__ import annotations
 
+import contextlib
+import heapq
 import http.client
 import ipaddress
+import itertools
 import json
+import math
 import re
+import socket
 import threading
 import time
 import urllib.error
@@ -29,11 +40,73 @@ from email.message import Message
 from http.client import HTTPMessage
 from typing import Any
 
-from migration_guard.errors import ForgeError
+from migration_guard.errors import ForgeError, UsageError
 
 USER_AGENT = "migration-guard"
 _RETRY_STATUSES = frozenset({500, 502, 503, 504})
 _LINK_RE = re.compile(r"<([^>]*)>\s*((?:;\s*[^,;]+)*)")
+_MIB = 1024 * 1024
+_CHUNK = 64 * 1024
+ENV_TIMEOUT = "MIGRATION_GUARD_FORGE_TIMEOUT"
+ENV_DEADLINE = "MIGRATION_GUARD_FORGE_DEADLINE"
+ENV_MAX_MIB = "MIGRATION_GUARD_FORGE_MAX_MIB"
+
+
+@dataclass(frozen=True)
+class ForgeLimits:
+    """How long and how much a forge may take. Defaults: 30 s per request, 120 s for all
+    the requests of one command, 50 MiB per answer."""
+
+    timeout: float = 30.0
+    """Seconds one request may take, from connecting to its last byte."""
+    deadline: float = 120.0
+    """Seconds all requests of one command may be in flight, retry waits included."""
+    max_bytes: int = 50 * _MIB
+    """The largest answer (body) read."""
+
+    @classmethod
+    def resolve(
+        cls,
+        env: Mapping[str, str],
+        *,
+        timeout: float | None = None,
+        deadline: float | None = None,
+        max_mib: float | None = None,
+    ) -> ForgeLimits:
+        """Command-line values, else ``MIGRATION_GUARD_FORGE_TIMEOUT`` / ``_DEADLINE`` /
+        ``_MAX_MIB``, else the defaults. Not a positive number: ``UsageError`` (exit 2)."""
+        default = cls()
+        mib = _limit(max_mib, env, ENV_MAX_MIB, "--forge-max-mib", default.max_bytes / _MIB)
+        return cls(
+            timeout=_limit(timeout, env, ENV_TIMEOUT, "--forge-timeout", default.timeout),
+            deadline=_limit(deadline, env, ENV_DEADLINE, "--forge-deadline", default.deadline),
+            max_bytes=max(1, int(mib * _MIB)),
+        )
+
+
+def _limit(
+    value: float | None, env: Mapping[str, str], name: str, option: str, default: float
+) -> float:
+    source, shown = option, f"{value:g}" if value is not None else ""
+    if value is None:
+        raw = env.get(name, "").strip()
+        if not raw:
+            return default
+        source, shown = name, repr(raw)
+        try:
+            value = float(raw)
+        except ValueError:
+            value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise UsageError(
+            f"{source} must be a positive number, not {shown}",
+            hint=f"e.g. {option} {default:g} (the default)",
+        )
+    return value
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
 
 
 class Secret:
@@ -95,6 +168,169 @@ class GraphQLError(ForgeError):
 
 class TransportError(ForgeError):
     """The forge could not be reached (DNS, connection, timeout, TLS)."""
+
+
+class RequestTimeoutError(TransportError):
+    """One request took longer than ``ForgeLimits.timeout`` (retried like a lost connection)."""
+
+
+class LimitError(ForgeError):
+    """A limit of the whole command was reached: not retried, not worked around."""
+
+
+class DeadlineError(LimitError):
+    """The command's forge requests took longer than ``ForgeLimits.deadline`` in all."""
+
+
+class ResponseTooLargeError(LimitError):
+    """An answer larger than ``ForgeLimits.max_bytes``."""
+
+
+class _Budget:
+    """Time the requests of one client (one command) have been in flight: wall-clock time
+    during which at least one request runs, so parallel requests count once and the
+    command's own work between requests not at all."""
+
+    def __init__(self, seconds: float, monotonic: Callable[[], float]) -> None:
+        self.seconds = seconds
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._spent = 0.0
+        self._active = 0
+        self._since = 0.0
+
+    def enter(self) -> None:
+        with self._lock:
+            if self._active == 0:
+                self._since = self._monotonic()
+            self._active += 1
+
+    def leave(self) -> None:
+        with self._lock:
+            self._active -= 1
+            if self._active == 0:
+                self._spent += self._monotonic() - self._since
+
+    def remaining(self) -> float:
+        with self._lock:
+            running = self._monotonic() - self._since if self._active else 0.0
+            return self.seconds - self._spent - running
+
+
+class _Watchdog:
+    """Shuts a request's connections down at its deadline, so that no read blocks past it
+    (a socket timeout bounds one read only: a byte every few seconds never trips it). It
+    holds a duplicate of each socket: shutting that down ends the connection even after TLS
+    has taken the original over."""
+
+    def __init__(self, seconds: float) -> None:
+        self.fired = False
+        self.done = False
+        self._lock = threading.Lock()
+        self._socks: list[socket.socket] = []
+        _REAPER.add(time.monotonic() + max(0.0, seconds), self)
+
+    def attach(self, sock: socket.socket) -> None:
+        with self._lock:
+            if self.done:
+                return
+            dup = sock.dup()
+            self._socks.append(dup)
+            if self.fired:
+                _shutdown(dup)
+
+    def fire(self) -> None:
+        with self._lock:
+            if self.done:
+                return
+            self.fired = True
+            for sock in self._socks:
+                _shutdown(sock)
+
+    def cancel(self) -> None:
+        with self._lock:
+            self.done = True
+            for sock in self._socks:
+                sock.close()
+            self._socks.clear()
+
+
+class _Reaper:
+    """One daemon thread for every watchdog, asleep until the nearest deadline (a thread per
+    request would cost more than the request to a nearby server)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, _Watchdog]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def add(self, when: float, watchdog: _Watchdog) -> None:
+        with self._cond:
+            earliest = not self._heap or when < self._heap[0][0]
+            heapq.heappush(self._heap, (when, next(self._order), watchdog))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="migration-guard-forge-watchdog", daemon=True
+                )
+                self._thread.start()
+            elif earliest:
+                self._cond.notify()
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                while self._heap and (self._heap[0][2].done or self._heap[0][0] <= now):
+                    _, _, watchdog = heapq.heappop(self._heap)
+                    watchdog.fire()
+                self._cond.wait(self._heap[0][0] - now if self._heap else None)
+
+
+_REAPER = _Reaper()
+
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed by the peer
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+_local = threading.local()
+
+
+def _guarded_connection(*args: Any, **kwargs: Any) -> socket.socket:
+    """``socket.create_connection``, with the socket handed to this thread's watchdog."""
+    sock = socket.create_connection(*args, **kwargs)
+    watchdog: _Watchdog | None = getattr(_local, "watchdog", None)
+    if watchdog is not None:
+        watchdog.attach(sock)
+    return sock
+
+
+class _GuardedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = _guarded_connection
+
+
+class _GuardedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = _guarded_connection
+
+
+class _GuardedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_GuardedHTTPConnection, req)
+
+
+class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_GuardedHTTPSConnection, req)
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    return isinstance(exc, TimeoutError) or isinstance(getattr(exc, "reason", None), TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -193,25 +429,32 @@ class JsonClient:
         auth_prefix: str = "Bearer ",
         headers: Mapping[str, str] | None = None,
         name: str = "forge",
-        timeout: float = 30.0,
+        limits: ForgeLimits | None = None,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
         also_allow: Sequence[str] = (),
     ) -> None:
-        """``also_allow``: URLs of other origins the token may be sent to (GraphQL endpoint)."""
+        """``also_allow``: URLs of other origins the token may be sent to (GraphQL endpoint).
+        ``clock`` reads rate-limit reset times (epoch); ``monotonic`` measures the limits."""
         self.base_url = base_url.rstrip("/")
         self._origins = {_origin(self.base_url), *(_origin(u) for u in also_allow)}
         self.name = name
         self._token = token if token else None
         self._auth = (auth_header, f"{auth_prefix}{token.reveal()}") if token else None
         self._headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
-        self._timeout = timeout
+        self.limits = limits or ForgeLimits()
+        self._budget = _Budget(self.limits.deadline, monotonic)
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self._clock = clock
         self._counter = _Counter()
-        handlers: list[urllib.request.BaseHandler] = [_NoLeakRedirect(self._auth)]
+        handlers: list[urllib.request.BaseHandler] = [
+            _NoLeakRedirect(self._auth),
+            _GuardedHTTPHandler(),
+            _GuardedHTTPSHandler(),
+        ]
         if _is_loopback(urllib.parse.urlsplit(self.base_url).hostname):
             handlers.append(urllib.request.ProxyHandler({}))  # never send loopback to a proxy
         self._opener = urllib.request.build_opener(*handlers)
@@ -276,6 +519,21 @@ class JsonClient:
         if idempotent is None:
             idempotent = method.upper() in {"GET", "HEAD", "PUT", "PATCH", "DELETE"}
         data = None if body is None else json.dumps(body).encode()
+        self._budget.enter()
+        try:
+            return self._attempts(method, url, data, idempotent, allow, graphql)
+        finally:
+            self._budget.leave()
+
+    def _attempts(
+        self,
+        method: str,
+        url: str,
+        data: bytes | None,
+        idempotent: bool,
+        allow: Sequence[int],
+        graphql: bool,
+    ) -> Response:
         attempt = 0
         while True:
             attempt += 1
@@ -283,18 +541,23 @@ class JsonClient:
             try:
                 status, headers, raw = self._send(method, url, data)
             except TransportError:
-                if not idempotent or last:
+                if not idempotent or last or not self._can_wait(self._backoff(attempt)):
                     raise
                 self._sleep(self._backoff(attempt))
                 continue
             decoded = self._decode(raw, status, url, headers)
             wait = self._rate_limit_wait(status, headers, decoded, graphql=graphql, attempt=attempt)
             if wait is not None:
-                if last or wait > self.retry.max_wait:
+                if last or wait > self.retry.max_wait or not self._can_wait(wait):
                     raise self._rate_limit_error(headers, decoded, url, method)
                 self._sleep(wait)
                 continue
-            if status in _RETRY_STATUSES and idempotent and not last:
+            if (
+                status in _RETRY_STATUSES
+                and idempotent
+                and not last
+                and self._can_wait(self._backoff(attempt))
+            ):
                 self._sleep(self._backoff(attempt))
                 continue
             if 200 <= status < 300 or status in allow:
@@ -303,10 +566,18 @@ class JsonClient:
                 return Response(status, headers, decoded, url)
             raise self._status_error(method, url, status, decoded, attempt)
 
+    def _can_wait(self, seconds: float) -> bool:
+        """A wait that leaves time for another try within the command's deadline."""
+        return seconds < self._budget.remaining()
+
     def _backoff(self, attempt: int) -> float:
         return float(min(self.retry.max_wait, self.retry.backoff * 2 ** (attempt - 1)))
 
     def _send(self, method: str, url: str, data: bytes | None) -> tuple[int, dict[str, str], bytes]:
+        remaining = self._budget.remaining()
+        if remaining <= 0:
+            raise self._deadline_error(method, url)
+        limit = min(self.limits.timeout, remaining)
         req = urllib.request.Request(url, data=data, method=method.upper())
         for key, value in self._headers.items():
             req.add_header(key, value)
@@ -315,22 +586,84 @@ class JsonClient:
         if self._auth:
             req.add_unredirected_header(*self._auth)
         self._counter.bump()
+        watchdog = _Watchdog(limit)
+        _local.watchdog = watchdog
         try:
-            with self._opener.open(req, timeout=self._timeout) as resp:
-                return resp.status, _lower(resp.headers), resp.read()
-        except urllib.error.HTTPError as exc:
-            with exc:
-                try:
-                    body = exc.read()
-                except (OSError, http.client.HTTPException):
-                    body = b""  # the status is what matters; the body is only for messages
-                return exc.code, _lower(exc.headers), body
-        except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise TransportError(
-                self.mask(f"could not reach {self.name} at {_strip_query(url)}: {reason}"),
-                hint="Check the API URL and the network.",
-            ) from None
+            try:
+                with self._opener.open(req, timeout=limit) as resp:
+                    answer = resp.status, _lower(resp.headers), self._read(resp, method, url)
+            except urllib.error.HTTPError as exc:
+                with exc:
+                    try:
+                        body = self._read(exc, method, url)
+                    except (OSError, http.client.HTTPException):
+                        body = b""  # the status is what matters; the body is only for messages
+                    answer = exc.code, _lower(exc.headers), body
+            except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
+                if watchdog.fired or _is_timeout(exc):
+                    raise self._timeout_error(method, url, limit) from None
+                reason = getattr(exc, "reason", exc)
+                raise TransportError(
+                    self.mask(f"could not reach {self.name} at {_strip_query(url)}: {reason}"),
+                    hint="Check the API URL and the network.",
+                ) from None
+            if watchdog.fired:  # the answer may have been cut short at the deadline
+                raise self._timeout_error(method, url, limit)
+            return answer
+        finally:
+            _local.watchdog = None
+            watchdog.cancel()
+
+    def _read(self, resp: Any, method: str, url: str) -> bytes:
+        """The body, at most ``limits.max_bytes`` of it (a larger ``Content-Length`` is
+        refused before reading; an endless body is cut off just past the cap)."""
+        cap = self.limits.max_bytes
+        length = (resp.headers.get("content-length") or "").strip()
+        if length.isdigit() and int(length) > cap:
+            raise self._too_large_error(method, url)
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = resp.read(min(_CHUNK, cap + 1 - total))
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > cap:
+                raise self._too_large_error(method, url)
+
+    def _timeout_error(self, method: str, url: str, limit: float) -> TransportError | DeadlineError:
+        if limit < self.limits.timeout:  # the command's budget, not this request, ran out
+            return self._deadline_error(method, url)
+        return RequestTimeoutError(
+            self.mask(
+                f"{self.name} did not answer {method} {_strip_query(url)} within "
+                f"{_seconds(limit)} (the limit for one request, --forge-timeout)"
+            ),
+            hint=f"Check the forge's status, or allow more with --forge-timeout SECONDS "
+            f"or {ENV_TIMEOUT}.",
+        )
+
+    def _deadline_error(self, method: str, url: str) -> DeadlineError:
+        return DeadlineError(
+            self.mask(
+                f"{self.name}: stopped at {method} {_strip_query(url)}: this command's requests "
+                f"to {self.name} have taken {_seconds(self.limits.deadline)}, its limit "
+                "(--forge-deadline)"
+            ),
+            hint=f"Check the forge's status, or allow more with --forge-deadline SECONDS "
+            f"or {ENV_DEADLINE}.",
+        )
+
+    def _too_large_error(self, method: str, url: str) -> ResponseTooLargeError:
+        return ResponseTooLargeError(
+            self.mask(
+                f"{self.name} answered {method} {_strip_query(url)} with more than "
+                f"{self.limits.max_bytes / _MIB:g} MiB; stopped reading (the limit for one "
+                "answer, --forge-max-mib)"
+            ),
+            hint=f"Allow more with --forge-max-mib MIB or {ENV_MAX_MIB} if the answer is genuine.",
+        )
 
     def _decode(self, raw: bytes, status: int, url: str, headers: Mapping[str, str]) -> Any:
         if not raw.strip():

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from migration_guard import git
 from migration_guard.chains import read_chain
@@ -24,6 +25,9 @@ from migration_guard.numbering import Numbering
 from migration_guard.paths import PathRule, classify, rules_for
 from migration_guard.tree import GitTree, Tree, WorkTree
 from migration_guard.workspace import Workspace
+
+if TYPE_CHECKING:
+    from migration_guard.forges.http import ForgeLimits
 
 _CLAIMING_STATUSES = {"added", "renamed", "copied", "unknown"}
 
@@ -110,6 +114,7 @@ def gather_sources(
     exclude_head: str | None,
     exclude_refs: Sequence[str],
     env: Mapping[str, str],
+    forge_limits: ForgeLimits | None = None,
 ) -> Sources:
     from migration_guard.forges.context import select_forge
 
@@ -130,7 +135,9 @@ def gather_sources(
             0,
             None,
         )
-    selection = select_forge(provider, open_prs_file=open_prs, repo_root=workspace.root, env=env)
+    selection = select_forge(
+        provider, open_prs_file=open_prs, repo_root=workspace.root, env=env, limits=forge_limits
+    )
     forge = selection.forge
     listing = forge.open_changes(base_ref)
     changes = others(

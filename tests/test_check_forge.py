@@ -1,0 +1,318 @@
+"""``check`` against a hostile or broken forge (the loopback fake): lying totals, a foreign
+marker comment, mentions in file names, a failed post, and servers that stall or flood."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from testing.cli import run as _run
+from testing.fake_forge import FakeForge, Fault
+from testing.gitrepo import GitRepo
+
+from migration_guard import sample
+
+V = sample.CONSOLE_VERSIONS
+
+
+def _add_console(repo: GitRepo, branch: str, number: int, slug: str, down: str) -> str:
+    repo.git("checkout", "-q", "-b", branch, "main")
+    rev = f"{number:04d}"
+    path = f"{V}/{rev}_{slug}.py"
+    repo.write(path, sample.alembic_script(rev, down, slug, table=f"t_{slug}"))
+    repo.commit_all(f"add {path}")
+    repo.push(branch)
+    return path
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepo:
+    """Main at console 0144; this change (pr-3322) adds 0145."""
+    repo = GitRepo.create(tmp_path)
+    sample.write_sample_repo(repo.path)
+    for extra in sorted((repo.path / V).iterdir())[144:]:
+        extra.unlink()
+    repo.commit_all("main")
+    repo.push("main")
+    _add_console(repo, "pr-3322", 145, "add_refund_audit", "0144")
+    return repo
+
+
+def _github_env(
+    monkeypatch: pytest.MonkeyPatch, fake: FakeForge, tmp_path: Path, pr: int = 3322
+) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(
+        json.dumps(
+            {
+                "pull_request": {
+                    "number": pr,
+                    "base": {"ref": "main", "sha": "0" * 40},
+                    "head": {"ref": f"pr-{pr}", "sha": "1" * 40},
+                }
+            }
+        )
+    )
+    for key, value in {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_REPOSITORY": "acme/app",
+        "GITHUB_TOKEN": fake.token,
+        "GITHUB_API_URL": fake.github_api_url,
+        "GITHUB_GRAPHQL_URL": fake.graphql_url,
+        "GITHUB_BASE_REF": "main",
+    }.items():
+        monkeypatch.setenv(key, value)
+
+
+def _gitlab_env(monkeypatch: pytest.MonkeyPatch, fake: FakeForge, repo: GitRepo) -> None:
+    for key, value in {
+        "GITLAB_CI": "true",
+        "CI_MERGE_REQUEST_IID": "3322",
+        "CI_PROJECT_ID": "42",
+        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
+        "CI_MERGE_REQUEST_DIFF_BASE_SHA": repo.git("rev-parse", "origin/main").strip(),
+        "CI_API_V4_URL": fake.gitlab_api_url,
+        "GITLAB_TOKEN": fake.token,
+    }.items():
+        monkeypatch.setenv(key, value)
+
+
+# -- item 6: GitLab's x-total ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("what", ["merge_requests", "diffs"])
+def test_gitlab_lists_that_contradict_x_total_are_undecided(
+    repo: GitRepo,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    what: str,
+) -> None:
+    with FakeForge() as fake:
+        fake.add_pr(3277, [f"{V}/0145_promote_my_feature.py"], head="pr-3277")
+        fake.add_pr(3322, [f"{V}/0145_add_refund_audit.py"], head="pr-3322")
+        if what == "merge_requests":
+            fake.add_fault(Fault("GET .*/merge_requests$", 200, [], {"x-total": "5"}))
+        else:
+            fake.add_fault(Fault("GET .*/3277/diffs$", 200, [], {"x-total": "1"}))
+        _gitlab_env(monkeypatch, fake, repo)
+        code, out, err = _run(repo, capsys, "check")
+    assert code == 3, out + err
+    assert "OK" not in out
+    if what == "merge_requests":
+        assert "GitLab reported 5 merge requests but listed 0" in err
+    else:
+        assert "GitLab reported 1 changed files of !3277 but listed 0" in out
+        assert out.splitlines()[-1].endswith("UNDECIDED.")
+
+
+# -- item 16: a failed post keeps the verdict ---------------------------------------------------
+
+
+def test_a_failed_comment_post_keeps_the_collision_exit_code(
+    repo: GitRepo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with FakeForge() as fake:
+        fake.add_pr(3277, [f"{V}/0145_promote_my_feature.py"], head="pr-3277")
+        fake.add_pr(3322, [f"{V}/0145_add_refund_audit.py"], head="pr-3322")
+        fake.state.can_comment = False  # a fork's read-only token
+        _github_env(monkeypatch, fake, tmp_path)
+        code, out, err = _run(repo, capsys, "check", "--post-comment")
+    assert code == 1, err
+    assert out.splitlines()[-1] == "Found 1 migration-number collision(s). FAIL."
+    assert "could not post the comment on PR #3322" in err
+    assert "Resource not accessible by integration" in err
+    assert "pull-requests: write" in err  # the hint still comes along
+
+
+def test_a_failed_comment_post_without_a_collision_is_undecided(
+    repo: GitRepo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with FakeForge() as fake:
+        fake.add_pr(3322, [f"{V}/0145_add_refund_audit.py"], head="pr-3322")
+        fake.add_comment(3322, "<!-- migration-guard:check -->\nold", author="github-actions[bot]")
+        fake.state.can_comment = False
+        _github_env(monkeypatch, fake, tmp_path)
+        code, _out, err = _run(repo, capsys, "check", "--post-comment")
+    assert code == 3, err
+    assert "Resource not accessible by integration" in err
+
+
+# -- item 11: mentions in file names ------------------------------------------------------------
+
+
+def test_mentions_in_file_names_notify_nobody(
+    repo: GitRepo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with FakeForge() as fake:
+        fake.add_pr(3277, [f"{V}/0145_cc_@all_and_@acme-security.py"], head="pr-3277")
+        fake.add_pr(3322, [f"{V}/0145_add_refund_audit.py"], head="pr-3322")
+        _github_env(monkeypatch, fake, tmp_path)
+        code, out, err = _run(repo, capsys, "check", "--post-comment", "--format", "github")
+        assert code == 1, err
+        (comment,) = fake.state.comments[3322]
+    outside_code = re.sub(r"`[^`]*`", "", comment.body)
+    assert "@\u200dall" in outside_code and "@\u200dacme-security" in outside_code
+    assert re.search(r"@(?!\u200d)", outside_code) is None, comment.body
+    (annotation,) = [line for line in out.splitlines() if line.startswith("::error")]
+    assert re.search(r"@(?!\u200d)", annotation.split("::", 2)[2]) is None, annotation
+
+
+# -- item 8: a comment only we own --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("forge", ["github", "gitlab"])
+def test_a_foreign_marker_comment_is_left_alone_and_a_new_one_posted(
+    repo: GitRepo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    forge: str,
+) -> None:
+    with FakeForge() as fake:
+        fake.add_pr(3277, [f"{V}/0145_promote_my_feature.py"], head="pr-3277")
+        fake.add_pr(3322, [f"{V}/0145_add_refund_audit.py"], head="pr-3322")
+        forged = fake.add_comment(
+            3322, "<!-- migration-guard:check -->\nAll clear ✅", author="mallory"
+        )
+        if forge == "github":
+            _github_env(monkeypatch, fake, tmp_path)
+        else:
+            _gitlab_env(monkeypatch, fake, repo)
+        code, out, err = _run(repo, capsys, "check", "--post-comment")
+        assert code == 1, err
+        assert "posted a comment on PR #3322" in err
+        assert forged.body == "<!-- migration-guard:check -->\nAll clear ✅"
+        first, ours = fake.state.comments[3322]
+        assert first is forged
+        assert ours.author in ("github-actions[bot]", "project_42_bot")
+        assert "**0146**" in ours.body
+        # Fixed: our comment (not the forged one) says so.
+        repo.git("mv", f"{V}/0145_add_refund_audit.py", f"{V}/0146_add_refund_audit.py")
+        repo.commit_all("renumber")
+        code, out, err = _run(repo, capsys, "check", "--post-comment")
+        assert code == 0, out + err
+        assert "updated the comment on PR #3322" in err
+        assert "No migration-number collisions" in ours.body
+        assert forged.body == "<!-- migration-guard:check -->\nAll clear ✅"
+
+
+# -- item 12: deadlines and size limits ---------------------------------------------------------
+
+
+def _timed_run(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str], *args: str, within: float
+) -> tuple[int, str, str, float]:
+    """The CLI in a thread: fails the test if it still runs after ``within`` seconds."""
+    result: list[tuple[int, str, str]] = []
+    start = time.monotonic()
+    thread = threading.Thread(target=lambda: result.append(_run(repo, capsys, *args)))
+    thread.daemon = True
+    thread.start()
+    thread.join(within)
+    assert result, f"migration-guard {' '.join(args)} still running after {within} s"
+    return (*result[0], time.monotonic() - start)
+
+
+def test_check_gives_up_on_a_forge_that_never_answers(
+    repo: GitRepo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with FakeForge() as fake:
+        fake.stall(".", "silence")
+        _github_env(monkeypatch, fake, tmp_path)
+        code, out, err, took = _timed_run(
+            repo,
+            capsys,
+            "check",
+            "--forge-timeout",
+            "0.3",
+            "--forge-deadline",
+            "1",
+            within=10,
+        )
+    assert code == 3, out + err
+    assert "OK" not in out
+    assert "did not answer" in err and "(the limit for one request, --forge-timeout)" in err
+    assert took < 5
+
+
+@pytest.mark.parametrize("forge", ["github", "gitlab"])
+def test_check_limits_come_from_the_environment_too(
+    repo: GitRepo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    forge: str,
+) -> None:
+    with FakeForge() as fake:
+        fake.add_pr(3322, [f"{V}/0145_add_refund_audit.py"], head="pr-3322")
+        fake.stall(".", "trickle", interval=0.05)  # a byte every 50 ms: no socket timeout trips
+        if forge == "github":
+            _github_env(monkeypatch, fake, tmp_path)
+        else:
+            _gitlab_env(monkeypatch, fake, repo)
+        monkeypatch.setenv("MIGRATION_GUARD_FORGE_TIMEOUT", "0.5")
+        monkeypatch.setenv("MIGRATION_GUARD_FORGE_DEADLINE", "1.5")
+        code, out, err, took = _timed_run(repo, capsys, "check", within=15)
+    assert code == 3, out + err
+    assert "OK" not in out
+    assert "--forge-timeout" in err or "--forge-deadline" in err
+    assert took < 6
+
+
+def test_next_stops_reading_an_endless_answer(
+    repo: GitRepo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with FakeForge() as fake:
+        fake.stall(".", "endless")
+        _github_env(monkeypatch, fake, tmp_path)
+        code, out, err, took = _timed_run(
+            repo, capsys, "next", "console", "--forge-max-mib", "0.5", within=15
+        )
+    assert (code, out) == (3, ""), err
+    assert "with more than 0.5 MiB; stopped reading (the limit for one answer, " in err
+    assert "--forge-max-mib" in err
+    assert took < 5
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "expected"),
+    [
+        (("--forge-timeout", "0"), {}, "--forge-timeout must be a positive number, not 0"),
+        (("--forge-max-mib", "-1"), {}, "--forge-max-mib must be a positive number"),
+        ((), {"MIGRATION_GUARD_FORGE_DEADLINE": "soon"}, "MIGRATION_GUARD_FORGE_DEADLINE must"),
+    ],
+)
+def test_bad_limits_are_usage_errors(
+    repo: GitRepo,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
+    env: dict[str, str],
+    expected: str,
+) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    code, out, err = _run(repo, capsys, "check", "--provider", "git", *args)
+    assert (code, out) == (2, ""), err
+    assert expected in err
