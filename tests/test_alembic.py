@@ -323,9 +323,11 @@ def test_reads_a_git_revision_with_one_cat_file(
 def test_check_syntax_reads_every_file_in_full(tmp_path: Path) -> None:
     write_chain(tmp_path, 1)
     write(tmp_path, f"{VERSIONS}/0002_bad.py", rev_file("0002", "0001") + "\ndef broken(:\n")
-    assert read_chain(WorkTree(tmp_path), spec()).ok
-    state = read_chain(WorkTree(tmp_path), spec(), check_syntax=True)
-    assert [(f.code, f.path) for f in state.findings] == [("MG121", f"{VERSIONS}/0002_bad.py")]
+    for check_syntax in (False, True):  # the fast readers check the whole file too
+        state = read_chain(WorkTree(tmp_path), spec(), check_syntax=check_syntax)
+        assert [(f.code, f.path) for f in state.findings] == [
+            ("MG121", f"{VERSIONS}/0002_bad.py")
+        ]
 
 
 def test_five_thousand_files_take_the_fast_path(

@@ -34,10 +34,11 @@ one giving up (None) rather than guessing, and each giving exactly the full pars
 3. the full reader (``_parse_full``): ``ast`` over the whole file, the reference.
 
 The first two only search the rest of the file (the tail) for any word that could bind the
-names at import time; if one appears, the next reader decides. So they differ from the full
-parse in one way: a syntax error *after* the header (inside ``upgrade()`` say) is only
-reported with ``check_syntax=True``, which always compiles the whole file (and then also
-catches compile-time errors such as ``return`` outside a function).
+names at import time; if one appears, the next reader decides. Every reader also makes sure
+that the whole file compiles, as Alembic's import does (a syntax error inside ``upgrade()``,
+or ``return`` outside a function, stops Alembic however well-formed the header is): the
+fast readers through a cache of compiled "shapes" (``_text_compiles``), the full reader by
+compiling the file. ``check_syntax=True`` sends every file through the full reader.
 
 Columns in :class:`Span` count characters of the decoded line (0-based, end exclusive), so
 ``line_text[col:end_col]`` is the value's source text; lines are 1-based.
@@ -356,8 +357,8 @@ def _doc_lines(lines: list[str], first: int, last: int) -> tuple[int | None, int
 def _parse_full(path: str, source: bytes, *, check_syntax: bool) -> ParsedScript:
     try:
         tree = ast.parse(source, filename=path)
-        if check_syntax:
-            compile(tree, path, "exec", dont_inherit=True)
+        if check_syntax or not _compiles_fast(source):
+            _compile_file(path, source)
     except SyntaxError as exc:
         return Unreadable(path, exc.lineno, f"syntax error: {exc.msg}", SYNTAX)
     except (ValueError, RecursionError, MemoryError) as exc:
@@ -401,6 +402,102 @@ def _parse_full(path: str, source: bytes, *, check_syntax: bool) -> ParsedScript
     if unknown and isinstance(result, ScriptInfo):
         return result._replace(unknown=_unknowns(unknown))
     return result
+
+
+def _compile_file(path: str, source: bytes) -> None:
+    """Compile the file as Alembic's import does (``importlib``: ``compile`` of the bytes),
+    raising its SyntaxError; warnings (``invalid escape sequence``...) are not shown."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compile(source, path, "exec", dont_inherit=True)
+
+
+def _compiles_fast(source: bytes) -> bool:
+    """True when the file surely compiles (see :func:`_text_compiles`); False: not shown,
+    :func:`_compile_file` decides."""
+    if source.startswith(b"\xef\xbb\xbf") or b"\0" in source:
+        return False
+    try:
+        text = source.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    first_two = "\n".join(text.split("\n", 2)[:2])
+    if "coding" in first_two and _rx(_CODING).search(first_two):
+        return False
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            return False
+    return _text_compiles(text)
+
+
+# Whole-file validity: Alembic compiles every script when it loads it, so a syntax error
+# anywhere (conflict markers inside ``upgrade()``, ``def upgrade(:``) stops it, however
+# well-formed the header is. Compiling costs about 80 µs a file, more than reading and
+# parsing it; but the files of one chain mostly differ only in their string literals and
+# comments (table names, ids, messages). So the text is compiled with every plain string
+# literal emptied and every comment removed, and the verdict is cached by that text.
+# Emptying a plain literal (no prefix, no backslash: valid whatever it holds) and removing
+# a comment never turn an invalid file into a valid one. Anything the lexer is unsure of
+# (an f-string, whose fields are code; a quote it cannot pair) makes it give up, and the
+# text is compiled as it is. The lexer keeps in step with Python's tokenizer: each match
+# starts outside any literal or comment and consumes one whole literal or comment.
+_LEXEME = re.compile(
+    r"#[^\n]*+"  # a comment: removed
+    r'|"(?<!\w")(?:""(?:[^"\\]++|"(?!""))*+"""|(?!"")[^"\\\n]*+")'  # plain literal: ""
+    r"|'(?<!\w')(?:''(?:[^'\\]++|'(?!''))*+'''|(?!'')[^'\\\n]*+')"
+    r'|"(?:(?<=[fF]")|(?<=[fF][rRbB]"))()'  # 1, 2: an f-string
+    r"|'(?:(?<=[fF]')|(?<=[fF][rRbB]'))()"
+    r'|"((?:""(?:[^"\\]|\\[\s\S]|"(?!""))*+"""|(?!"")(?:[^"\\\n]|\\[\s\S])*+"))'  # 3, 4: kept
+    r"|'((?:''(?:[^'\\]|\\[\s\S]|'(?!''))*+'''|(?!'')(?:[^'\\\n]|\\[\s\S])*+'))"
+    r'|"()'  # 5, 6: a quote that opens no complete literal
+    r"|'()"
+)
+
+
+class _NotPlain(Exception):
+    """The lexer is unsure of a literal: compile the text as it is."""
+
+
+def _lexeme(match: re.Match[str]) -> str:
+    group = match.lastindex
+    if group is None:
+        return "" if match.group()[0] == "#" else '""'
+    if group == 3:
+        return '"' + match[3]
+    if group == 4:
+        return "'" + match[4]
+    raise _NotPlain
+
+
+_COMPILED: dict[str, bool] = {}  # verdicts by normalised text
+_COMPILED_MAX = 4096
+
+
+def _text_compiles(text: str) -> bool:
+    """Whether ``text`` (decoded, no BOM, coding cookie, NUL or lone CR) compiles: True when
+    it surely does; False when that is not shown (the caller then compiles the file)."""
+    try:
+        key = _LEXEME.sub(_lexeme, text)
+    except _NotPlain:
+        key = text
+    verdict = _COMPILED.get(key)
+    if verdict is None:
+        import warnings
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                compile(key, "<migration>", "exec", dont_inherit=True)
+            verdict = True
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            verdict = False
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        _COMPILED[key] = verdict
+    return verdict
 
 
 def _refusal_reason(refusal: _Refusal, names: Sequence[str]) -> str:
@@ -934,6 +1031,8 @@ def _prescan(path: str, source: bytes) -> ParsedScript | None:
         if step is None:
             return None
         index = step
+    if not _text_compiles(text):
+        return _parse_full(path, source, check_syntax=False)  # (to report the error)
     return _result(path, bindings, doc_lines)
 
 
@@ -1364,6 +1463,8 @@ def _scan(path: str, source: bytes) -> ParsedScript | None:
             _doc_line(text, "Revision ID:", _DOC_REVISION, doc_start, doc_end),
             _doc_line(text, "Revises:", _DOC_REVISES, doc_start, doc_end),
         )
+    if not _text_compiles(text):
+        return _parse_full(path, source, check_syntax=False)  # (to report the error)
     if type(rev[0]) is not str:
         named = {"revision": rev, "down_revision": down}
         if labels:

@@ -1,0 +1,161 @@
+"""Limits on what is read: whole files must be valid Python (issue 10, item 4), symlinks
+that leave the repository are never followed (item 9), and oversized files are not read
+(item 14). Real git repositories; the real Alembic is the oracle for what loads."""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from testing.cli import run
+from testing.gitrepo import GitRepo
+
+from migration_guard import sample
+
+VERSIONS = "db/versions"
+CONFIG = '[[chains]]\nname = "db"\nkind = "alembic"\npath = "db/versions"\nwidth = 4\n'
+
+
+def _script(rev: str, down: str | None, *, upgrade: str | None = None) -> str:
+    text = sample.alembic_script(rev, down, f"step_{rev}", table=f"t{rev}")
+    if upgrade is not None:
+        head, _, _ = text.partition("def upgrade() -> None:\n")
+        text = head + upgrade
+    return text
+
+
+def _repo(tmp_path: Path, files: dict[str, bytes]) -> GitRepo:
+    """A repository with a two-revision chain 0001 <- 0002 plus ``files`` (name -> bytes)."""
+    repo = GitRepo.create(tmp_path)
+    repo.write("migration-guard.toml", CONFIG)
+    repo.write(f"{VERSIONS}/0001_step_0001.py", _script("0001", None))
+    for name, data in files.items():
+        path = repo.path / VERSIONS / name
+        path.write_bytes(data)
+    repo.commit_all("chain")
+    return repo
+
+
+def _alembic_loads(repo: Path) -> bool:
+    """Whether the real Alembic reads every revision script of ``db/`` (the oracle)."""
+    config = Config()
+    config.set_main_option("script_location", str(repo / "db"))
+    dont_write = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ScriptDirectory.from_config(config).get_heads()
+    except Exception:
+        return False
+    finally:
+        sys.dont_write_bytecode = dont_write
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Item 4: the whole file must be valid Python, not only its header.
+
+_TAIL_CASES = {
+    "conflict markers": (
+        b"def upgrade() -> None:\n<<<<<<< HEAD\n    op.drop_table('a')\n=======\n"
+        b"    op.drop_table('b')\n>>>>>>> other\n\n\ndef downgrade() -> None:\n    pass\n"
+    ),
+    "broken signature": b"def upgrade(:\n    pass\n",
+    "return at module level": b"def upgrade() -> None:\n    pass\n\n\nreturn 5\n",
+    "late future import": (
+        b"def upgrade() -> None:\n    pass\n\n\nfrom __future__ import annotations\n"
+    ),
+    "bad byte in a comment": b"def upgrade() -> None:\n    pass  # caf\xe9\n",
+    "bad byte in a string": b'def upgrade() -> None:\n    x = "caf\xe9"\n',
+    "unterminated docstring": b'def upgrade() -> None:\n    """never closed\n    pass\n',
+    "f-string with bad field": b'def upgrade() -> None:\n    x = f"{1!}"\n',
+    "valid f-string": b'def upgrade() -> None:\n    x = f"{1!r}" + "it\'s"  # don\'t\n',
+    "valid escapes and bytes": b'def upgrade() -> None:\n    x = b"\\x00" + r"\\d" + "\\n"\n',
+    "bytes with non-ascii": b'def upgrade() -> None:\n    x = b"caf\xc3\xa9"\n',
+    "quote in a comment": b"def upgrade() -> None:\n    # it's \"fine\"\n    pass\n",
+}
+
+
+def _with_tail(tail: bytes, *, header_order: str = "template") -> bytes:
+    head = _script("0002", "0001").partition("def upgrade() -> None:\n")[0].encode()
+    if header_order == "swapped":  # not the template's order: read by the line pre-scan
+        head = head.replace(b'revision: str = "0002"\n', b"").replace(
+            b"branch_labels", b'revision: str = "0002"\nbranch_labels', 1
+        )
+    return head + tail
+
+
+@pytest.mark.parametrize("order", ["template", "swapped"])
+@pytest.mark.parametrize("case", sorted(_TAIL_CASES))
+def test_heads_and_lint_agree_with_alembic_on_the_whole_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str, order: str
+) -> None:
+    repo = _repo(tmp_path, {"0002_step_0002.py": _with_tail(_TAIL_CASES[case], header_order=order)})
+    loads = _alembic_loads(repo.path)
+    for args in (("heads",), ("lint",), ("heads", "--rev", "HEAD"), ("lint", "--format", "json")):
+        code, out, err = run(repo, capsys, *args)
+        if loads:
+            assert code == 0, (case, args, out, err)
+            assert "MG121" not in out
+        else:
+            assert code == 1, (case, args, out, err)
+            assert "MG121" in out and "0002_step_0002.py" in out, (case, args, out)
+    if not loads:
+        code, out, _ = run(repo, capsys, "heads", "--format", "json")
+        payload = json.loads(out)
+        assert payload["ok"] is False
+
+
+def test_known_verdicts_of_alembic_on_this_python(tmp_path: Path) -> None:
+    """The cases above are decided by Alembic itself; pin the ones the issue names."""
+    bad = _repo(tmp_path / "a", {"0002_x.py": _with_tail(_TAIL_CASES["conflict markers"])})
+    assert not _alembic_loads(bad.path)
+    bad = _repo(tmp_path / "b", {"0002_x.py": _with_tail(_TAIL_CASES["broken signature"])})
+    assert not _alembic_loads(bad.path)
+    if sys.version_info[:2] == (3, 11):
+        comment = _TAIL_CASES["bad byte in a comment"]
+        ok = _repo(tmp_path / "c", {"0002_x.py": _with_tail(comment)})
+        assert _alembic_loads(ok.path)
+
+
+_PIECES = (
+    '"', "'", '"""', "'''", "#", "\\", "\n", "(", ")", ":", "f", "b", "r", "x", " ", "    ",
+    '""', "''", "return", "def", "=", "{", "}", "!", "é", "\t", "0", "01", "if", "\\n",
+)
+
+
+def test_every_reader_agrees_with_compile_on_mutated_files() -> None:
+    """Random edits of a template script: a file the readers accept always compiles, and
+    one that does not compile is always MG121 (compile of the bytes is what Alembic runs)."""
+    import random
+
+    from migration_guard.chains.alembic_script import Unreadable, parse_script
+
+    rng = random.Random(10)
+    base = _script("0002", "0001")
+    tail_at = base.index("def upgrade")
+    disagreements = []
+    for _ in range(3000):
+        text = base
+        for _ in range(rng.randint(1, 3)):
+            at = rng.randrange(tail_at - 40, len(text))
+            text = text[:at] + rng.choice(_PIECES) + text[at:]
+        data = text.encode()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                compile(data, "x.py", "exec", dont_inherit=True)
+            compiles = True
+        except (SyntaxError, ValueError):
+            compiles = False
+        result = parse_script("db/versions/0002_x.py", data)
+        syntax = isinstance(result, Unreadable) and result.code == "MG121"
+        if syntax == compiles:
+            disagreements.append(text)
+    assert disagreements == []
