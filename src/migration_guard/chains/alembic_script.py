@@ -1463,7 +1463,8 @@ def _scan(path: str, source: bytes) -> ParsedScript | None:
             _doc_line(text, "Revision ID:", _DOC_REVISION, doc_start, doc_end),
             _doc_line(text, "Revises:", _DOC_REVISES, doc_start, doc_end),
         )
-    if not _text_compiles(text):
+    # (a plain docstring, checked above, compiles as "" does: the shape skips it)
+    if not _text_compiles(text if doc is None else '""\n' + text[match.end(1) :]):
         return _parse_full(path, source, check_syntax=False)  # (to report the error)
     if type(rev[0]) is not str:
         named = {"revision": rev, "down_revision": down}
