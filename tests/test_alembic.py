@@ -35,7 +35,7 @@ from migration_guard.model import (
     Severity,
 )
 from migration_guard.sample import alembic_script
-from migration_guard.tree import GitTree, WorkTree
+from migration_guard.tree import FILE_LIMIT, GitTree, Refusal, WorkTree
 
 VERSIONS = "console/migrations/versions"
 
@@ -72,7 +72,13 @@ class CountingTree(WorkTree):
             raise AssertionError(f"read {path} on its own")
         return super().read_bytes(path)
 
-    def read_many(self, paths: Iterable[str]) -> dict[str, bytes]:
+    def read_many(
+        self,
+        paths: Iterable[str],
+        *,
+        limit: int = FILE_LIMIT,
+        refused: dict[str, Refusal] | None = None,
+    ) -> dict[str, bytes]:
         self.bulk_reads += 1
         return {p: (self.root / p).read_bytes() for p in paths}
 

@@ -159,3 +159,154 @@ def test_every_reader_agrees_with_compile_on_mutated_files() -> None:
         if syntax == compiles:
             disagreements.append(text)
     assert disagreements == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Item 14: a file too large to be a migration is reported, and not read.
+
+
+def _sparse(path: Path, size: int, head: bytes = b"") -> None:
+    """A file of ``size`` bytes that costs no disk: ``head`` then a hole (NUL bytes)."""
+    with path.open("wb") as handle:
+        handle.write(head)
+        handle.truncate(size)
+
+
+def test_an_oversized_migration_is_mg128_and_not_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    big = _script("0002", "0001").encode() + b"# " + b"x" * (2 << 20) + b"\n"
+    repo = _repo(tmp_path, {"0002_step_0002.py": big})
+    _sparse(repo.path / VERSIONS / "0003_huge.py", 100 << 20, _script("0003", "0002").encode())
+    code, out, _ = run(repo, capsys, "chains")
+    assert "Problems found in db" in out
+    for args in (("heads",), ("lint",), ("heads", "--rev", "HEAD")):
+        code, out, err = run(repo, capsys, *args)
+        assert code == 1, (args, out, err)
+        assert "MG128" in out and "0002_step_0002.py" in out, (args, out)
+        if "--rev" not in args:
+            assert "0003_huge.py" in out
+        assert "file too large to be a migration (2.0 MiB, more than 1.0 MiB)" in out
+    code, out, _ = run(repo, capsys, "heads", "--format", "json")
+    codes = {(f["code"], f["path"]) for c in json.loads(out)["chains"] for f in c["findings"]}
+    assert ("MG128", f"{VERSIONS}/0003_huge.py") in codes
+    # A git tree asks git for sizes first and never reads the large blob.
+    from migration_guard import git as mg_git
+
+    big_oid = repo.git("rev-parse", f"HEAD:{VERSIONS}/0002_step_0002.py").strip()
+    real_cat = mg_git.cat_blobs
+
+    def cat_blobs(oids: object, *, cwd: Path) -> dict[str, bytes]:
+        wanted = list(oids)  # type: ignore[call-overload]
+        assert big_oid not in wanted
+        return real_cat(wanted, cwd=cwd)
+
+    monkeypatch.setattr(mg_git, "cat_blobs", cat_blobs)
+    code, out, _ = run(repo, capsys, "lint", "--rev", "HEAD")
+    assert code == 1 and "MG128" in out
+
+
+def test_an_oversized_plan_is_exit_2_with_a_sentence(
+    sample_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = sample_repo / sample.QUEUE_PLAN
+    _sparse(plan, 65 << 20, plan.read_bytes())
+    for args in (("lint", "queue"), ("chains",)):
+        code, out, err = run(sample_repo, capsys, *args)
+        assert code == 2, (args, out, err)
+        assert f"{sample.QUEUE_PLAN} is too large to read (65.0 MiB, more than 64.0 MiB)" in err
+        assert "Traceback" not in err
+
+
+# ---------------------------------------------------------------------------------------------
+# Item 9: never read or write through a symbolic link that leaves the repository.
+
+
+def _outside_script(tmp_path: Path) -> Path:
+    outside = tmp_path / "outside" / "0002_secret.py"
+    outside.parent.mkdir(parents=True)
+    outside.write_text(
+        _script("0002", "0001").replace('"0002"', '"c0ffee"').replace("0002", "c0ffee")
+    )
+    return outside
+
+
+def test_a_link_out_of_the_repository_is_mg129_in_every_form(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = _outside_script(tmp_path)
+    repo = _repo(tmp_path, {})
+    (repo.path / VERSIONS / "0002_step_0002.py").symlink_to(outside)
+    repo.commit_all("link")
+    for args in (("heads",), ("lint",), ("heads", "--rev", "HEAD"), ("lint", "--rev", "HEAD")):
+        code, out, err = run(repo, capsys, *args)
+        assert code == 1, (args, out, err)
+        assert "c0ffee" not in out.replace(f"-> {outside}", "")
+        assert "MG129" in out and "symbolic link leaves the repository" in out, (args, out)
+    code, out, _ = run(repo, capsys, "chains")
+    assert "c0ffee" not in out and "Problems found in db" in out
+    for args in (("heads",), ("lint",), ("chains",)):
+        code, out, _ = run(repo, capsys, *args, "--format", "json")
+        payload = json.loads(out)
+        assert "c0ffee" not in json.dumps(payload).replace(str(outside), "")
+        found = [f["code"] for c in payload["chains"] for f in c["findings"]]
+        assert "MG129" in found, (args, payload)
+
+
+def test_a_link_inside_the_repository_is_read_as_alembic_reads_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _repo(tmp_path, {})
+    repo.write("shared/0002.py", _script("0002", "0001"))
+    (repo.path / VERSIONS / "0002_step_0002.py").symlink_to("../../shared/0002.py")
+    repo.commit_all("link")
+    assert _alembic_loads(repo.path)
+    for args in (("heads",), ("heads", "--rev", "HEAD")):
+        code, out, _ = run(repo, capsys, *args)
+        assert code == 0, (args, out)
+        assert "head 0002" in out
+
+
+def test_a_chain_folder_linked_out_of_the_repository_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = _outside_script(tmp_path)
+    repo = GitRepo.create(tmp_path)
+    repo.write("migration-guard.toml", CONFIG)
+    (repo.path / "db").mkdir()
+    (repo.path / VERSIONS).symlink_to(outside.parent)
+    repo.commit_all("linked folder")
+    for args in (("heads",), ("lint",), ("chains",), ("heads", "--format", "json")):
+        code, out, err = run(repo, capsys, *args)
+        assert code == 2, (args, out, err)
+        assert "c0ffee" not in out
+        assert "symbolic link leaves the repository" in err
+
+
+def _renumber_repo(tmp_path: Path) -> GitRepo:
+    """main: 0001 <- 0002 <- 0003, where 0003 is a link to shared/0003.py (inside)."""
+    repo = _repo(tmp_path, {"0002_step_0002.py": _script("0002", "0001").encode()})
+    repo.write("shared/0003.py", _script("0003", "0002"))
+    (repo.path / VERSIONS / "0003_step_0003.py").symlink_to("../../shared/0003.py")
+    repo.commit_all("chain with a linked child")
+    repo.push("main")
+    return repo
+
+
+@pytest.mark.parametrize(
+    "target", ["db:0003", f"{VERSIONS}/0003_step_0003.py", "db:0002", f"{VERSIONS}/0002_step_0002.py"]
+)
+def test_renumber_never_writes_through_a_link(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str
+) -> None:
+    from testing.cli import snapshot
+
+    repo = _renumber_repo(tmp_path)
+    before = snapshot(repo)
+    link = repo.path / VERSIONS / "0003_step_0003.py"
+    args = ("--down-revision", "0001") if target.endswith(("0002", "0002.py")) else ()
+    code, out, err = run(repo, capsys, "renumber", target, "--to", "0009", "--force", *args)
+    assert code == 2, (out, err)
+    assert "symbolic link" in err
+    assert link.is_symlink()
+    assert snapshot(repo) == before

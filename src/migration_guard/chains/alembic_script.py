@@ -62,6 +62,10 @@ SYNTAX = "MG121"  # does not parse
 NO_DOWN_REVISION = "MG122"  # Alembic: AttributeError
 BAD_VALUE = "MG124"  # statically known, but not a string / strings / None
 NO_REVISION = "MG125"  # Alembic: "Could not determine revision id from filename ..."
+TOO_LARGE = "MG128"  # over MAX_SCRIPT_BYTES: not read
+LEAVES_REPOSITORY = "MG129"  # a symbolic link out of the repository: not read
+
+MAX_SCRIPT_BYTES = 1 << 20  # as tree.SCRIPT_LIMIT (sources may also come from a forge)
 
 _LEGACY_REV = r"([a-f0-9]+)\.py$"  # Alembic's legacy rule, used with .match()
 
@@ -156,6 +160,8 @@ ParsedScript = ScriptInfo | Unreadable
 
 def parse_script(path: str, source: bytes, *, check_syntax: bool = False) -> ParsedScript:
     """Read one revision script. ``path`` is only used for messages and the legacy id rule."""
+    if len(source) > MAX_SCRIPT_BYTES:
+        return _not_read(path, source, None)
     if not check_syntax:
         fast = _scan(path, source)
         if fast is None:
@@ -166,21 +172,48 @@ def parse_script(path: str, source: bytes, *, check_syntax: bool = False) -> Par
 
 
 def parse_many(
-    paths: Sequence[str], sources: Mapping[str, bytes], *, check_syntax: bool = False
+    paths: Sequence[str],
+    sources: Mapping[str, bytes],
+    *,
+    check_syntax: bool = False,
+    refused: Mapping[str, tuple[str, str]] | None = None,
 ) -> list[ParsedScript]:
     """``[parse_script(p, sources[p], check_syntax=check_syntax) for p in paths]``, with the
-    per-file overhead trimmed (it runs for thousands of files)."""
-    if check_syntax:
-        return [_parse_full(p, sources[p], check_syntax=True) for p in paths]
+    per-file overhead trimmed (it runs for thousands of files). A path missing from
+    ``sources`` was not read: ``refused[path]`` is ``(code, reason)``."""
     scan, prescan, full = _scan, _prescan, _parse_full
     parsed: list[ParsedScript] = []
     append = parsed.append
     for path in paths:
-        source = sources[path]
-        append(
-            scan(path, source) or prescan(path, source) or full(path, source, check_syntax=False)
-        )
+        source = sources.get(path)
+        if source is None or len(source) > MAX_SCRIPT_BYTES:
+            append(_not_read(path, source, refused))
+        elif check_syntax:
+            append(full(path, source, check_syntax=True))
+        else:
+            append(
+                scan(path, source)
+                or prescan(path, source)
+                or full(path, source, check_syntax=False)
+            )
     return parsed
+
+
+def _not_read(
+    path: str, source: bytes | None, refused: Mapping[str, tuple[str, str]] | None
+) -> Unreadable:
+    if source is None:
+        if refused is None or path not in refused:
+            raise KeyError(path)
+        code, reason = refused[path]
+        return Unreadable(path, None, reason, code)
+    mib = len(source) / (1 << 20)
+    return Unreadable(
+        path,
+        None,
+        f"file too large to be a migration ({mib:.1f} MiB, more than 1.0 MiB); not read",
+        TOO_LARGE,
+    )
 
 
 def pack(scripts: Sequence[ParsedScript]) -> bytes:
