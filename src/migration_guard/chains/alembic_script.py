@@ -388,8 +388,12 @@ def _doc_lines(lines: list[str], first: int, last: int) -> tuple[int | None, int
 
 
 def _parse_full(path: str, source: bytes, *, check_syntax: bool) -> ParsedScript:
+    import warnings
+
     try:
-        tree = ast.parse(source, filename=path)
+        with warnings.catch_warnings():  # ("invalid escape sequence"...: not ours to show)
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, filename=path)
         if check_syntax or not _compiles_fast(source):
             _compile_file(path, source)
     except SyntaxError as exc:
