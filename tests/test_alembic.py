@@ -331,9 +331,7 @@ def test_check_syntax_reads_every_file_in_full(tmp_path: Path) -> None:
     write(tmp_path, f"{VERSIONS}/0002_bad.py", rev_file("0002", "0001") + "\ndef broken(:\n")
     for check_syntax in (False, True):  # the fast readers check the whole file too
         state = read_chain(WorkTree(tmp_path), spec(), check_syntax=check_syntax)
-        assert [(f.code, f.path) for f in state.findings] == [
-            ("MG121", f"{VERSIONS}/0002_bad.py")
-        ]
+        assert [(f.code, f.path) for f in state.findings] == [("MG121", f"{VERSIONS}/0002_bad.py")]
 
 
 def test_five_thousand_files_take_the_fast_path(

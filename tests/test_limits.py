@@ -78,7 +78,7 @@ _TAIL_CASES = {
     "valid f-string": b'def upgrade() -> None:\n    x = f"{1!r}" + "it\'s"  # don\'t\n',
     "valid escapes and bytes": b'def upgrade() -> None:\n    x = b"\\x00" + r"\\d" + "\\n"\n',
     "bytes with non-ascii": b'def upgrade() -> None:\n    x = b"caf\xc3\xa9"\n',
-    "quote in a comment": b"def upgrade() -> None:\n    # it's \"fine\"\n    pass\n",
+    "quote in a comment": b'def upgrade() -> None:\n    # it\'s "fine"\n    pass\n',
 }
 
 
@@ -125,8 +125,36 @@ def test_known_verdicts_of_alembic_on_this_python(tmp_path: Path) -> None:
 
 
 _PIECES = (
-    '"', "'", '"""', "'''", "#", "\\", "\n", "(", ")", ":", "f", "b", "r", "x", " ", "    ",
-    '""', "''", "return", "def", "=", "{", "}", "!", "é", "\t", "0", "01", "if", "\\n",
+    '"',
+    "'",
+    '"""',
+    "'''",
+    "#",
+    "\\",
+    "\n",
+    "(",
+    ")",
+    ":",
+    "f",
+    "b",
+    "r",
+    "x",
+    " ",
+    "    ",
+    '""',
+    "''",
+    "return",
+    "def",
+    "=",
+    "{",
+    "}",
+    "!",
+    "é",
+    "\t",
+    "0",
+    "01",
+    "if",
+    "\\n",
 )
 
 
@@ -294,7 +322,8 @@ def _renumber_repo(tmp_path: Path) -> GitRepo:
 
 
 @pytest.mark.parametrize(
-    "target", ["db:0003", f"{VERSIONS}/0003_step_0003.py", "db:0002", f"{VERSIONS}/0002_step_0002.py"]
+    "target",
+    ["db:0003", f"{VERSIONS}/0003_step_0003.py", "db:0002", f"{VERSIONS}/0002_step_0002.py"],
 )
 def test_renumber_never_writes_through_a_link(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str
@@ -310,3 +339,20 @@ def test_renumber_never_writes_through_a_link(
     assert "symbolic link" in err
     assert link.is_symlink()
     assert snapshot(repo) == before
+
+
+def test_configuration_through_a_link_out_or_too_large_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _repo(tmp_path, {"0002_step_0002.py": _script("0002", "0001").encode()})
+    config = repo.path / "migration-guard.toml"
+    outside = tmp_path / "outside.toml"
+    outside.write_text(CONFIG)
+    config.unlink()
+    config.symlink_to(outside)
+    code, _, err = run(repo, capsys, "heads")
+    assert code == 2 and "symbolic link leaves the repository" in err
+    config.unlink()
+    _sparse(config, 65 << 20, CONFIG.encode())
+    code, _, err = run(repo, capsys, "heads")
+    assert code == 2 and "is too large to read (65.0 MiB, more than 64.0 MiB)" in err

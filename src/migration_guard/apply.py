@@ -56,9 +56,10 @@ def refuse_links(root: Path, paths: list[str]) -> None:
             here = root.joinpath(*parts[:depth])
             if here.is_symlink():
                 shown = "/".join(parts[:depth])
+                what = "a symbolic link" if depth == len(parts) else "inside a symbolic link"
                 raise InputError(
-                    f"{path} is {'a symbolic link' if depth == len(parts) else 'inside a symbolic link'}"
-                    f" ({shown} -> {os.readlink(here)}); migration-guard never writes through "
+                    f"{path} is {what} ({shown} -> {os.readlink(here)}); "
+                    "migration-guard never writes through "
                     "a symbolic link",
                     hint="replace the link by the file itself (commit that), then run again",
                 )

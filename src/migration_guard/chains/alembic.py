@@ -288,9 +288,7 @@ def _read_in_two_processes(
         status = 1
         try:
             os.close(read_end)
-            view = memoryview(
-                pack(_read_and_parse(tree, theirs, sources, check_syntax, refused))
-            )
+            view = memoryview(pack(_read_and_parse(tree, theirs, sources, check_syntax, refused)))
             while view:
                 view = view[os.write(write_end, view) :]
             status = 0

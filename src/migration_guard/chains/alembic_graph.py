@@ -42,8 +42,8 @@ from typing import NamedTuple
 
 from migration_guard.chains.alembic_script import (
     BAD_VALUE,
-    NO_DOWN_REVISION,
     LEAVES_REPOSITORY,
+    NO_DOWN_REVISION,
     NO_REVISION,
     SYNTAX,
     TOO_LARGE,
