@@ -79,6 +79,11 @@ _TAIL_CASES = {
     "valid escapes and bytes": b'def upgrade() -> None:\n    x = b"\\x00" + r"\\d" + "\\n"\n',
     "bytes with non-ascii": b'def upgrade() -> None:\n    x = b"caf\xc3\xa9"\n',
     "quote in a comment": b'def upgrade() -> None:\n    # it\'s "fine"\n    pass\n',
+    "backslash before a comment": b"def upgrade() -> None:\n    pass\n    \\# it's\n    pass\n",
+    "adjacent literals": b'def upgrade() -> None:\n    x = "a""b"\n    y = "c""d""e"  # \'\n',
+    "literals around broken code": (
+        b'def upgrade() -> None:\n    x = "a""b"\ndef f(:\n    y = "c""d""e""f"  # \'\n'
+    ),
 }
 
 
@@ -155,6 +160,13 @@ _PIECES = (
     "01",
     "if",
     "\\n",
+    "\\\n",
+    '"a"',
+    "'a'",
+    "#'",
+    '#"',
+    ",",
+    "+",
 )
 
 
@@ -166,11 +178,16 @@ def test_every_reader_agrees_with_compile_on_mutated_files() -> None:
     from migration_guard.chains.alembic_script import Unreadable, parse_script
 
     rng = random.Random(10)
-    base = _script("0002", "0001")
-    tail_at = base.index("def upgrade")
+    plain = _script("0002", "0001")
+    commented = plain.replace(  # comments and both kinds of quotes: the slower lexer
+        "def upgrade() -> None:\n",
+        'def upgrade() -> None:\n    # ### commands "auto" generated ###\n'
+        "    x = 'a' + \"b\"  # it's\n",
+    )
     disagreements = []
-    for _ in range(3000):
-        text = base
+    for round_ in range(4000):
+        text = plain if round_ % 2 else commented
+        tail_at = text.index("def upgrade")
         for _ in range(rng.randint(1, 3)):
             at = rng.randrange(tail_at - 40, len(text))
             text = text[:at] + rng.choice(_PIECES) + text[at:]

@@ -475,14 +475,14 @@ def _compiles_fast(source: bytes) -> bool:
 # well-formed the header is. Compiling costs about 80 µs a file, more than reading and
 # parsing it; but the files of one chain mostly differ only in their string literals and
 # comments (table names, ids, messages). So the text is compiled with every plain string
-# literal emptied and every comment removed, and the verdict is cached by that text.
-# Emptying a plain literal (no prefix, no backslash: valid whatever it holds) and removing
-# a comment never turn an invalid file into a valid one. Anything the lexer is unsure of
+# literal and every comment emptied, and the verdict is cached by that text. Emptying a
+# plain literal (no prefix, no backslash: valid whatever it holds) or a comment never turns
+# an invalid file into a valid one. Anything the lexer is unsure of
 # (an f-string, whose fields are code; a quote it cannot pair) makes it give up, and the
 # text is compiled as it is. The lexer keeps in step with Python's tokenizer: each match
 # starts outside any literal or comment and consumes one whole literal or comment.
 _LEXEME = re.compile(
-    r"#[^\n]*+"  # a comment: removed
+    r"#[^\n]*+"  # a comment: emptied
     r'|"(?<!\w")(?:""(?:[^"\\]++|"(?!""))*+"""|(?!"")[^"\\\n]*+")'  # plain literal: ""
     r"|'(?<!\w')(?:''(?:[^'\\]++|'(?!''))*+'''|(?!'')[^'\\\n]*+')"
     r'|"(?:(?<=[fF]")|(?<=[fF][rRbB]"))()'  # 1, 2: an f-string
@@ -500,8 +500,8 @@ class _NotPlain(Exception):
 
 def _lexeme(match: re.Match[str]) -> str:
     group = match.lastindex
-    if group is None:
-        return "" if match.group()[0] == "#" else '""'
+    if group is None:  # (the blank keeps two emptied literals from reading as """)
+        return "#" if match.group()[0] == "#" else '"" '  # ("\#": still an error)
     if group == 3:
         return '"' + match[3]
     if group == 4:
@@ -513,13 +513,26 @@ _COMPILED: dict[str, bool] = {}  # verdicts by normalised text
 _COMPILED_MAX = 4096
 
 
+# The common case, quicker (no Python call per literal): a text with no single quote, no
+# backslash and no triple quote holds only one-line double-quoted literals. Each match is
+# emptied; if every quote of the text went into a match, the matches were exactly the
+# literals (between two, code holds no quote; a pair inside a comment stays in it).
+_PLAIN_DOUBLE = re.compile(r'"(?<!\w")[^"\n]*+"')
+
+
 def _text_compiles(text: str) -> bool:
     """Whether ``text`` (decoded, no BOM, coding cookie, NUL or lone CR) compiles: True when
     it surely does; False when that is not shown (the caller then compiles the file)."""
-    try:
-        key = _LEXEME.sub(_lexeme, text)
-    except _NotPlain:
-        key = text
+    key = None
+    if "'" not in text and "\\" not in text and '"""' not in text:
+        key, count = _PLAIN_DOUBLE.subn('"" ', text)
+        if key.count('"') != 2 * count:
+            key = None
+    if key is None:
+        try:
+            key = _LEXEME.sub(_lexeme, text)
+        except _NotPlain:
+            key = text
     verdict = _COMPILED.get(key)
     if verdict is None:
         import warnings
