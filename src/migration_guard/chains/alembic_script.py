@@ -481,7 +481,7 @@ def _compiles_fast(source: bytes) -> bool:
 # (an f-string, whose fields are code; a quote it cannot pair) makes it give up, and the
 # text is compiled as it is. The lexer keeps in step with Python's tokenizer: each match
 # starts outside any literal or comment and consumes one whole literal or comment.
-_LEXEME = re.compile(
+_LEXEME = (
     r"#[^\n]*+"  # a comment: emptied
     r'|"(?<!\w")(?:""(?:[^"\\]++|"(?!""))*+"""|(?!"")[^"\\\n]*+")'  # plain literal: ""
     r"|'(?<!\w')(?:''(?:[^'\\]++|'(?!''))*+'''|(?!'')[^'\\\n]*+')"
@@ -491,7 +491,7 @@ _LEXEME = re.compile(
     r"|'((?:''(?:[^'\\]|\\[\s\S]|'(?!''))*+'''|(?!'')(?:[^'\\\n]|\\[\s\S])*+'))"
     r'|"()'  # 5, 6: a quote that opens no complete literal
     r"|'()"
-)
+)  # (compiled on first use, as _rx does: most runs never need it)
 
 
 class _NotPlain(Exception):
@@ -530,7 +530,7 @@ def _text_compiles(text: str) -> bool:
             key = None
     if key is None:
         try:
-            key = _LEXEME.sub(_lexeme, text)
+            key = _rx(_LEXEME).sub(_lexeme, text)
         except _NotPlain:
             key = text
     verdict = _COMPILED.get(key)
