@@ -22,7 +22,8 @@ the configured order, each as above, and a file reached twice is loaded once (Al
 hold some gets an error (MG142) that says what to configure: Alembic would read none of them.
 
 Not modelled: ``sourceless`` (``.pyc``) scripts, and symlinks (Alembic does not descend into
-symlinked folders; the working tree does).
+symlinked folders; the working tree does, unless the link leaves the repository). A script
+over 1 MiB (MG128) or behind a link leaving the repository (MG129) is not read.
 """
 
 from __future__ import annotations
