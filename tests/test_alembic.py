@@ -35,7 +35,7 @@ from migration_guard.model import (
     Severity,
 )
 from migration_guard.sample import alembic_script
-from migration_guard.tree import GitTree, WorkTree
+from migration_guard.tree import FILE_LIMIT, GitTree, Refusal, WorkTree
 
 VERSIONS = "console/migrations/versions"
 
@@ -72,7 +72,13 @@ class CountingTree(WorkTree):
             raise AssertionError(f"read {path} on its own")
         return super().read_bytes(path)
 
-    def read_many(self, paths: Iterable[str]) -> dict[str, bytes]:
+    def read_many(
+        self,
+        paths: Iterable[str],
+        *,
+        limit: int = FILE_LIMIT,
+        refused: dict[str, Refusal] | None = None,
+    ) -> dict[str, bytes]:
         self.bulk_reads += 1
         return {p: (self.root / p).read_bytes() for p in paths}
 
@@ -323,9 +329,9 @@ def test_reads_a_git_revision_with_one_cat_file(
 def test_check_syntax_reads_every_file_in_full(tmp_path: Path) -> None:
     write_chain(tmp_path, 1)
     write(tmp_path, f"{VERSIONS}/0002_bad.py", rev_file("0002", "0001") + "\ndef broken(:\n")
-    assert read_chain(WorkTree(tmp_path), spec()).ok
-    state = read_chain(WorkTree(tmp_path), spec(), check_syntax=True)
-    assert [(f.code, f.path) for f in state.findings] == [("MG121", f"{VERSIONS}/0002_bad.py")]
+    for check_syntax in (False, True):  # the fast readers check the whole file too
+        state = read_chain(WorkTree(tmp_path), spec(), check_syntax=check_syntax)
+        assert [(f.code, f.path) for f in state.findings] == [("MG121", f"{VERSIONS}/0002_bad.py")]
 
 
 def test_five_thousand_files_take_the_fast_path(

@@ -982,7 +982,8 @@ def test_refuses_a_moved_file_with_a_syntax_error_after_its_header() -> None:
     sources = refusal_chain()
     sources[f"{V}/0145_x.py"] += "\ndef broken(:\n    pass\n"
     error = refusal(sources, [mv("0145_x.py", "0193_x.py", "0193")])
-    assert error.message == f"cannot renumber {V}/0145_x.py:30: syntax error"
+    assert error.message == f"cannot renumber {V}/0145_x.py:30: syntax error: invalid syntax"
+    assert error.hint == "fix the file; Alembic cannot load it"
 
 
 def test_refuses_a_latin_1_file() -> None:

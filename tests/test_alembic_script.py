@@ -564,14 +564,20 @@ def test_syntax_errors_name_the_line() -> None:
     assert result.reason.startswith("syntax error: ")
 
 
-def test_syntax_errors_after_the_header_need_check_syntax() -> None:
+def test_syntax_errors_after_the_header_are_found_by_every_reader() -> None:
     source = b"revision = '0193'\ndown_revision = '0192'\n\ndef upgrade():\n    op.(\n"
-    assert isinstance(parse_script(PATH, source), ScriptInfo)
-    result = parse_script(PATH, source, check_syntax=True)
-    assert isinstance(result, Unreadable)
-    assert (result.code, result.line) == ("MG121", 5)
+    for check_syntax in (False, True):
+        result = parse_script(PATH, source, check_syntax=check_syntax)
+        assert isinstance(result, Unreadable)
+        assert (result.code, result.line) == ("MG121", 5)
+    for reader in (
+        parse_script_with(PATH, source, "scan"),
+        parse_script_with(PATH, source, "fast"),
+        parse_script_with(PATH, source, "full"),
+    ):
+        assert reader is None or (isinstance(reader, Unreadable) and reader.code == "MG121")
     source = b"revision = '0193'\ndown_revision = '0192'\n\ndef upgrade():\n    pass\nreturn 1\n"
-    result = parse_script(PATH, source, check_syntax=True)
+    result = parse_script(PATH, source)
     assert isinstance(result, Unreadable)
     assert (result.code, result.line, result.reason) == (
         "MG121",

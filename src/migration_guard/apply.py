@@ -47,7 +47,30 @@ def _index_entries(root: Path, paths: list[str]) -> str:
     return git.git_text("ls-files", "-s", "-z", "--", *paths, cwd=root)
 
 
+def refuse_links(root: Path, paths: list[str]) -> None:
+    """Raise InputError if a file of ``paths`` (repository-relative) is a symbolic link or is
+    reached through one: a write would replace the link, or change what it points at,
+    maybe outside the repository."""
+    for path in paths:
+        parts = path.split("/")
+        for depth in range(1, len(parts) + 1):
+            here = root.joinpath(*parts[:depth])
+            if here.is_symlink():
+                shown = "/".join(parts[:depth])
+                what = "a symbolic link" if depth == len(parts) else "inside a symbolic link"
+                raise InputError(
+                    f"{path} is {what} ({shown} -> {os.readlink(here)}); "
+                    "migration-guard never writes through "
+                    "a symbolic link",
+                    hint="replace the link by the file itself (commit that), then run again",
+                )
+
+
 def check_preconditions(root: Path, plan: EditPlan, *, in_git: bool, force: bool) -> None:
+    refuse_links(
+        root,
+        [e.path for e in plan.edits] + [p for r in plan.renames for p in (r.old_path, r.new_path)],
+    )
     for rename in plan.renames:
         if (root / rename.new_path).exists() and rename.new_path not in {
             r.old_path for r in plan.renames

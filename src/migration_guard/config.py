@@ -7,6 +7,7 @@ Configuration lives in ``migration-guard.toml`` or ``[tool.migration-guard]`` of
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -15,7 +16,7 @@ from typing import Any, NamedTuple
 
 from migration_guard.errors import ConfigError, UsageError
 from migration_guard.model import ChainKind, ChainSpec, Finding, NumberingMode, Severity
-from migration_guard.tree import Tree
+from migration_guard.tree import FILE_LIMIT, LEAVES_REPOSITORY, Refusal, Tree, refusal_error
 
 CONFIG_FILE = "migration-guard.toml"
 _TOP_KEYS = {"chains", "base", "provider"}
@@ -106,20 +107,34 @@ def load_config(root: Path, tree: Tree, *, config_file: Path | None = None) -> C
         return _validate(data, str(config_file), tree)
     own = root / CONFIG_FILE
     if own.is_file():
-        return _validate(_read_toml(own), CONFIG_FILE, tree)
+        return _validate(_read_toml(own, root), CONFIG_FILE, tree)
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
-        table = _tool_table(_read_toml(pyproject), pyproject)
+        table = _tool_table(_read_toml(pyproject, root), pyproject)
         if table is not None:
             return _validate(table, "pyproject.toml [tool.migration-guard]", tree)
     chains, notes = discover(tree)
     return Config(chains=chains, source="discovered", notes=notes)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, root: Path | None = None) -> dict[str, Any]:
+    """The TOML file ``path``; with ``root``, a file of that repository, which is not read
+    through a symbolic link leaving it. Never more than tree.FILE_LIMIT bytes."""
     import tomllib  # imported where used (as configparser below): a few ms per run otherwise
 
+    if root is not None and path.is_symlink():
+        real, top = os.path.realpath(path), os.path.realpath(root)
+        if not real.startswith(top.rstrip(os.sep) + os.sep):
+            reason = f"symbolic link leaves the repository ({path.name} -> {os.readlink(path)})"
+            error = refusal_error(path.name, Refusal(LEAVES_REPOSITORY, reason))
+            raise ConfigError(error.message, hint=error.hint)
     try:
+        size = path.stat().st_size
+        if size > FILE_LIMIT:
+            raise ConfigError(
+                f"{path} is too large to read ({size / (1 << 20):.1f} MiB, more than "
+                f"{FILE_LIMIT >> 20}.0 MiB)"
+            )
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from exc

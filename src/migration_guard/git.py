@@ -203,6 +203,24 @@ def cat_blobs(oids: Iterable[str], *, cwd: Path) -> dict[str, bytes]:
     return blobs
 
 
+def blob_sizes(oids: Iterable[str], *, cwd: Path) -> dict[str, int]:
+    """The size of each blob, from ``git cat-file --batch-check`` (reads no contents)."""
+    wanted = list(dict.fromkeys(oids))
+    if not wanted:
+        return {}
+    out = run_git(
+        "cat-file", "--batch-check", cwd=cwd, input_bytes="\n".join(wanted).encode() + b"\n"
+    ).stdout.decode()
+    sizes: dict[str, int] = {}
+    for oid, line in zip(wanted, out.splitlines(), strict=False):
+        if line.endswith(" missing"):
+            raise GitError(f"git object {oid} is missing from the repository")
+        sizes[oid] = int(line.rsplit(" ", 1)[1])
+    if len(sizes) != len(wanted):
+        raise GitError("git cat-file --batch-check answered fewer objects than asked")
+    return sizes
+
+
 def merge_base(a: str, b: str, *, cwd: Path) -> str:
     proc = run_git("merge-base", a, b, cwd=cwd, check=False)
     if proc.returncode != 0:

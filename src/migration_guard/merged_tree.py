@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from migration_guard.tree import Tree
+from migration_guard.tree import FILE_LIMIT, Refusal, Tree
 
 
 class MergedTree:
@@ -54,9 +54,17 @@ class MergedTree:
     def read_bytes(self, path: str) -> bytes:
         return (self.base if self._from_base(path) else self.top).read_bytes(path)
 
-    def read_many(self, paths: Iterable[str]) -> dict[str, bytes]:
+    def read_many(
+        self,
+        paths: Iterable[str],
+        *,
+        limit: int = FILE_LIMIT,
+        refused: dict[str, Refusal] | None = None,
+    ) -> dict[str, bytes]:
         wanted = list(paths)
         from_base = [p for p in wanted if self._from_base(p)]
-        result = self.top.read_many([p for p in wanted if p not in set(from_base)])
-        result.update(self.base.read_many(from_base))
+        result = self.top.read_many(
+            [p for p in wanted if p not in set(from_base)], limit=limit, refused=refused
+        )
+        result.update(self.base.read_many(from_base, limit=limit, refused=refused))
         return result

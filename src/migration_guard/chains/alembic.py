@@ -22,7 +22,8 @@ the configured order, each as above, and a file reached twice is loaded once (Al
 hold some gets an error (MG142) that says what to configure: Alembic would read none of them.
 
 Not modelled: ``sourceless`` (``.pyc``) scripts, and symlinks (Alembic does not descend into
-symlinked folders; the working tree does).
+symlinked folders; the working tree does, unless the link leaves the repository). A script
+over 1 MiB (MG128) or behind a link leaving the repository (MG129) is not read.
 """
 
 from __future__ import annotations
@@ -60,13 +61,26 @@ from migration_guard.model import (
     Severity,
 )
 from migration_guard.numbering import Numbering
-from migration_guard.tree import Tree, WorkTree
+from migration_guard.tree import SCRIPT_LIMIT, Refusal, Tree, WorkTree
 
 SCRIPT_NAME = re.compile(r"(?!\.\#|__init__)(.*\.py)$")  # Alembic's _only_source_rev_file
 
 # Findings after which the heads no longer say where the chain ends.
 HEAD_BREAKING = frozenset(
-    {"MG103", "MG105", "MG107", "MG110", "MG120", "MG121", "MG122", "MG124", "MG125", "MG141"}
+    {
+        "MG103",
+        "MG105",
+        "MG107",
+        "MG110",
+        "MG120",
+        "MG121",
+        "MG122",
+        "MG124",
+        "MG125",
+        "MG128",
+        "MG129",
+        "MG141",
+    }
 )
 
 
@@ -213,18 +227,26 @@ _READ_CHUNK = 256  # working-tree files read at a time: memory is reused, not gr
 
 
 def _read_and_parse(
-    tree: Tree, paths: list[str], sources: dict[str, bytes] | None, check_syntax: bool
+    tree: Tree,
+    paths: list[str],
+    sources: dict[str, bytes] | None,
+    check_syntax: bool,
+    refused: dict[str, Refusal] | None = None,
 ) -> list[ParsedScript]:
     """Parse ``paths`` from ``sources``, or read them from ``tree`` (a working tree in
-    chunks, in order: the first unreadable file is the one reported, as with one read)."""
+    chunks, in order: the first unreadable file is the one reported, as with one read).
+    A file too large or behind a link leaving the repository is not read (``refused``)."""
+    if refused is None:
+        refused = {}
     if sources is None and not isinstance(tree, WorkTree):
-        sources = tree.read_many(paths)
+        sources = tree.read_many(paths, limit=SCRIPT_LIMIT, refused=refused)
     if sources is not None:
-        return parse_many(paths, sources, check_syntax=check_syntax)
+        return parse_many(paths, sources, check_syntax=check_syntax, refused=refused)
     parsed: list[ParsedScript] = []
     for start in range(0, len(paths), _READ_CHUNK):
         chunk = paths[start : start + _READ_CHUNK]
-        parsed += parse_many(chunk, tree.read_many(chunk), check_syntax=check_syntax)
+        read = tree.read_many(chunk, limit=SCRIPT_LIMIT, refused=refused)
+        parsed += parse_many(chunk, read, check_syntax=check_syntax, refused=refused)
     return parsed
 
 
@@ -247,7 +269,12 @@ def _read_in_two_processes(
     fails in any way (the caller then reads everything itself, so that errors are exactly
     the one-process ones). Files are read in each process for the working tree; a git tree
     is read (one ``cat-file --batch``) before forking."""
-    sources = None if isinstance(tree, WorkTree) else tree.read_many(paths)
+    refused: dict[str, Refusal] = {}
+    sources = (
+        None
+        if isinstance(tree, WorkTree)
+        else tree.read_many(paths, limit=SCRIPT_LIMIT, refused=refused)
+    )
     split = int(len(paths) * _CHILD_SHARE)
     theirs, mine = paths[:split], paths[split:]
     read_end, write_end = os.pipe()
@@ -262,7 +289,7 @@ def _read_in_two_processes(
         status = 1
         try:
             os.close(read_end)
-            view = memoryview(pack(_read_and_parse(tree, theirs, sources, check_syntax)))
+            view = memoryview(pack(_read_and_parse(tree, theirs, sources, check_syntax, refused)))
             while view:
                 view = view[os.write(write_end, view) :]
             status = 0
@@ -271,7 +298,7 @@ def _read_in_two_processes(
     os.close(write_end)
     chunks: list[bytes] = []
     try:
-        ours = _read_and_parse(tree, mine, sources, check_syntax)
+        ours = _read_and_parse(tree, mine, sources, check_syntax, refused)
         while chunk := os.read(read_end, 1 << 20):
             chunks.append(chunk)
     except Exception:

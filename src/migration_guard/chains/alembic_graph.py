@@ -42,9 +42,11 @@ from typing import NamedTuple
 
 from migration_guard.chains.alembic_script import (
     BAD_VALUE,
+    LEAVES_REPOSITORY,
     NO_DOWN_REVISION,
     NO_REVISION,
     SYNTAX,
+    TOO_LARGE,
     UNREADABLE,
     ParsedScript,
     ScriptInfo,
@@ -74,6 +76,8 @@ CODES: dict[str, str] = {
     NO_REVISION: "no revision id",
     "MG126": "illegal character in revision id",
     "MG127": "empty revision id",
+    TOO_LARGE: "file too large to be a migration",
+    LEAVES_REPOSITORY: "symlink leaves the repository",
     # Used by chains.alembic (the adapter), listed here to keep one catalogue.
     "MG140": "versions folder missing",
     "MG141": "versions path is not a folder",
@@ -91,6 +95,9 @@ _HINTS: dict[str, str] = {
     NO_DOWN_REVISION: 'add down_revision = "<parent id>" (or None for a first migration)',
     BAD_VALUE: "use a string, a tuple of strings or None",
     NO_REVISION: 'add revision = "<id>" near the top of the file',
+    TOO_LARGE: "a revision script this large is data, not a migration: move the data out",
+    LEAVES_REPOSITORY: "commit the file itself; migration-guard reads nothing outside the "
+    "repository",
 }
 
 

@@ -572,7 +572,9 @@ def _check_moved_file(move: Move, script: ParsedScript, text: str) -> ast.Module
         where = f"{script.path}:{script.line}" if script.line else script.path
         raise _refuse(
             f"cannot renumber {where}: {script.reason}",
-            "make revision and down_revision plain literals at the top of the file",
+            "fix the file; Alembic cannot load it"
+            if script.code == "MG121"
+            else "make revision and down_revision plain literals at the top of the file",
         )
     if not _writable(text):
         raise _refuse(

@@ -34,10 +34,11 @@ one giving up (None) rather than guessing, and each giving exactly the full pars
 3. the full reader (``_parse_full``): ``ast`` over the whole file, the reference.
 
 The first two only search the rest of the file (the tail) for any word that could bind the
-names at import time; if one appears, the next reader decides. So they differ from the full
-parse in one way: a syntax error *after* the header (inside ``upgrade()`` say) is only
-reported with ``check_syntax=True``, which always compiles the whole file (and then also
-catches compile-time errors such as ``return`` outside a function).
+names at import time; if one appears, the next reader decides. Every reader also makes sure
+that the whole file compiles, as Alembic's import does (a syntax error inside ``upgrade()``,
+or ``return`` outside a function, stops Alembic however well-formed the header is): the
+fast readers through a cache of compiled "shapes" (``_text_compiles``), the full reader by
+compiling the file. ``check_syntax=True`` sends every file through the full reader.
 
 Columns in :class:`Span` count characters of the decoded line (0-based, end exclusive), so
 ``line_text[col:end_col]`` is the value's source text; lines are 1-based.
@@ -61,6 +62,10 @@ SYNTAX = "MG121"  # does not parse
 NO_DOWN_REVISION = "MG122"  # Alembic: AttributeError
 BAD_VALUE = "MG124"  # statically known, but not a string / strings / None
 NO_REVISION = "MG125"  # Alembic: "Could not determine revision id from filename ..."
+TOO_LARGE = "MG128"  # over MAX_SCRIPT_BYTES: not read
+LEAVES_REPOSITORY = "MG129"  # a symbolic link out of the repository: not read
+
+MAX_SCRIPT_BYTES = 1 << 20  # as tree.SCRIPT_LIMIT (sources may also come from a forge)
 
 _LEGACY_REV = r"([a-f0-9]+)\.py$"  # Alembic's legacy rule, used with .match()
 
@@ -155,6 +160,8 @@ ParsedScript = ScriptInfo | Unreadable
 
 def parse_script(path: str, source: bytes, *, check_syntax: bool = False) -> ParsedScript:
     """Read one revision script. ``path`` is only used for messages and the legacy id rule."""
+    if len(source) > MAX_SCRIPT_BYTES:
+        return _not_read(path, source, None)
     if not check_syntax:
         fast = _scan(path, source)
         if fast is None:
@@ -165,21 +172,48 @@ def parse_script(path: str, source: bytes, *, check_syntax: bool = False) -> Par
 
 
 def parse_many(
-    paths: Sequence[str], sources: Mapping[str, bytes], *, check_syntax: bool = False
+    paths: Sequence[str],
+    sources: Mapping[str, bytes],
+    *,
+    check_syntax: bool = False,
+    refused: Mapping[str, tuple[str, str]] | None = None,
 ) -> list[ParsedScript]:
     """``[parse_script(p, sources[p], check_syntax=check_syntax) for p in paths]``, with the
-    per-file overhead trimmed (it runs for thousands of files)."""
-    if check_syntax:
-        return [_parse_full(p, sources[p], check_syntax=True) for p in paths]
+    per-file overhead trimmed (it runs for thousands of files). A path missing from
+    ``sources`` was not read: ``refused[path]`` is ``(code, reason)``."""
     scan, prescan, full = _scan, _prescan, _parse_full
     parsed: list[ParsedScript] = []
     append = parsed.append
     for path in paths:
-        source = sources[path]
-        append(
-            scan(path, source) or prescan(path, source) or full(path, source, check_syntax=False)
-        )
+        source = sources.get(path)
+        if source is None or len(source) > MAX_SCRIPT_BYTES:
+            append(_not_read(path, source, refused))
+        elif check_syntax:
+            append(full(path, source, check_syntax=True))
+        else:
+            append(
+                scan(path, source)
+                or prescan(path, source)
+                or full(path, source, check_syntax=False)
+            )
     return parsed
+
+
+def _not_read(
+    path: str, source: bytes | None, refused: Mapping[str, tuple[str, str]] | None
+) -> Unreadable:
+    if source is None:
+        if refused is None or path not in refused:
+            raise KeyError(path)
+        code, reason = refused[path]
+        return Unreadable(path, None, reason, code)
+    mib = len(source) / (1 << 20)
+    return Unreadable(
+        path,
+        None,
+        f"file too large to be a migration ({mib:.1f} MiB, more than 1.0 MiB); not read",
+        TOO_LARGE,
+    )
 
 
 def pack(scripts: Sequence[ParsedScript]) -> bytes:
@@ -354,10 +388,14 @@ def _doc_lines(lines: list[str], first: int, last: int) -> tuple[int | None, int
 
 
 def _parse_full(path: str, source: bytes, *, check_syntax: bool) -> ParsedScript:
+    import warnings
+
     try:
-        tree = ast.parse(source, filename=path)
-        if check_syntax:
-            compile(tree, path, "exec", dont_inherit=True)
+        with warnings.catch_warnings():  # ("invalid escape sequence"...: not ours to show)
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, filename=path)
+        if check_syntax or not _compiles_fast(source):
+            _compile_file(path, source)
     except SyntaxError as exc:
         return Unreadable(path, exc.lineno, f"syntax error: {exc.msg}", SYNTAX)
     except (ValueError, RecursionError, MemoryError) as exc:
@@ -401,6 +439,115 @@ def _parse_full(path: str, source: bytes, *, check_syntax: bool) -> ParsedScript
     if unknown and isinstance(result, ScriptInfo):
         return result._replace(unknown=_unknowns(unknown))
     return result
+
+
+def _compile_file(path: str, source: bytes) -> None:
+    """Compile the file as Alembic's import does (``importlib``: ``compile`` of the bytes),
+    raising its SyntaxError; warnings (``invalid escape sequence``...) are not shown."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compile(source, path, "exec", dont_inherit=True)
+
+
+def _compiles_fast(source: bytes) -> bool:
+    """True when the file surely compiles (see :func:`_text_compiles`); False: not shown,
+    :func:`_compile_file` decides."""
+    if source.startswith(b"\xef\xbb\xbf") or b"\0" in source:
+        return False
+    try:
+        text = source.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    first_two = "\n".join(text.split("\n", 2)[:2])
+    if "coding" in first_two and _rx(_CODING).search(first_two):
+        return False
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            return False
+    return _text_compiles(text)
+
+
+# Whole-file validity: Alembic compiles every script when it loads it, so a syntax error
+# anywhere (conflict markers inside ``upgrade()``, ``def upgrade(:``) stops it, however
+# well-formed the header is. Compiling costs about 80 µs a file, more than reading and
+# parsing it; but the files of one chain mostly differ only in their string literals and
+# comments (table names, ids, messages). So the text is compiled with every plain string
+# literal and every comment emptied, and the verdict is cached by that text. Emptying a
+# plain literal (no prefix, no backslash: valid whatever it holds) or a comment never turns
+# an invalid file into a valid one. Anything the lexer is unsure of
+# (an f-string, whose fields are code; a quote it cannot pair) makes it give up, and the
+# text is compiled as it is. The lexer keeps in step with Python's tokenizer: each match
+# starts outside any literal or comment and consumes one whole literal or comment.
+_LEXEME = (
+    r"#[^\n]*+"  # a comment: emptied
+    r'|"(?<!\w")(?:""(?:[^"\\]++|"(?!""))*+"""|(?!"")[^"\\\n]*+")'  # plain literal: ""
+    r"|'(?<!\w')(?:''(?:[^'\\]++|'(?!''))*+'''|(?!'')[^'\\\n]*+')"
+    r'|"(?:(?<=[fF]")|(?<=[fF][rRbB]"))()'  # 1, 2: an f-string
+    r"|'(?:(?<=[fF]')|(?<=[fF][rRbB]'))()"
+    r'|"((?:""(?:[^"\\]|\\[\s\S]|"(?!""))*+"""|(?!"")(?:[^"\\\n]|\\[\s\S])*+"))'  # 3, 4: kept
+    r"|'((?:''(?:[^'\\]|\\[\s\S]|'(?!''))*+'''|(?!'')(?:[^'\\\n]|\\[\s\S])*+'))"
+    r'|"()'  # 5, 6: a quote that opens no complete literal
+    r"|'()"
+)  # (compiled on first use, as _rx does: most runs never need it)
+
+
+class _NotPlain(Exception):
+    """The lexer is unsure of a literal: compile the text as it is."""
+
+
+def _lexeme(match: re.Match[str]) -> str:
+    group = match.lastindex
+    if group is None:  # (the blank keeps two emptied literals from reading as """)
+        return "#" if match.group()[0] == "#" else '"" '  # ("\#": still an error)
+    if group == 3:
+        return '"' + match[3]
+    if group == 4:
+        return "'" + match[4]
+    raise _NotPlain
+
+
+_COMPILED: dict[str, bool] = {}  # verdicts by normalised text
+_COMPILED_MAX = 4096
+
+
+# The common case, quicker (no Python call per literal): a text with no single quote, no
+# backslash and no triple quote holds only one-line double-quoted literals. Each match is
+# emptied; if every quote of the text went into a match, the matches were exactly the
+# literals (between two, code holds no quote; a pair inside a comment stays in it).
+_PLAIN_DOUBLE = re.compile(r'"(?<!\w")[^"\n]*+"')
+
+
+def _text_compiles(text: str) -> bool:
+    """Whether ``text`` (decoded, no BOM, coding cookie, NUL or lone CR) compiles: True when
+    it surely does; False when that is not shown (the caller then compiles the file)."""
+    key = None
+    if "'" not in text and "\\" not in text and '"""' not in text:
+        key, count = _PLAIN_DOUBLE.subn('"" ', text)
+        if key.count('"') != 2 * count:
+            key = None
+    if key is None:
+        try:
+            key = _rx(_LEXEME).sub(_lexeme, text)
+        except _NotPlain:
+            key = text
+    verdict = _COMPILED.get(key)
+    if verdict is None:
+        import warnings
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                compile(key, "<migration>", "exec", dont_inherit=True)
+            verdict = True
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            verdict = False
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        _COMPILED[key] = verdict
+    return verdict
 
 
 def _refusal_reason(refusal: _Refusal, names: Sequence[str]) -> str:
@@ -934,6 +1081,8 @@ def _prescan(path: str, source: bytes) -> ParsedScript | None:
         if step is None:
             return None
         index = step
+    if not _text_compiles(text):
+        return _parse_full(path, source, check_syntax=False)  # (to report the error)
     return _result(path, bindings, doc_lines)
 
 
@@ -1364,6 +1513,9 @@ def _scan(path: str, source: bytes) -> ParsedScript | None:
             _doc_line(text, "Revision ID:", _DOC_REVISION, doc_start, doc_end),
             _doc_line(text, "Revises:", _DOC_REVISES, doc_start, doc_end),
         )
+    # (a plain docstring, checked above, compiles as "" does: the shape skips it)
+    if not _text_compiles(text if doc is None else '""\n' + text[match.end(1) :]):
+        return _parse_full(path, source, check_syntax=False)  # (to report the error)
     if type(rev[0]) is not str:
         named = {"revision": rev, "down_revision": down}
         if labels:

@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from migration_guard import git, journal, signals
-from migration_guard.apply import ApplyError, Registry, apply_plan, execute, undo
+from migration_guard.apply import (
+    ApplyError,
+    Registry,
+    apply_plan,
+    execute,
+    refuse_links,
+    undo,
+)
 from migration_guard.chain_bounds import ChainBound
 from migration_guard.chains import read_chain
 from migration_guard.edits import EditPlan, unified_diff
@@ -121,6 +128,10 @@ def _resolve_one(
             for migration in states[spec.name].migrations:
                 if migration.name == target:
                     return _placeholder(spec, migration)
+    given = cwd / target  # (an absolute target stays absolute)
+    if given.is_symlink():  # the path form resolves links: name this one before it does
+        folder = workspace.relpath(str(given.parent), cwd)
+        refuse_links(workspace.root, [f"{folder}/{given.name}" if folder else given.name])
     rel = workspace.relpath(target, cwd)
     classified = classify(rel, rules_for(workspace.tree, workspace.config.chains))
     if classified is None:
