@@ -18,6 +18,7 @@ from migration_guard.collisions import (
     target,
     where,
 )
+from migration_guard.redact import redact
 from migration_guard.services.history import ACCEPT_LABEL, HistoryEdit
 
 if TYPE_CHECKING:
@@ -381,6 +382,6 @@ def emit(report: CheckReport, output_format: str, *, out: TextIO, env: Mapping[s
         summary = env.get("GITHUB_STEP_SUMMARY")
         if summary:
             with open(summary, "a", encoding="utf-8") as handle:
-                handle.write(markdown(report, marker=COMMENT_MARKER) + "\n")
+                handle.write(redact(markdown(report, marker=COMMENT_MARKER)) + "\n")
     else:
         print(text(report), file=out)
