@@ -213,3 +213,11 @@ def test_gate_masks_the_database_password_a_migration_relays(
     assert masked.match(step["error"]), step
     assert step["detail"] == step["error"]
     assert PASSWORD.lower() not in (out + err).lower()
+
+
+def test_a_sqitch_target_password_is_learned_when_read() -> None:
+    from migration_guard.databases.sqitch_registry import parse_db_uri
+
+    assert redact.redact("role ops, password s3cr%t") == "role ops, password s3cr%t"
+    parse_db_uri("db:pg://ops:s3cr%25t@db.example.com/queue")
+    assert redact.redact("role ops, password S3CR%T") == "role ops, password ***"

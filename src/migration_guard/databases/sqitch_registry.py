@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote
 
+from migration_guard import redact
 from migration_guard.chains.sqitch import SqitchConf, engine_name
 from migration_guard.chains.sqitch_plan import Plan
 from migration_guard.chains.sqitch_rewrite import affected_changes
@@ -114,6 +115,8 @@ def parse_db_uri(uri: str) -> DbUri:
             raw_user, has_password, raw_password = userinfo.partition(":")
             user = unquote(raw_user) or None
             password = unquote(raw_password) if has_password else None
+            redact.register(raw_password)  # a sqitch.conf target's password: never shown
+            redact.register(password)
         if authority.startswith("["):
             end = authority.find("]")
             host, port_text = authority[1:end], authority[end + 2 :]
