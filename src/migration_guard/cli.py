@@ -359,6 +359,15 @@ chains need sqitch (Debian: apt-get install sqitch libdbd-pg-perl libdbd-sqlite3
         help="Alembic: for each revision in turn upgrade, downgrade one step and upgrade "
         "again, naming the first revision that fails (slower; then upgrade head)",
     )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="the longest one step may run (an upgrade, a downgrade, a stairway move, a "
+        "sqitch command) before it is killed and the gate fails naming the revision or "
+        "change it was running (default: 600; 0: no limit)",
+    )
     _add_format(p)
 
     p = sub.add_parser(
@@ -653,6 +662,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             database_url=args.database_url,
             temp_postgres=args.temp_postgres,
             stairway=args.stairway,
+            timeout=args.timeout,
             output_format=args.output_format,
             out=out,
         )
