@@ -67,8 +67,15 @@ def test_any_url_password_is_masked_even_unknown() -> None:
     assert redact.redact("could not reach GitHub at https://bot:x0x0@ghe.example/api: no") == (
         "could not reach GitHub at https://bot:***@ghe.example/api: no"
     )
-    assert redact.redact("target db:pg://u:pw@h/d, and http://host/a:b@c") == (
+    assert redact.redact("target db:pg://u:pw9@h/d, and http://host/a:b@c") == (
         "target db:pg://u:***@h/d, and http://host/a:b@c"
+    )
+    # Our own examples (--help, hints) keep their placeholders, unless someone uses one.
+    example = "postgresql://user:password@localhost:5432/db, postgresql://u:pw@h/db"
+    assert redact.redact(example) == example
+    redact.register_url("postgresql://u:pw@h/db")
+    assert redact.redact(example) == (
+        "postgresql://user:password@localhost:5432/db, postgresql://u:***@h/db"
     )
 
 
