@@ -119,6 +119,12 @@ def parse_db_uri(uri: str) -> DbUri:
             redact.register(password)
         if authority.startswith("["):
             end = authority.find("]")
+            if end < 0 or authority[end + 1 : end + 2] not in ("", ":"):
+                raise InputError(
+                    f"{redact.mask_passwords(uri)!r} is not a sqitch database URI: its IPv6 "
+                    "host has no closing ']'",
+                    hint="write db:pg://USER@[::1]:5432/DATABASE",
+                )
             host, port_text = authority[1:end], authority[end + 2 :]
         else:
             host, _, port_text = authority.partition(":")
