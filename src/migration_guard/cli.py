@@ -229,8 +229,8 @@ power loss) leaves it, and renumber and recover --apply then refuse to start (ex
     p.add_argument(
         "--to",
         metavar="N|next",
-        help="the new number, or `next` for the next free number(s) (same sources "
-        "as `next`: base branch and open PRs)",
+        help="the new number (no wider than the chain's numbers), or `next` for the next "
+        "free number(s) (same sources as `next`: base branch and open PRs)",
     )
     p.add_argument(
         "--branch",
@@ -390,7 +390,10 @@ chains need sqitch (Debian: apt-get install sqitch libdbd-pg-perl libdbd-sqlite3
     p.add_argument("chains", nargs="*", metavar="CHAIN", help="chains to check (default: all)")
     p.add_argument("--apply", action="store_true", help="perform the repair")
     p.add_argument(
-        "--branch", metavar="NAME", help="with --apply: create branch NAME with one hotfix commit"
+        "--branch",
+        metavar="NAME",
+        help="with --apply: create branch NAME (a new branch, as git check-ref-format --branch "
+        "accepts it; refs/heads/NAME means NAME) with one hotfix commit",
     )
     p.add_argument(
         "--dry-run",
