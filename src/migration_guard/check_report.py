@@ -18,6 +18,7 @@ from migration_guard.collisions import (
     target,
     where,
 )
+from migration_guard.redact import scrub
 from migration_guard.services.history import ACCEPT_LABEL, HistoryEdit
 
 if TYPE_CHECKING:
@@ -51,12 +52,28 @@ class CheckReport:
 def fix_command(collision: Collision) -> str | None:
     """The command to copy and paste (the path shell-quoted: it comes from the PR), or None
     when no command fixes it (a duplicated revision id needs a new id by hand)."""
-    what = shlex.quote(target(collision.migration.path, collision.migration.name))
+    what = shell_quote(target(collision.migration.path, collision.migration.name))
     if collision.kind is CollisionKind.NUMBER and collision.next_available:
         return f"migration-guard renumber {what} --to {collision.next_available}"
     if collision.kind is CollisionKind.FORK:
         return f"migration-guard renumber {what} --to next"
     return None
+
+
+def shell_quote(value: str) -> str:
+    """``shlex.quote``, except for a name with undecodable bytes (lone surrogates): bash's
+    ``$'...'`` with the bytes as ``\\xNN``, so that the command still names the file."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+        return shlex.quote(value)
+    text = "".join(
+        f"\\x{ord(ch) - 0xDC00:02x}"
+        if "\udc80" <= ch <= "\udcff"
+        else "\\" + ch
+        if ch in "\\'"
+        else ch
+        for ch in value
+    )
+    return f"$'{text}'"
 
 
 def fix_text(collision: Collision) -> str:
@@ -392,6 +409,6 @@ def emit(report: CheckReport, output_format: str, *, out: TextIO, env: Mapping[s
         summary = env.get("GITHUB_STEP_SUMMARY")
         if summary:
             with open(summary, "a", encoding="utf-8") as handle:
-                handle.write(markdown(report, marker=COMMENT_MARKER) + "\n")
+                handle.write(scrub(markdown(report, marker=COMMENT_MARKER)) + "\n")
     else:
         print(text(report), file=out)

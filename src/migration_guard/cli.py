@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
 import re
@@ -230,8 +231,8 @@ power loss) leaves it, and renumber and recover --apply then refuse to start (ex
     p.add_argument(
         "--to",
         metavar="N|next",
-        help="the new number, or `next` for the next free number(s) (same sources "
-        "as `next`: base branch and open PRs)",
+        help="the new number (no wider than the chain's numbers), or `next` for the next "
+        "free number(s) (same sources as `next`: base branch and open PRs)",
     )
     p.add_argument(
         "--branch",
@@ -360,6 +361,15 @@ chains need sqitch (Debian: apt-get install sqitch libdbd-pg-perl libdbd-sqlite3
         help="Alembic: for each revision in turn upgrade, downgrade one step and upgrade "
         "again, naming the first revision that fails (slower; then upgrade head)",
     )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="the longest one step may run (an upgrade, a downgrade, a stairway move, a "
+        "sqitch command) before it is killed and the gate fails naming the revision or "
+        "change it was running (default: 600; 0: no limit)",
+    )
     _add_format(p)
 
     p = sub.add_parser(
@@ -382,7 +392,10 @@ chains need sqitch (Debian: apt-get install sqitch libdbd-pg-perl libdbd-sqlite3
     p.add_argument("chains", nargs="*", metavar="CHAIN", help="chains to check (default: all)")
     p.add_argument("--apply", action="store_true", help="perform the repair")
     p.add_argument(
-        "--branch", metavar="NAME", help="with --apply: create branch NAME with one hotfix commit"
+        "--branch",
+        metavar="NAME",
+        help="with --apply: create branch NAME (a new branch, as git check-ref-format --branch "
+        "accepts it; refs/heads/NAME means NAME) with one hotfix commit",
     )
     p.add_argument(
         "--dry-run",
@@ -465,8 +478,61 @@ def _expand_only_flags(argv: Sequence[str]) -> list[str]:
     return expanded
 
 
+# Secrets the environment may hold: forge tokens, and URLs that may carry a password.
+SECRET_ENV = (
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "GITLAB_TOKEN",
+    "MIGRATION_GUARD_GITLAB_TOKEN",
+    "CI_JOB_TOKEN",
+    "PGPASSWORD",
+    "SQITCH_PASSWORD",
+)
+URL_ENV = (
+    "GITHUB_API_URL",
+    "GITHUB_GRAPHQL_URL",
+    "GITHUB_SERVER_URL",
+    "CI_API_V4_URL",
+    "CI_SERVER_URL",
+    "DATABASE_URL",
+)
+
+
+def _learn_secrets(args: Sequence[str]) -> None:
+    """Register what must never be printed or posted: tokens, and every URL's password
+    (``--database-url``, ``--target``, API URLs), before anything can be printed."""
+    import os
+
+    from migration_guard import redact
+
+    redact.reset()
+    for name in SECRET_ENV:
+        redact.register(os.environ.get(name))
+    for name in URL_ENV:
+        redact.register_url(os.environ.get(name))
+    for arg in args:
+        redact.register_url(arg.split("=", 1)[1] if arg.startswith("--") and "=" in arg else arg)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; everything it prints goes through :mod:`migration_guard.redact`."""
+    from migration_guard.redact import RedactingStream
+
     args_list = list(sys.argv[1:] if argv is None else argv)
+    _learn_secrets(args_list)
+    stdout, stderr = sys.stdout, sys.stderr
+    wrapped = RedactingStream(stdout), RedactingStream(stderr)
+    sys.stdout, sys.stderr = wrapped
+    try:
+        return _main(args_list, program=argv is None)
+    finally:
+        for stream in wrapped:
+            with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to say
+                stream.flush()
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _main(args_list: list[str], *, program: bool) -> int:
     parser = build_parser()
     args = parser.parse_args(_expand_only_flags(args_list))
     if args.command in ("renumber", "recover"):
@@ -508,7 +574,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_INTERNAL
     finally:
-        if argv is None:  # we are the program, which ends next
+        if program:  # we are the program, which ends next
             # Freeze what is alive, so that the cyclic collector's passes at interpreter exit
             # skip it: they cost ~7 ms after reading a 5,000-file chain. Exit behaviour is
             # otherwise unchanged (objects are still released, atexit handlers still run).
@@ -630,6 +696,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             database_url=args.database_url,
             temp_postgres=args.temp_postgres,
             stairway=args.stairway,
+            timeout=args.timeout,
             output_format=args.output_format,
             out=out,
         )

@@ -14,6 +14,7 @@ from migration_guard.errors import GuardError, UndecidableError, UsageError
 from migration_guard.forges.base import Forge
 from migration_guard.forges.context import CIContext, detect_context
 from migration_guard.forges.http import ForgeLimits
+from migration_guard.redact import scrub
 from migration_guard.services.history import history_edits
 from migration_guard.services.sources import (
     Sources,
@@ -175,7 +176,7 @@ def _can_post(sources: Sources, pr_number: int) -> Forge:
 def _post(report: check_report.CheckReport, sources: Sources, pr_number: int) -> None:
     """The sticky comment: created on a collision, updated in place while it exists."""
     forge = _can_post(sources, pr_number)
-    body = check_report.markdown(report, marker=COMMENT_MARKER)
+    body = scrub(check_report.markdown(report, marker=COMMENT_MARKER))
     result = forge.upsert_comment(pr_number, COMMENT_MARKER, body, create=not report.ok)
     what = {
         "created": "posted a comment on",

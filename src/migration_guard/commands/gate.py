@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import math
 import signal
 import sys
 import threading
@@ -25,6 +26,7 @@ from migration_guard.databases.targets import (
     open_database,
     postgres_driver,
 )
+from migration_guard.databases.watch import DEFAULT_TIMEOUT
 from migration_guard.errors import DatabaseError, GuardError, UsageError
 from migration_guard.model import ChainKind
 from migration_guard.report import plural, to_json
@@ -99,7 +101,13 @@ def run(
     stairway: bool,
     output_format: str,
     out: TextIO,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> int:
+    if timeout is not None and not (timeout >= 0 and math.isfinite(timeout)):
+        raise UsageError(
+            f"--timeout {timeout:g} is not a number of seconds",
+            hint="give the longest one step may run, e.g. --timeout 600 (0: no limit)",
+        )
     if database_url is not None and temp_postgres:
         raise UsageError(
             "--database-url and --temp-postgres cannot be used together",
@@ -153,11 +161,17 @@ def run(
                         db=db,
                         stairway=stairway,
                         floors=floors[spec.name],
+                        timeout=timeout,
                     )
                 else:
                     assert sqitch is not None
                     result = sqitch_gate.run_chain(
-                        root=workspace.root, tree=workspace.tree, spec=spec, db=db, sqitch=sqitch
+                        root=workspace.root,
+                        tree=workspace.tree,
+                        spec=spec,
+                        db=db,
+                        sqitch=sqitch,
+                        timeout=timeout,
                     )
             finally:
                 database.release(db)

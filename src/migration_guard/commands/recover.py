@@ -370,6 +370,8 @@ def run(
         raise UsageError("recover reads git history: run it inside the repository")
     if apply and rev is not None:
         raise UsageError("--apply repairs the working tree: check out REF instead of --rev")
+    if branch is not None:
+        branch = branch_name(workspace.root, branch)
     if apply:
         journal.refuse_if_pending(workspace.root, workspace.in_git)
     tree: Tree = workspace.tree  # the working tree, or REF's tree with --rev
@@ -413,6 +415,24 @@ def run(
     if not broken:
         return 3 if any(r.state.undecided for r in repairs) else 0
     return 0 if applied else 1
+
+
+def branch_name(root: Path, given: str) -> str:
+    """``--branch``: a name git accepts for a new branch (``git check-ref-format --branch``),
+    checked before anything changes. ``refs/heads/NAME`` means NAME: git would otherwise
+    create a branch literally called ``refs/heads/NAME``."""
+    name = given.removeprefix("refs/heads/")
+    hint = (
+        "name a new branch, e.g. hotfix/console-0145 (no '..', spaces, '~^:?*[\\', "
+        "leading '-' or trailing '.lock'; see git check-ref-format)"
+    )
+    if name.startswith("refs/") or name in ("", "@"):
+        raise UsageError(f"--branch {given!r} is not a branch name", hint=hint)
+    proc = git.run_git("check-ref-format", "--branch", name, cwd=root, check=False)
+    if proc.returncode != 0 or "\n" in name:
+        raise UsageError(f"--branch {given!r} is not a valid branch name", hint=hint)
+    # As git reads it (@{-1} is the branch checked out before, which then exists already).
+    return proc.stdout.decode("utf-8", "surrogateescape").strip() or name
 
 
 def _apply(workspace: Workspace, broken: Sequence[Repair], branch: str | None) -> None:

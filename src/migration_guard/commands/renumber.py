@@ -252,6 +252,7 @@ def choose_numbers(
             if parsed is None or parsed[1] != options.to:
                 raise UsageError(f"--to takes a number or 'next', not {options.to!r}")
             start = parsed[0]
+            _check_width(spec.name, start, len(ordered), width, taken)
             clash = [n for n in range(start, start + len(ordered)) if n in taken]
             if clash and not options.force:
                 owner = taken[clash[0]]
@@ -262,6 +263,25 @@ def choose_numbers(
         for offset, move in enumerate(ordered):
             result.append(make_move(spec, move.migration, format_number(start + offset, width)))
     return result
+
+
+def _check_width(chain: str, start: int, count: int, width: int, taken: Mapping[int, Any]) -> None:
+    """A number wider than the chain's numbers is refused: sorted by name it lands in the
+    wrong place, and from two digits more on it no longer reads as a number at all (the
+    migration would drop out of every numbering check). One digit more is how a chain grows
+    past its last number (9999 -> 10000), so it is accepted once the narrow ones run out."""
+    last = start + count - 1
+    digits = len(str(last))
+    if digits <= width:
+        return
+    outgrown = max(taken, default=0) + count >= 10**width
+    if digits == width + 1 and outgrown:
+        return
+    raise UsageError(
+        f"--to {start} does not fit chain {chain!r}: its numbers have {width} digit(s), "
+        f"and {last} has {digits}",
+        hint=f"pick a number of at most {width} digits, or --to next",
+    )
 
 
 def _next_start(ordered: Sequence[Move], claims: ChainClaims) -> int:

@@ -18,7 +18,8 @@ from __future__ import annotations
 import json
 import os
 import posixpath
-import subprocess
+import re
+import signal
 import sys
 import tempfile
 import time
@@ -28,6 +29,7 @@ from typing import Any, NamedTuple
 import migration_guard
 from migration_guard.chains import alembic, alembic_config, alembic_downgrade
 from migration_guard.chains.alembic_config import AlembicConfig
+from migration_guard.databases import watch
 from migration_guard.databases.roundtrip import ChainResult, Floor, StepResult, first_line
 from migration_guard.databases.targets import ChainDatabase
 from migration_guard.errors import ConfigError
@@ -172,6 +174,51 @@ def _floor_from(raw: dict[str, Any] | None, root: Path) -> Floor | None:
     )
 
 
+_SETUP = ("connect", "read revisions")
+_DUMP_FRAME = re.compile(r'^\s*File "(.+)", line (\d+) in (\S+)')
+
+
+def timed_out_steps(proc: watch.Watched, root: Path, timeout: float) -> tuple[StepResult, ...]:
+    """The steps of a child killed at the deadline: those that ended before, then the one
+    that hung, with the revision (and line) its stack dump shows it in."""
+    scripts: dict[str, str] = {}
+    started: list[dict[str, Any]] = []
+    for event in proc.events:
+        if isinstance(event.get("scripts"), dict):
+            scripts = {str(k): str(v) for k, v in event["scripts"].items()}
+        elif "step" in event:
+            started.append(event)
+    done: list[str] = []
+    for event in started[:-1]:
+        name = str(event["step"])
+        if name in _SETUP:
+            continue  # listed only when they fail, as in a run that ends
+        if not done or done[-1] != name:  # a stairway is one step of many moves
+            done.append(name)
+    last = started[-1] if started else {"step": "run Alembic"}
+    if done and done[-1] == last["step"]:
+        done.pop()
+    revision = last.get("revision")
+    where = ""
+    for line in proc.dump.splitlines():  # most recent call first
+        match = _DUMP_FRAME.match(line)
+        if match and os.path.realpath(match.group(1)) in scripts:
+            revision = scripts[os.path.realpath(match.group(1))]
+            where = f": still in {match.group(3)}() at line {match.group(2)}"
+            break
+    path = next((p for p, rev in scripts.items() if rev == revision), None)
+    hung = StepResult(
+        step=str(last["step"]),
+        ok=False,
+        revision=str(revision) if revision else None,
+        path=_relative(root, path),
+        error=f"timed out after {timeout:g} s (--timeout){where}",
+        detail=proc.dump.strip()[-4000:] or None,
+        action=last.get("action"),
+    )
+    return (*(StepResult(step=name, ok=True) for name in done), hung)
+
+
 def run_chain(
     *,
     root: Path,
@@ -180,14 +227,18 @@ def run_chain(
     db: ChainDatabase,
     stairway: bool,
     floors: tuple[FloorCandidate, ...] = (),
+    timeout: float | None = watch.DEFAULT_TIMEOUT,
 ) -> ChainResult:
     """Upgrade to head, downgrade to base (or the floor), upgrade to head (or the stairway)
     in a child. ConfigError when Alembic refuses the configuration itself, or the configured
-    floor (exit 2, not a failed chain)."""
+    floor (exit 2, not a failed chain). A step that outlives ``timeout`` seconds (each
+    stairway move is a step) is killed, and fails naming the revision it was running."""
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="migration-guard-alembic-") as tmp:
         request = Path(tmp) / "request.json"
         result = Path(tmp) / "result.json"
+        progress = Path(tmp) / "progress.jsonl"
+        dump = Path(tmp) / "stack.txt"
         request.write_text(
             json.dumps(
                 {
@@ -198,28 +249,34 @@ def run_chain(
                     "mode": "stairway" if stairway else "roundtrip",
                     "cleanup": db.shared,
                     "floors": [f.to_json() for f in floors],
+                    "progress": str(progress),
+                    "dump": str(dump),
                 }
             ),
             encoding="utf-8",
         )
-        proc = subprocess.run(
+        proc = watch.run(
             [sys.executable, "-m", RUNNER, str(request), str(result)],
             cwd=root / config.folder if config.folder else root,
             env=_child_env(spec, db),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            check=False,
+            timeout=timeout,
+            progress=progress,
+            dump=dump,
+            dump_signal=signal.SIGUSR1,
         )
         data: dict[str, Any] | None = None
-        if result.is_file():
+        if result.is_file() and not proc.timed_out:
             data = json.loads(result.read_text(encoding="utf-8"))
     seconds = time.monotonic() - start
-    if data is None:
+    steps: tuple[StepResult, ...]
+    if proc.timed_out:
+        steps = timed_out_steps(proc, root, timeout or 0)
+        migrations = None
+        floor = None
+    elif data is None:
         output = (proc.stderr or proc.stdout).strip()
         last = first_line(output.splitlines()[-1]) if output else f"exit code {proc.returncode}"
-        steps: tuple[StepResult, ...] = (
+        steps = (
             StepResult(
                 step="run Alembic",
                 ok=False,

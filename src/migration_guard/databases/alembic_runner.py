@@ -7,8 +7,10 @@ one chain's ``env.py`` and module state never leak into another chain or into mi
 ``prepend_sys_path`` in the ini adds what the project wants).
 
 The request is ``{"ini", "toml", "section", "url", "mode": "roundtrip"|"stairway", "cleanup",
-"floors": [{"revision", "reason", "source"}]}`` (``ini`` or ``toml`` may be null; ``floors``:
-the configured ``downgrade_floor`` and the revisions read as irreversible); the result is
+"floors": [{"revision", "reason", "source"}], "progress", "dump"}`` (``ini`` or ``toml`` may be
+null; ``floors``: the configured ``downgrade_floor`` and the revisions read as irreversible;
+``progress``: a file that gets a JSON line as each step starts, ``dump``: where the stack goes
+on SIGUSR1, both optional: see :mod:`.watch`); the result is
 ``{"revisions", "steps": [StepResult.to_json() ...], "floor": Floor.to_json() | None}``, or
 ``{"config_error": "..."}`` when Alembic refuses the configuration itself, or
 ``{"floor_error": "..."}`` when the configured floor is not a revision Alembic knows.
@@ -133,9 +135,24 @@ def _config(request: dict[str, Any]) -> Any:
         return Config(ini, ini_section=section)
 
 
+class _Progress:
+    """The steps as they start, one JSON line each, for the parent's per-step deadline (and
+    the revision files, so that a stack dump names the revision that hangs)."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+
+    def __call__(self, **event: Any) -> None:
+        if self.path is not None:
+            with open(self.path, "a", encoding="utf-8") as handle:
+                handle.write(json.dumps(event) + "\n")
+
+
 def run(request: dict[str, Any]) -> dict[str, Any]:
     from alembic import command
     from alembic.script import ScriptDirectory
+
+    progress = _Progress(request.get("progress"))
 
     # The configuration first: what Alembic refuses there is the configuration's fault
     # (exit 2), not a failed chain, and needs no database.
@@ -148,6 +165,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         return {"revisions": None, "steps": [], "config_error": error_text(exc)[0]}
 
     try:
+        progress(step="connect")
         _connect(str(request["url"]))
     except Exception as exc:
         line, full = error_text(exc)
@@ -156,6 +174,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     scripts: dict[str, str] = {}
     paths: dict[str, str] = {}
     try:
+        progress(step="read revisions")
         ordered = list(reversed(list(script_dir.walk_revisions("base", "heads"))))
     except (Exception, SystemExit) as exc:
         line, full = error_text(exc)
@@ -175,6 +194,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         for script in found:
             scripts[os.path.realpath(script.path)] = script.revision
             paths[script.revision] = os.path.abspath(script.path)
+        progress(scripts=scripts)
 
     index(ordered)
     try:
@@ -223,6 +243,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         )
 
     def attempt(step: str, fn: Callable[[Any, str], None], target: str) -> dict[str, Any]:
+        progress(step=step)
         exc = _call(fn, config, target)
         return _step(step) if exc is None else failure(step, exc)
 
@@ -232,6 +253,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         while True:
             floor = floors.floor
             step = ("downgrade to floor" if floor else "downgrade base") + suffix
+            progress(step=step)
             exc = _call(command.downgrade, config, floor or "base")
             if exc is None:
                 return _step(step)
@@ -258,6 +280,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
                     ("upgrade again", command.upgrade, rev),
                 )
             for action, fn, target in moves:
+                progress(step="stairway", action=action, revision=rev)
                 error = _call(fn, config, target)
                 if error is None:
                     continue
@@ -434,6 +457,14 @@ def main(argv: list[str]) -> int:
         print("usage: alembic_runner REQUEST.json RESULT.json", file=sys.stderr)
         return 2
     request = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    if request.get("dump"):
+        # Asked by the parent when a step outlives --timeout: where every thread is, even in
+        # a blocking call (faulthandler writes from the signal handler itself).
+        import faulthandler
+        import signal
+
+        dump = open(request["dump"], "w", encoding="utf-8")  # noqa: SIM115 (open until exit)
+        faulthandler.register(signal.SIGUSR1, file=dump, all_threads=True)
     # Like the `alembic` command: the current folder is not importable unless the ini's
     # prepend_sys_path says so (python -m put it first on sys.path).
     if sys.path and sys.path[0] in ("", os.getcwd()):

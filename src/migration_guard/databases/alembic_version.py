@@ -26,8 +26,8 @@ def deployed_versions(url: str, *, table: str = "alembic_version") -> frozenset[
             "checking an Alembic database needs SQLAlchemy", hint=GATE_EXTRA_HINT
         ) from None
     try:
-        engine = sqlalchemy.create_engine(with_driver(normalize_url(url)))
-    except (ImportError, sqlalchemy.exc.ArgumentError) as exc:
+        engine = sqlalchemy.create_engine(with_driver(normalize_url(url, "--target")))
+    except (ImportError, ValueError, sqlalchemy.exc.ArgumentError) as exc:
         raise UsageError(f"cannot use {mask_url(url)}: {exc}", hint=GATE_EXTRA_HINT) from None
     try:
         with engine.connect() as connection:

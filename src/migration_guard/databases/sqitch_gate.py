@@ -13,13 +13,13 @@ import os
 import posixpath
 import re
 import shutil
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from migration_guard.chains.sqitch import SqitchConf, find_sqitch_conf
 from migration_guard.chains.sqitch_plan import parse_plan
+from migration_guard.databases import watch
 from migration_guard.databases.roundtrip import ChainResult, StepResult, first_line
 from migration_guard.databases.targets import ChainDatabase
 from migration_guard.errors import GuardError
@@ -150,10 +150,43 @@ def failure(
     )
 
 
+_STARTED_LINE = re.compile(r"^\s*[+-]\s+(\S+)\s+\.*\s*(?:ok|not ok)?\s*$")
+
+
+def hung(step: str, kind: str, stdout: str, timeout: float, project: SqitchProject) -> StepResult:
+    """A sqitch command killed at the deadline: the change it had started last (sqitch
+    prints ``+ change ..`` before it runs the script)."""
+    change = None
+    for line in stdout.splitlines():
+        match = _STARTED_LINE.match(line)
+        if match:
+            change = match.group(1)
+    path = None
+    if change is not None:
+        layout = project.conf.layout()
+        path = posixpath.join(layout.dir_for(kind, reworked=False), f"{change}.{layout.extension}")
+    return StepResult(
+        step=step,
+        ok=False,
+        revision=change,
+        path=path,
+        error=f"timed out after {timeout:g} s (--timeout)",
+        detail=stdout.strip()[-4000:] or None,
+    )
+
+
 def run_chain(
-    *, root: Path, tree: Tree, spec: ChainSpec, db: ChainDatabase, sqitch: str
+    *,
+    root: Path,
+    tree: Tree,
+    spec: ChainSpec,
+    db: ChainDatabase,
+    sqitch: str,
+    timeout: float | None = watch.DEFAULT_TIMEOUT,
 ) -> ChainResult:
-    """Deploy with verify, revert everything, deploy with verify again; stop at a failure."""
+    """Deploy with verify, revert everything, deploy with verify again; stop at a failure.
+    A sqitch command that outlives ``timeout`` seconds is killed (with its psql or sqlite3)
+    and fails naming the change it was running."""
     assert db.sqitch_uri is not None
     project = sqitch_project(tree, spec)
     plan = parse_plan(tree.read_bytes(spec.path), spec.path)
@@ -169,16 +202,15 @@ def run_chain(
     env = _env(db)
     cwd = root / project.folder if project.folder else root
     for step, kind, args in moves:
-        proc = subprocess.run(
+        proc = watch.run(
             [sqitch, *args, "--target", db.sqitch_uri, *project.plan_args],
             cwd=cwd,
             env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            check=False,
+            timeout=timeout,
         )
+        if proc.timed_out:
+            steps.append(hung(step, kind, proc.stdout, timeout or 0, project))
+            break
         if proc.returncode == 0 or (
             not plan.changes and _NOTHING_TO_DO.search(proc.stdout + proc.stderr)
         ):

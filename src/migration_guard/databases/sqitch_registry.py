@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote
 
+from migration_guard import redact
 from migration_guard.chains.sqitch import SqitchConf, engine_name
 from migration_guard.chains.sqitch_plan import Plan
 from migration_guard.chains.sqitch_rewrite import affected_changes
@@ -114,8 +115,16 @@ def parse_db_uri(uri: str) -> DbUri:
             raw_user, has_password, raw_password = userinfo.partition(":")
             user = unquote(raw_user) or None
             password = unquote(raw_password) if has_password else None
+            redact.register(raw_password)  # a sqitch.conf target's password: never shown
+            redact.register(password)
         if authority.startswith("["):
             end = authority.find("]")
+            if end < 0 or authority[end + 1 : end + 2] not in ("", ":"):
+                raise InputError(
+                    f"{redact.mask_passwords(uri)!r} is not a sqitch database URI: its IPv6 "
+                    "host has no closing ']'",
+                    hint="write db:pg://USER@[::1]:5432/DATABASE",
+                )
             host, port_text = authority[1:end], authority[end + 2 :]
         else:
             host, _, port_text = authority.partition(":")

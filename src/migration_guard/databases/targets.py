@@ -28,6 +28,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from migration_guard.databases.temp_postgres import TempPostgres
 from migration_guard.errors import DatabaseError, UsageError
+from migration_guard.redact import mask_passwords
 
 GATE_EXTRA_HINT = "pip install 'migration-guard[gate]'"
 _URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -68,10 +69,13 @@ def dialect_of(url: str) -> str:
 
 
 def mask_url(url: str) -> str:
-    """The URL with its password replaced by ``***``."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
+    """The URL with its password replaced by ``***`` (also when it cannot be parsed)."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+    except ValueError:  # "Invalid IPv6 URL": masked as text
+        return mask_passwords(url)
     userinfo, _, hostinfo = parts.netloc.rpartition("@")
     user = userinfo.split(":", 1)[0]
     return urlunsplit(parts._replace(netloc=f"{user}:***@{hostinfo}"))
@@ -89,15 +93,25 @@ def _sqlite_path(url: str) -> str | None:
     return os.path.abspath(unquote(path))
 
 
-def normalize_url(url: str) -> str:
+def normalize_url(url: str, option: str = "--database-url") -> str:
     """Check a user's URL; SQLite file paths become absolute (migrations run elsewhere)."""
+    hint = (
+        "use a SQLAlchemy URL, e.g. postgresql://user:password@localhost:5432/db, "
+        "postgresql://user@[::1]:5432/db or sqlite:////tmp/gate.db"
+    )
     if not _URL_RE.match(url):
-        raise UsageError(
-            f"--database-url {mask_url(url)!r} is not a database URL",
-            hint="use a SQLAlchemy URL, e.g. postgresql://user:password@localhost:5432/db or "
-            "sqlite:////tmp/gate.db",
-        )
+        raise UsageError(f"{option} {mask_url(url)!r} is not a database URL", hint=hint)
     if dialect_of(url) != "sqlite":
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 (parsing it is the check: an out-of-range or bad port)
+            host = parts.netloc.rpartition("@")[2]
+            if host.startswith("[") != ("]" in host) or host.count("[") > 1:
+                raise ValueError("Invalid IPv6 URL")
+        except ValueError as exc:
+            raise UsageError(
+                f"{option} {mask_url(url)!r} is not a valid URL: {exc}", hint=hint
+            ) from None
         return url
     path = _sqlite_path(url)
     if path is None:

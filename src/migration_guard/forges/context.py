@@ -137,6 +137,10 @@ def _read_event(path: str | None) -> dict[str, Any]:
         raise InputError(f"cannot read GITHUB_EVENT_PATH {path}: {exc.strerror}") from None
     except ValueError:
         raise InputError(f"GITHUB_EVENT_PATH {path} is not valid JSON") from None
+    except RecursionError:
+        raise InputError(
+            f"GITHUB_EVENT_PATH {path} nests its JSON too deeply to be a GitHub event"
+        ) from None
     if not isinstance(data, dict):
         raise InputError(f"GITHUB_EVENT_PATH {path} does not hold a JSON object")
     return data

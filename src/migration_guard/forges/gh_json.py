@@ -60,6 +60,10 @@ class GhJsonForge:
                 f"{source} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
                 hint=_HINT,
             ) from None
+        except RecursionError:
+            raise InputError(
+                f"{source} nests its JSON too deeply to be a list of pull requests", hint=_HINT
+            ) from None
         if not isinstance(data, list):
             raise InputError(
                 f"{source}: expected a JSON array of pull requests, found {_kind(data)}",

@@ -40,6 +40,7 @@ from email.message import Message
 from http.client import HTTPMessage
 from typing import Any
 
+from migration_guard import redact
 from migration_guard.errors import ForgeError, UsageError
 
 USER_AGENT = "migration-guard"
@@ -442,6 +443,10 @@ class JsonClient:
         self._origins = {_origin(self.base_url), *(_origin(u) for u in also_allow)}
         self.name = name
         self._token = token if token else None
+        if token:
+            redact.register(token.reveal())
+        for url in (self.base_url, *also_allow):
+            redact.register_url(url)
         self._auth = (auth_header, f"{auth_prefix}{token.reveal()}") if token else None
         self._headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
         self.limits = limits or ForgeLimits()
@@ -474,12 +479,9 @@ class JsonClient:
     # -- helpers ---------------------------------------------------------------------------
 
     def mask(self, text: str) -> str:
-        """``text`` with the token (raw or URL-quoted) replaced by ``***``."""
-        if self._token:
-            raw = self._token.reveal()
-            for form in {raw, urllib.parse.quote(raw, safe=""), urllib.parse.quote_plus(raw)}:
-                text = text.replace(form, "***")
-        return text
+        """``text`` with the token (in any case, raw or URL-quoted) and every other known
+        secret, such as a password in the API URL, replaced by ``***``."""
+        return redact.redact(text)
 
     def url(self, path: str, params: Mapping[str, str | int] | None = None) -> str:
         url = path if "://" in path else f"{self.base_url}/{path.lstrip('/')}"
