@@ -401,7 +401,11 @@ def read_chain(tree: Tree, spec: ChainSpec, *, check_syntax: bool = False) -> Ch
     if any(f.code == "MG141" for f in problems):
         numbering = chain_numbering(spec, ())
         return ChainState(
-            spec=spec, findings=tuple(problems), numbering=numbering.mode, width=numbering.width
+            spec=spec,
+            findings=tuple(problems),
+            numbering=numbering.mode,
+            width=numbering.width,
+            unread=tuple(f"{f.path}: {f.message}" for f in problems if f.code == "MG141"),
         )
     seen: list[str] = []
     paths = chain_script_paths(tree, spec, subfolders_seen=seen)

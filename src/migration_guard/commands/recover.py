@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from migration_guard import git, journal
 from migration_guard.apply import Hotfix, apply_plan
-from migration_guard.chains import read_chain
+from migration_guard.chains import read_chain, read_readable
 from migration_guard.commands.renumber import Move, make_move, plan_alembic, surviving_heads
 from migration_guard.edits import EditPlan, unified_diff
 from migration_guard.errors import InputError, UsageError
@@ -381,7 +381,7 @@ def run(
         )
     repairs = []
     for spec in specs:
-        state = read_chain(tree, spec)
+        state = read_readable(tree, spec)
         if spec.kind is ChainKind.ALEMBIC:
             landed = landings(workspace.root, rev, list(spec.folders))
             repairs.append(_alembic_repair(tree, spec, state, landed))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from migration_guard import git, journal, signals
 from migration_guard.apply import ApplyError, Registry, apply_plan, execute, undo
-from migration_guard.chains import read_chain
+from migration_guard.chains import read_chain, read_readable, readable
 from migration_guard.edits import EditPlan, unified_diff
 from migration_guard.errors import InputError, UndecidableError, UsageError
 from migration_guard.model import (
@@ -85,7 +85,19 @@ def resolve_targets(workspace: Workspace, targets: Sequence[str], cwd: Path) -> 
     states = {spec.name: read_chain(tree, spec) for spec in specs}
     found: list[Move] = []
     for target in targets:
-        found.append(_resolve_one(workspace, target, cwd, states))
+        try:
+            move = _resolve_one(workspace, target, cwd, states)
+        except (InputError, UsageError):
+            # Not found: it may be one of the migrations an unreadable chain hides.
+            match = _TARGET_NUMBER.match(target)
+            named = match.group(1) if match and match.group(1) in states else None
+            for state in states.values():
+                if named is None or state.spec.name == named:
+                    readable(state, tree.label)
+            raise
+        found.append(move)
+    for move in found:
+        readable(states[move.spec.name], tree.label)
     keys = [(m.spec.name, m.migration.name) for m in found]
     if len(set(keys)) != len(keys):
         raise UsageError("the same migration is named twice")
@@ -146,7 +158,12 @@ def branch_targets(workspace: Workspace, base: str) -> list[Move]:
     if not new:
         raise InputError(f"this branch adds no migrations compared with {base}")
     specs = {s.name: s for s in workspace.config.chains}
-    current = {s.name: read_chain(workspace.tree, s) for s in workspace.config.chains}
+    chains = {m.chain for m in new}
+    current = {
+        s.name: read_readable(workspace.tree, s)
+        for s in workspace.config.chains
+        if s.name in chains
+    }
     moves = []
     for migration in new:
         live = [
@@ -273,7 +290,7 @@ def _claimed_numbers(
     chains = {m.spec.name: m.spec for m in moves}
     result: Claims = {}
     for name, spec in chains.items():
-        state = read_chain(workspace.tree, spec)
+        state = read_readable(workspace.tree, spec)
         taken = {
             m.number: f"this tree ({_where(m)})"
             for m in state.migrations
@@ -474,7 +491,7 @@ def _base_head(
 
     if not any(base_tree.exists(p) for p in spec.folders):
         return None
-    state = read_chain(base_tree, spec)
+    state = read_readable(base_tree, spec)
     heads = [h.revision for h in state.heads if h.revision not in moved]
     if len(set(heads)) > 1 and roots:
         # Several base heads: the one on the block's branch, as in ``surviving_heads``.

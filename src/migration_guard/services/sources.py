@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from migration_guard import git
-from migration_guard.chains import read_chain
+from migration_guard.chains import read_readable
 from migration_guard.collisions import ChainFacts, Claim, ClaimSource
 from migration_guard.errors import ForgeError
 from migration_guard.forges.base import Forge, OpenChange, others
@@ -115,7 +115,7 @@ def gather_sources(
 
     base_tree = GitTree(workspace.root, base)
     specs = workspace.config.chains
-    base_states = {s.name: read_chain(base_tree, s) for s in specs}
+    base_states = {s.name: read_readable(base_tree, s) for s in specs}
     if provider == "none":
         return Sources(
             base,
@@ -296,6 +296,11 @@ class _ClaimReader:
                     continue
                 state = self.base_states[spec.name]
                 numbering = Numbering(state.numbering, state.width)
+                unread = sqitch.plan_unread(data, spec)
+                if unread:
+                    self.problems.append(
+                        f"could not read chain {spec.name} in {change.label}: {'; '.join(unread)}"
+                    )
                 for migration in sqitch.plan_migrations(data, spec, numbering):
                     if (spec.name, migration.name) in self.base_names:
                         continue
@@ -390,14 +395,14 @@ def changed_migrations(
         if not any(after_tree.exists(p) for p in spec.folders):
             continue
         before = (
-            {(m.path, m.name) for m in read_chain(before_tree, spec).migrations}
+            {(m.path, m.name) for m in read_readable(before_tree, spec).migrations}
             if any(before_tree.exists(p) for p in spec.folders)
             else set()
         )
         if not after_tree.exists(spec.path):
             removed |= before
             continue
-        after = read_chain(after_tree, spec).migrations
+        after = read_readable(after_tree, spec).migrations
         found += [m for m in after if (m.path, m.name) not in before]
         removed |= before - {(m.path, m.name) for m in after}
     return found, removed

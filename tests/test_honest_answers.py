@@ -1,0 +1,158 @@
+"""No false OK (issue 10, items 3, 5, 7 and 17): what a command could not read or decide is
+said, and what ``check`` suggests is what ``renumber`` accepts. Real git repositories with a
+bare origin; the real sqitch where a plan's validity matters."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from testing.cli import run as _run
+from testing.gitrepo import GitRepo
+from testing.sqitch_projects import sqitch
+
+from migration_guard import sample
+
+V = sample.CONSOLE_VERSIONS
+PLAN = sample.QUEUE_PLAN
+QUEUE = PLAN.rsplit("/", 1)[0]
+
+
+def _sample_repo(tmp_path: Path) -> GitRepo:
+    repo = GitRepo.create(tmp_path)
+    sample.write_sample_repo(repo.path)
+    repo.commit_all("main")
+    repo.push("main")
+    return repo
+
+
+def _add_change(repo: GitRepo, branch: str, name: str, *, note_bytes: bytes = b"") -> None:
+    """On a new branch from main: a sqitch change appended to the plan (its note ending in
+    ``note_bytes``), with its scripts; committed and pushed."""
+    repo.git("checkout", "-q", "-b", branch, "main")
+    change = sample.SqitchChange(name, name.replace("-", "_")[3:], name)
+    line = sample.plan_line(change).encode()
+    with (repo.path / PLAN).open("ab") as plan:
+        plan.write(line[:-1] + note_bytes + b"\n")
+    sample.write_sqitch_change(repo.path / QUEUE, change)
+    repo.commit_all(f"{branch}: add {name}")
+    repo.push(branch)
+
+
+# --- item 3: a plan that cannot be read is never "0 new migrations" --------------------------
+
+
+@pytest.fixture
+def bad_byte_plan(tmp_path: Path) -> GitRepo:
+    """Another branch adds 08-billing; this branch adds 08-job-tags with one byte that is
+    not UTF-8 in its note (sqitch refuses to read the whole plan)."""
+    repo = _sample_repo(tmp_path)
+    _add_change(repo, "billing", "08-billing")
+    _add_change(repo, "tags", "08-job-tags", note_bytes=b" caf\xe9")
+    return repo
+
+
+@pytest.mark.sqitch
+def test_sqitch_itself_cannot_read_the_plan(bad_byte_plan: GitRepo) -> None:
+    proc = sqitch(bad_byte_plan.path / QUEUE, "plan", "--no-pager", check=False)
+    assert proc.returncode != 0
+    assert "UTF-8" in proc.stderr + proc.stdout
+
+
+@pytest.mark.parametrize("form", ["text", "json", "markdown", "github"])
+def test_check_cannot_read_the_plan_is_exit_3(
+    bad_byte_plan: GitRepo, capsys: pytest.CaptureFixture[str], form: str
+) -> None:
+    code, out, err = _run(bad_byte_plan, capsys, "check", "--provider", "git", "--format", form)
+    assert code == 3, out + err
+    assert "could not read chain queue" in err
+    assert "UTF-8" in err
+    assert "OK" not in out and "0 new migration" not in out
+
+
+def test_check_cannot_read_the_plan_with_gh_json(
+    bad_byte_plan: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prs = tmp_path / "prs.json"
+    prs.write_text(
+        json.dumps(
+            [{"number": 7, "headRefName": "billing", "baseRefName": "main", "files": [PLAN]}]
+        )
+    )
+    code, out, err = _run(bad_byte_plan, capsys, "check", "--open-prs", str(prs))
+    assert code == 3, out + err
+    assert "could not read chain queue" in err
+
+
+def test_check_cannot_read_the_base_plan_either(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _sample_repo(tmp_path)
+    _add_change(repo, "bad", "08-bad", note_bytes=b"\xff")
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--ff-only", "bad")
+    repo.push("main")
+    _add_change(repo, "tags", "09-job-tags")
+    code, out, err = _run(repo, capsys, "check", "--provider", "none")
+    assert code == 3, out + err
+    assert "could not read chain queue" in err
+
+
+def test_next_and_renumber_cannot_read_the_plan(
+    bad_byte_plan: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for args in (
+        ("next", "queue", "--provider", "git"),
+        ("next", "queue", "--provider", "git", "--format", "json"),
+        ("renumber", "08-job-tags", "--to", "next", "--provider", "git"),
+        ("renumber", "08-job-tags", "--to", "09", "--provider", "none"),
+        ("renumber", "queue:08", "--to", "09", "--provider", "none", "--dry-run"),
+        ("renumber", "--branch", "--to", "next", "--provider", "none", "--dry-run"),
+    ):
+        before = bad_byte_plan.git("status", "--porcelain")
+        code, out, err = _run(bad_byte_plan, capsys, *args)
+        assert code == 3, (args, out, err)
+        assert "could not read chain queue" in err, args
+        assert bad_byte_plan.git("status", "--porcelain") == before
+
+
+def test_renumber_of_another_chain_still_works(
+    bad_byte_plan: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unreadable chain stops what depends on it, not an unrelated chain's renumber."""
+    last = f"{V}/0192_{sample.slug_for('console', 192)}.py"
+    code, out, err = _run(
+        bad_byte_plan, capsys, "renumber", last, "--to", "0193", "--provider", "none", "--dry-run"
+    )
+    assert code == 0, out + err
+    assert "Dry run: nothing was changed." in out
+
+
+@pytest.mark.parametrize("form", ["text", "json"])
+def test_recover_cannot_read_the_plan(
+    bad_byte_plan: GitRepo, capsys: pytest.CaptureFixture[str], form: str
+) -> None:
+    for args in (("recover", "queue"), ("recover",), ("recover", "queue", "--apply")):
+        code, out, err = _run(bad_byte_plan, capsys, *args, "--format", form)
+        assert code == 3, (args, out, err)
+        assert "could not read chain queue" in err
+        assert "OK" not in out
+
+
+def test_check_and_next_cannot_read_another_branchs_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The other side's plan is unreadable: said, and the answer is incomplete (here its
+    deploy script's name still shows the collision)."""
+    repo = _sample_repo(tmp_path)
+    _add_change(repo, "billing", "08-billing", note_bytes=b"\xff")
+    _add_change(repo, "tags", "08-job-tags")
+    code, out, err = _run(repo, capsys, "check", "--provider", "git", "--format", "json")
+    assert code == 1, out + err
+    payload = json.loads(out)
+    assert payload["complete"] is False
+    assert any("could not read chain queue in origin/billing" in p for p in payload["problems"])
+    code, out, err = _run(repo, capsys, "next", "queue", "--provider", "git")
+    assert code == 3, out + err
+    assert "could not read chain queue in origin/billing" in err
