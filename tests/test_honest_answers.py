@@ -156,3 +156,94 @@ def test_check_and_next_cannot_read_another_branchs_plan(
     code, out, err = _run(repo, capsys, "next", "queue", "--provider", "git")
     assert code == 3, out + err
     assert "could not read chain queue in origin/billing" in err
+
+
+# --- item 5: recover never says OK where heads reports what it cannot repair -----------------
+
+_ANNOTATED_DOWN = 'down_revision: Union[str, Sequence[str], None] = "0192"'
+
+
+def _merged_pair(tmp_path: Path, second: dict[str, str]) -> GitRepo:
+    """Main at console 0192; PR #1 adds 0193_a.py, then PR #2 adds ``second`` (path ->
+    text); both merged."""
+    repo = GitRepo.create(tmp_path)
+    sample.write_sample_repo(repo.path)
+    repo.commit_all("main")
+    repo.git("checkout", "-q", "-b", "a")
+    repo.write(f"{V}/0193_a.py", sample.alembic_script("0193", "0192", "a", table="t_a"))
+    repo.commit_all("a")
+    repo.git("checkout", "-q", "-b", "b", "main")
+    for path, text in second.items():
+        repo.write(f"{V}/{path}", text)
+    repo.commit_all("b")
+    repo.git("checkout", "-q", "main")
+    for pr, branch in ((1, "a"), (2, "b")):
+        message = f"Merge pull request #{pr} from acme/{branch}"
+        repo.git("merge", "-q", "--no-ff", "-m", message, branch)
+    return repo
+
+
+def _second_0193(edit: tuple[str, str]) -> dict[str, str]:
+    text = sample.alembic_script("0193", "0192", "b", table="t_b")
+    assert edit[0] in text
+    return {"0193_b.py": text.replace(*edit, 1)}
+
+
+CANNOT_REPAIR = {
+    "star import": (
+        _second_0193(("branch_labels:", "from os import *\nbranch_labels:")),
+        "MG120",
+        "0193_b.py",
+    ),
+    "expression": (
+        _second_0193((_ANNOTATED_DOWN, _ANNOTATED_DOWN + ' + ""')),
+        "MG120",
+        "0193_b.py",
+    ),
+    "cycle": (
+        {
+            "0194_b.py": sample.alembic_script("0194", "0195", "b", table="t_b"),
+            "0195_c.py": sample.alembic_script("0195", "0194", "c", table="t_c"),
+        },
+        "MG107",
+        "0194_b.py",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CANNOT_REPAIR))
+def test_recover_names_what_it_cannot_repair(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    files, code_name, path = CANNOT_REPAIR[case]
+    repo = _merged_pair(tmp_path, files)
+    code, out, _ = _run(repo, capsys, "heads", "--chain", "console")
+    assert code == 1 and code_name in out
+    code, out, err = _run(repo, capsys, "recover", "console")
+    assert code == 1, out + err
+    assert "OK" not in out
+    assert "CANNOT REPAIR" in out
+    assert f"{V}/{path}" in out and code_name in out
+    code, out, err = _run(repo, capsys, "recover", "console", "--format", "json")
+    assert code == 1, out + err
+    payload = json.loads(out)
+    assert payload["ok"] is False
+    (chain,) = payload["chains"]
+    assert code_name in [f["code"] for f in chain["unrepairable"]]
+    before = repo.git("status", "--porcelain"), repo.git("rev-parse", "HEAD")
+    code, out, err = _run(repo, capsys, "recover", "console", "--apply", "--branch", "hotfix/x")
+    assert code == 1, out + err
+    assert "CANNOT REPAIR" in out and "nothing was changed" in out
+    assert (repo.git("status", "--porcelain"), repo.git("rev-parse", "HEAD")) == before
+    assert "hotfix/x" not in repo.git("branch", "--list")
+
+
+def test_recover_still_names_the_collision_beside_an_unreadable_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files, _, _ = CANNOT_REPAIR["star import"]
+    repo = _merged_pair(tmp_path, files)
+    code, out, _ = _run(repo, capsys, "recover", "console")
+    assert code == 1
+    assert "  same number '0193':" in out
+    assert f"    {V}/0193_b.py landed second (PR #2, " in out
