@@ -247,3 +247,71 @@ def test_recover_still_names_the_collision_beside_an_unreadable_file(
     assert code == 1
     assert "  same number '0193':" in out
     assert f"    {V}/0193_b.py landed second (PR #2, " in out
+
+
+# --- item 7: a numbered id in a file without a number --------------------------------------
+
+
+def _unnumbered_0193(tmp_path: Path) -> GitRepo:
+    """Main at console 0192; branch ``other`` adds 0193_bar.py, then this branch (``mine``)
+    adds add_foo.py declaring revision "0193"."""
+    repo = _sample_repo(tmp_path)
+    repo.git("checkout", "-q", "-b", "other", "main")
+    repo.write(f"{V}/0193_bar.py", sample.alembic_script("0193", "0192", "bar", table="t_bar"))
+    repo.commit_all("other", date="2026-06-05T10:00:00Z")
+    repo.push("other")
+    repo.git("checkout", "-q", "-b", "mine", "main")
+    repo.write(f"{V}/add_foo.py", sample.alembic_script("0193", "0192", "foo", table="t_foo"))
+    repo.commit_all("mine", date="2026-06-05T11:00:00Z")
+    repo.push("mine")
+    return repo
+
+
+def test_heads_and_lint_report_a_numbered_id_without_a_file_number(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _unnumbered_0193(tmp_path)
+    for command in (("heads", "--chain", "console"), ("lint", "console")):
+        code, out, _ = _run(repo, capsys, *command, "--format", "json")
+        assert code == 1, (command, out)
+        findings = [f for c in json.loads(out)["chains"] for f in c["findings"]]
+        (finding,) = [f for f in findings if f["code"] == "MG113"]
+        assert finding["path"] == f"{V}/add_foo.py"
+        assert "0193" in finding["message"]
+    # A chain of hex ids (not numbered) knows no such thing.
+    repo.git("checkout", "-q", "main")
+    code, out, _ = _run(repo, capsys, "heads", "--chain", "raptor")
+    assert code == 0 and "MG113" not in out
+
+
+def test_check_sees_the_number_a_numbered_id_claims(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The other change is known only by its paths (gh-json): its 0193 collides with this
+    change's add_foo.py, whose id claims 0193; the fix is what renumber accepts."""
+    repo = _unnumbered_0193(tmp_path)
+    prs = tmp_path / "prs.json"
+    prs.write_text(
+        json.dumps(
+            [
+                {
+                    "number": 5,
+                    "headRefName": "other",
+                    "baseRefName": "main",
+                    "files": [f"{V}/0193_bar.py"],
+                }
+            ]
+        )
+    )
+    code, out, _ = _run(repo, capsys, "check", "--open-prs", str(prs), "--pr-number", "9")
+    assert code == 1, out
+    lines = out.splitlines()
+    assert f"COLLISION [console] 0193 — {V}/add_foo.py" in lines
+    fix = f"  fix: migration-guard renumber {V}/add_foo.py --to 0194"
+    assert fix in lines
+    code, out, err = _run(repo, capsys, *fix.split()[2:], "--open-prs", str(prs))
+    assert code == 0, out + err
+    assert (repo.path / V / "0194_add_foo.py").exists()
+    assert 'revision: str = "0194"' in (repo.path / V / "0194_add_foo.py").read_text()
+    code, out, _ = _run(repo, capsys, "heads", "--chain", "console")
+    assert code == 0, out

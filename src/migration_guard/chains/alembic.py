@@ -354,7 +354,9 @@ def chain_state(spec: ChainSpec, scripts: Sequence[ParsedScript]) -> ChainState:
         migrations.append(new(Migration, (chain, number, text, name, path, rev, parents)))
     findings = graph.findings
     if numbering.mode is NumberingMode.SEQUENTIAL:
-        findings = merge_findings(scripts, findings, numbering_findings(scripts, numbers))
+        findings = merge_findings(
+            scripts, findings, numbering_findings(scripts, numbers, numbering)
+        )
     return ChainState(
         spec=spec,
         migrations=tuple(migrations),

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from migration_guard.chains.sqitch_rewrite import SqitchRename
 
 _TARGET_NUMBER = re.compile(r"^([a-z0-9][a-z0-9_-]*):(\d+)$")
+_ID_NUMBER = re.compile(r"[0-9]+(?![0-9A-Za-z])")
 
 
 class ClaimedNumberError(InputError):
@@ -286,21 +287,24 @@ def _claimed_numbers(
 ) -> Claims:
     """Per chain: number -> who holds it (base, open PRs, the rest of this tree), the
     highest number on the base and in the working tree, and check's pending moves."""
+    from migration_guard.collisions import ChainFacts
+
     moving = {(m.spec.name, m.migration.name) for m in moves}
     chains = {m.spec.name: m.spec for m in moves}
     result: Claims = {}
     for name, spec in chains.items():
         state = read_readable(workspace.tree, spec)
-        taken = {
-            m.number: f"this tree ({_where(m)})"
-            for m in state.migrations
-            if (name, m.name) not in moving and m.number is not None
-        }
         numbering = Numbering(state.numbering, state.width)
+        tree_facts = ChainFacts(numbering, forks=False)
+        taken = {
+            number: f"this tree ({_where(m)})"
+            for m in state.migrations
+            if (name, m.name) not in moving and (number := tree_facts.number_of(m)) is not None
+        }
         result[name] = ChainClaims(numbering, taken, max(taken, default=0))
     if base is None:
         return result
-    from migration_guard.collisions import pending_moves
+    from migration_guard.collisions import numbered, pending_moves
     from migration_guard.services.sources import gather_sources, ranked, self_claims
 
     branch = git.current_branch(cwd=workspace.root)
@@ -335,13 +339,15 @@ def _claimed_numbers(
     for chain, chain_claims in result.items():
         taken = chain_claims.taken
         highest = chain_claims.highest
+        facts = sources.chains[chain]
         for migration in sources.base_migrations:
             if migration.chain != chain or (chain, migration.name) in moving:
                 continue
-            if migration.number is not None:
-                taken.setdefault(migration.number, f"base branch ({_where(migration)})")
-                highest = max(highest, migration.number)
+            if (number := facts.number_of(migration)) is not None:
+                taken.setdefault(number, f"base branch ({_where(migration)})")
+                highest = max(highest, number)
         for claim in others:
+            claim = numbered(claim, facts)
             if claim.chain == chain and claim.number is not None:
                 taken.setdefault(claim.number, claim.describe())
         assigned = pending_moves(chain, sources.chains[chain], [*others, *mine])
@@ -469,6 +475,10 @@ def surviving_heads(
 
 def _new_revision(revision: str, move: Move) -> str | None:
     old = move.migration.number_text
+    if not old and move.new_number:
+        # A file without a number whose id is one (add_x.py, revision "0193"): the id follows.
+        match = _ID_NUMBER.match(revision)
+        old = match.group() if match and len(match.group()) == len(move.new_number) else ""
     if not old or not move.new_number:
         return None  # a migration without a number keeps its id
     if revision == old:
