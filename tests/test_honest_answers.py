@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from testing.cli import run as _run
+from testing.fake_forge import FakeForge
 from testing.gitrepo import GitRepo
 from testing.sqitch_projects import sqitch
 
@@ -315,3 +316,93 @@ def test_check_sees_the_number_a_numbered_id_claims(
     assert 'revision: str = "0194"' in (repo.path / V / "0194_add_foo.py").read_text()
     code, out, _ = _run(repo, capsys, "heads", "--chain", "console")
     assert code == 0, out
+
+
+# --- item 17: what check suggests is what renumber accepts ----------------------------------
+
+MINE = [f"{V}/{n}_mine_{n}.py" for n in ("0193", "0194", "0195")]
+OTHER = [f"{V}/{n}_other_{n}.py" for n in ("0193", "0195")]
+
+
+def _own_block_and_rival(tmp_path: Path) -> GitRepo:
+    """This branch (``mine``, PR #20) adds 0193, 0194 and 0195; ``other`` (PR #10, earlier)
+    claims 0193 and 0195."""
+    repo = _sample_repo(tmp_path)
+    for branch, paths, date in (
+        ("other", OTHER, "2026-06-05T10:00:00Z"),
+        ("mine", MINE, "2026-06-05T11:00:00Z"),
+    ):
+        repo.git("checkout", "-q", "-b", branch, "main")
+        down = "0192"
+        for path in paths:
+            rev = path.rsplit("/", 1)[1][:4]
+            slug = f"{branch}_{rev}"
+            repo.write(path, sample.alembic_script(rev, down, slug, table=f"t_{slug}"))
+            down = rev
+        repo.commit_all(branch, date=date)
+        repo.push(branch)
+    return repo
+
+
+def _provider_args(
+    provider: str, repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake: FakeForge
+) -> list[str]:
+    if provider == "git":
+        return ["--provider", "git"]
+    if provider == "gh-json":
+        prs = tmp_path / "prs.json"
+        prs.write_text(
+            json.dumps(
+                [
+                    {"number": 10, "headRefName": "other", "baseRefName": "main", "files": OTHER},
+                    {"number": 20, "headRefName": "mine", "baseRefName": "main", "files": MINE},
+                ]
+            )
+        )
+        return ["--open-prs", str(prs)]
+    fake.add_pr(10, OTHER, head="other")
+    fake.add_pr(20, MINE, head="mine")
+    if provider == "github":
+        monkeypatch.setenv("GITHUB_REPOSITORY", "acme/app")
+        monkeypatch.setenv("GITHUB_TOKEN", fake.token)
+        monkeypatch.setenv("GITHUB_API_URL", fake.github_api_url)
+        monkeypatch.setenv("GITHUB_GRAPHQL_URL", fake.graphql_url)
+    else:
+        monkeypatch.setenv("CI_PROJECT_ID", "42")
+        monkeypatch.setenv("CI_API_V4_URL", fake.gitlab_api_url)
+        monkeypatch.setenv("GITLAB_TOKEN", fake.token)
+    return ["--provider", provider]
+
+
+@pytest.mark.parametrize("provider", ["git", "gh-json", "github", "gitlab"])
+def test_check_suggestions_are_what_renumber_accepts(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    provider: str,
+) -> None:
+    repo = _own_block_and_rival(tmp_path)
+    with FakeForge() as fake:
+        args = _provider_args(provider, repo, tmp_path, monkeypatch, fake)
+        code, out, err = _run(repo, capsys, "check", *args, "--format", "json")
+        assert code == 1, out + err
+        suggested = {c["path"]: c["next_available"] for c in json.loads(out)["collisions"]}
+        # The other change keeps 0193 and 0195; this one's 0194 stays taken.
+        assert suggested == {MINE[0]: "0196", MINE[2]: "0197"}
+        for path, number in suggested.items():
+            # --to next lands where check says, for each migration on its own.
+            code, out, err = _run(
+                repo, capsys, "renumber", path, "--to", "next", *args, "--dry-run"
+            )
+            assert code == 0, out + err
+            assert f"[console] {path[len(V) + 1 : len(V) + 5]} -> {number}:" in out, out
+        # Following each fix line in turn: renumber accepts it, and check is then happy.
+        for path in MINE[0], MINE[2]:
+            code, out, err = _run(repo, capsys, "check", *args)
+            fix = next(line for line in out.splitlines() if line.startswith("  fix:"))
+            assert fix.startswith(f"  fix: migration-guard renumber {path} --to ")
+            code, out, err = _run(repo, capsys, *fix.split()[2:], *args)
+            assert code == 0, out + err
+            repo.commit_all(f"follow: {fix}")
+        code, out, err = _run(repo, capsys, "check", *args)
+        assert code == 0, out + err

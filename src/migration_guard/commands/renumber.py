@@ -216,6 +216,7 @@ class ChainClaims:
     taken: dict[int, str]
     highest: int
     assigned: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    own: frozenset[tuple[str, str]] = frozenset()  # this branch's new migrations
 
 
 Claims = dict[str, ChainClaims]
@@ -272,7 +273,11 @@ def _next_start(ordered: Sequence[Move], claims: ChainClaims) -> int:
     """The first of the free numbers the block moves to: where ``check`` sends a single
     migration, else the first run of free numbers that nobody else is sent to either."""
     moving = {(m.migration.chain, m.migration.name or m.migration.path) for m in ordered}
-    others = {n for key, n in claims.assigned.items() if key not in moving}
+    # Where this branch's other migrations would go is its own business: moving one of
+    # them may be what settles their collision.
+    others = {
+        n for key, n in claims.assigned.items() if key not in moving and key not in claims.own
+    }
     own = [claims.assigned.get(key) for key in moving]
     if len(ordered) == 1 and own[0] is not None and own[0] not in claims.taken:
         return own[0]
@@ -305,7 +310,13 @@ def _claimed_numbers(
     if base is None:
         return result
     from migration_guard.collisions import numbered, pending_moves
-    from migration_guard.services.sources import gather_sources, ranked, self_claims
+    from migration_guard.services.sources import (
+        changed_migrations,
+        gather_sources,
+        local_tree,
+        ranked,
+        self_claims,
+    )
 
     branch = git.current_branch(cwd=workspace.root)
     head = git.resolve_commit("HEAD", cwd=workspace.root)
@@ -327,15 +338,27 @@ def _claimed_numbers(
             hint="retry, pass --provider none to ignore open PRs, or --force",
         )
     own = sources.own_change.number if sources.own_change is not None else None
+    base_commit = git.resolve_commit(base, cwd=workspace.root)
+    # Every migration this branch adds, not only the ones moving: check ranks and assigns
+    # them all, so its fix lines and --to next agree only from the same claims.
+    tree, dirty = local_tree(workspace)
+    merge_base = git.merge_base(base_commit, head, cwd=workspace.root)
+    new = changed_migrations(
+        workspace, merge_base=merge_base, head=head, tree=tree, chains=set(chains)
+    )[0]
+    kept = {(m.chain, m.name) for m in new}
+    new = [m for m in new if m.chain in chains]
+    new += [m.migration for m in moves if (m.migration.chain, m.migration.name) not in kept]
     mine = self_claims(
         workspace,
-        [m.migration for m in moves],
+        new,
         pr=own,
         head=head,
-        base=git.resolve_commit(base, cwd=workspace.root),
+        base=base_commit,
         rank_by_time=own is None and sources.provider == "git",
+        uncommitted=dirty,
     )
-    others = ranked(workspace, sources, mine, base=git.resolve_commit(base, cwd=workspace.root))
+    others = ranked(workspace, sources, mine, base=base_commit)
     for chain, chain_claims in result.items():
         taken = chain_claims.taken
         highest = chain_claims.highest
@@ -351,7 +374,8 @@ def _claimed_numbers(
             if claim.chain == chain and claim.number is not None:
                 taken.setdefault(claim.number, claim.describe())
         assigned = pending_moves(chain, sources.chains[chain], [*others, *mine])
-        result[chain] = ChainClaims(chain_claims.numbering, taken, highest, assigned)
+        own_keys = frozenset(c.identity for c in mine)
+        result[chain] = ChainClaims(chain_claims.numbering, taken, highest, assigned, own_keys)
     return result
 
 

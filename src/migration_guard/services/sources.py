@@ -10,7 +10,7 @@ verdict depends on it (never "no collision" on a guess), or a warning when it do
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -383,15 +383,23 @@ def new_migrations(
 
 
 def changed_migrations(
-    workspace: Workspace, *, merge_base: str, head: str, tree: Tree | None = None
+    workspace: Workspace,
+    *,
+    merge_base: str,
+    head: str,
+    tree: Tree | None = None,
+    chains: Collection[str] | None = None,
 ) -> tuple[list[Migration], set[tuple[str, str]]]:
     """(new migrations, (path, name) of the merge base's migrations this change removes or
-    renames away): once merged, the base no longer holds the latter."""
+    renames away): once merged, the base no longer holds the latter. Of every chain, or of
+    those named in ``chains``."""
     before_tree = GitTree(workspace.root, merge_base)
     after_tree = tree if tree is not None else GitTree(workspace.root, head)
     found: list[Migration] = []
     removed: set[tuple[str, str]] = set()
     for spec in workspace.config.chains:
+        if chains is not None and spec.name not in chains:
+            continue
         if not any(after_tree.exists(p) for p in spec.folders):
             continue
         before = (
