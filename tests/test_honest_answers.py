@@ -406,3 +406,22 @@ def test_check_suggestions_are_what_renumber_accepts(
             repo.commit_all(f"follow: {fix}")
         code, out, err = _run(repo, capsys, "check", *args)
         assert code == 0, out + err
+
+
+@pytest.mark.sqitch
+def test_check_cannot_read_a_plan_line_sqitch_rejects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A change line without its timestamp is no change to sqitch (it rejects the plan):
+    never "0 new migrations"."""
+    repo = _sample_repo(tmp_path)
+    _add_change(repo, "billing", "08-billing")
+    repo.git("checkout", "-q", "-b", "tags", "main")
+    with (repo.path / PLAN).open("a") as plan:
+        plan.write("08-job-tags raxx-dev-bot <ops@raxx.app> # no timestamp\n")
+    sample.write_sqitch_change(repo.path / QUEUE, sample.SqitchChange("08-job-tags", "t", "t"))
+    repo.commit_all("tags")
+    assert sqitch(repo.path / QUEUE, "plan", "--no-pager", check=False).returncode != 0
+    code, out, err = _run(repo, capsys, "check", "--provider", "git")
+    assert code == 3, out + err
+    assert "could not read chain queue" in err and "sqitch rejects this line" in err
