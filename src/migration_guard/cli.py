@@ -385,9 +385,12 @@ chains need sqitch (Debian: apt-get install sqitch libdbd-pg-perl libdbd-sqlite3
         "it with renumber's guarantees (all or nothing, validated afterwards; SIGINT, SIGTERM "
         "and SIGHUP roll back and exit 128 + the signal; a killed run is resolved with "
         "`migration-guard renumber --abort` or `--continue`); --branch also creates a hotfix "
-        "branch with one commit that explains the fix.",
-        epilog="exit codes: 0 nothing wrong (or repaired), 1 collision found and not repaired, "
-        "2 usage, 3 git failure",
+        "branch with one commit that explains the fix. A chain with a file whose links cannot "
+        "be read statically, a missing parent or a cycle is CANNOT REPAIR: named, and nothing "
+        "is changed.",
+        epilog="exit codes: 0 nothing wrong (or repaired), 1 collision found and not repaired "
+        "(or a problem recover cannot repair), 2 usage, 3 git failure, a chain that cannot be "
+        "read, or branch labels that cannot be read",
     )
     p.add_argument("chains", nargs="*", metavar="CHAIN", help="chains to check (default: all)")
     p.add_argument("--apply", action="store_true", help="perform the repair")

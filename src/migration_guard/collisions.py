@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import PurePosixPath
 
@@ -160,7 +160,14 @@ class ChainFacts:
 
     @property
     def highest(self) -> int:
-        return max((m.number for m in self.base if m.number is not None), default=0)
+        return max((n for m in self.base if (n := self.number_of(m)) is not None), default=0)
+
+    def number_of(self, migration: Migration) -> int | None:
+        """The number ``migration`` holds: its file's, else the one its id claims."""
+        if migration.number is not None or self.numbering.mode is not NumberingMode.SEQUENTIAL:
+            return migration.number
+        found = self.numbering.id_number(migration.id)
+        return found[0] if found is not None else None
 
 
 @dataclass(frozen=True)
@@ -204,7 +211,19 @@ class Outcome:
 
 
 def base_claims(chain: str, facts: ChainFacts) -> list[Claim]:
-    return [Claim.of(m, ClaimSource.BASE) for m in facts.base if m.chain == chain]
+    return [numbered(Claim.of(m, ClaimSource.BASE), facts) for m in facts.base if m.chain == chain]
+
+
+def numbered(claim: Claim, facts: ChainFacts) -> Claim:
+    """``claim`` holding the number its id claims when its file name has none (a
+    ``sequential`` chain's ``add_x.py`` with ``revision = "0193"`` holds 0193: another 0193
+    breaks the chain as surely as a second ``0193_x.py``)."""
+    if claim.number is not None or facts.numbering.mode is not NumberingMode.SEQUENTIAL:
+        return claim
+    found = facts.numbering.id_number(claim.id)
+    if found is None:
+        return claim
+    return replace(claim, number=found[0], number_text=found[1])
 
 
 def _order(claim: Claim) -> tuple[int, int, int, str]:
@@ -248,7 +267,7 @@ def pending_moves(
     """
     if facts.numbering.mode is not NumberingMode.SEQUENTIAL:
         return {}
-    every = [*base_claims(chain, facts), *[c for c in claims if c.chain == chain]]
+    every = [*base_claims(chain, facts), *[numbered(c, facts) for c in claims if c.chain == chain]]
     displaced: list[Claim] = []
     for group in _groups(every, "number"):
         displaced += group[1:]
@@ -276,8 +295,9 @@ def free_numbers(
     """The next ``count`` numbers of ``chain`` above the base's highest that nobody holds,
     reserves, or is about to move to (``pending_moves``)."""
     moves = pending_moves(chain, facts, claims, reserved)
-    taken = {c.number for c in claims if c.chain == chain and c.number is not None}
-    taken |= {m.number for m in facts.base if m.number is not None}
+    mine = [numbered(c, facts) for c in claims if c.chain == chain]
+    taken = {c.number for c in mine if c.number is not None}
+    taken |= {n for m in facts.base if (n := facts.number_of(m)) is not None}
     taken |= set(moves.values()) | set(reserved)
     return next_free(facts.highest, taken, width=facts.numbering.width, count=count)
 
@@ -291,6 +311,8 @@ def detect(
 ) -> Outcome:
     """Every collision of this change's ``new`` claims (source SELF) with the base branch,
     the ``others`` and each other."""
+    new = [numbered(c, chains[c.chain]) for c in new]
+    others = [numbered(c, chains[c.chain]) if c.chain in chains else c for c in others]
     ordered = tuple(sorted(new, key=lambda c: (c.chain, c.number or 0, c.path, c.name)))
     reserved = reserved or {}
     collisions: list[Collision] = []

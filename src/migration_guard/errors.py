@@ -35,6 +35,10 @@ class UndecidableError(GuardError):
     exit_code = 3
 
 
+class UnreadableChainError(UndecidableError):
+    """A chain could not be read in full: comparing what was read would miss migrations."""
+
+
 class GitError(UndecidableError):
     """git failed or is missing; the repository state is unknown."""
 

@@ -125,6 +125,9 @@ class ChainState(NamedTuple):
     numbering: NumberingMode = NumberingMode.SEQUENTIAL
     width: int = 4
     undecided: tuple[str, ...] = ()  # why the verdict on its heads cannot be told
+    # Why some of its migrations were never read (a plan sqitch stops reading at a bad byte):
+    # a command comparing migrations must not take what was read for the whole chain.
+    unread: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -10,6 +10,7 @@ from typing import NamedTuple
 from migration_guard.model import NumberingMode
 
 _LEADING = re.compile(r"^(\d+)")
+_ID_NUMBER = re.compile(r"[0-9]+(?![0-9A-Za-z])")  # "0193" of "0193" or "0193_add_x"
 # A name that starts with a calendar date: 2024_01_15_..., 2024-01-15..., 20240115103000_...
 _DATE = re.compile(r"(?:19|20)[0-9]{2}([-_.]?)(?:0[1-9]|1[0-2])\1(?:0[1-9]|[12][0-9]|3[01])")
 # Longer all-digit prefixes are ids or timestamps, not sequence numbers (an all-digit hex
@@ -34,6 +35,16 @@ class Numbering(NamedTuple):
         if self.width == 1 and len(prefix) <= MAX_SEQUENTIAL_WIDTH and prefix[0] != "0":
             return int(prefix)  # unpadded numbers (1, 2, ..., 10)
         return None
+
+    def id_number(self, identifier: str) -> tuple[int, str] | None:
+        """(number, its text) a numbered id stands for (``revision = "0193"``), or None. A
+        migration whose file name carries no number still claims the number its id does:
+        another ``0193`` collides with it once both merge."""
+        match = _ID_NUMBER.match(identifier)
+        if match is None:
+            return None
+        number = self.number_of(match.group())
+        return None if number is None else (number, match.group())
 
 
 def detect_numbering(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from migration_guard.errors import UnreadableChainError
 from migration_guard.model import ChainKind, ChainSpec, ChainState
 from migration_guard.tree import Tree
 
@@ -27,3 +28,21 @@ def reader_for(kind: ChainKind) -> ChainReader:
 
 def read_chain(tree: Tree, spec: ChainSpec) -> ChainState:
     return reader_for(spec.kind)(tree, spec)
+
+
+def readable(state: ChainState, where: str) -> ChainState:
+    """``state`` when every migration of the chain was read; else UnreadableChainError (exit
+    3). ``check``, ``next``, ``renumber`` and ``recover`` compare migrations: a plan sqitch
+    cannot read must never look like a chain with fewer (or no) new migrations. ``lint``
+    and ``heads`` report the same problems as findings instead."""
+    if not state.unread:
+        return state
+    raise UnreadableChainError(
+        f"could not read chain {state.spec.name}: {'; '.join(state.unread)} (in the {where})",
+        hint=f"fix it first (migration-guard lint {state.spec.name} names the problem)",
+    )
+
+
+def read_readable(tree: Tree, spec: ChainSpec) -> ChainState:
+    """``read_chain``, refusing a chain that could not be read in full (see ``readable``)."""
+    return readable(read_chain(tree, spec), tree.label)

@@ -381,7 +381,9 @@ def chain_state(spec: ChainSpec, scripts: Sequence[ParsedScript]) -> ChainState:
         migrations.append(new(Migration, (chain, number, text, name, path, rev, parents)))
     findings = graph.findings
     if numbering.mode is NumberingMode.SEQUENTIAL:
-        findings = merge_findings(scripts, findings, numbering_findings(scripts, numbers))
+        findings = merge_findings(
+            scripts, findings, numbering_findings(scripts, numbers, numbering)
+        )
     return ChainState(
         spec=spec,
         migrations=tuple(migrations),
@@ -428,7 +430,11 @@ def read_chain(tree: Tree, spec: ChainSpec, *, check_syntax: bool = False) -> Ch
     if any(f.code == "MG141" for f in problems):
         numbering = chain_numbering(spec, ())
         return ChainState(
-            spec=spec, findings=tuple(problems), numbering=numbering.mode, width=numbering.width
+            spec=spec,
+            findings=tuple(problems),
+            numbering=numbering.mode,
+            width=numbering.width,
+            unread=tuple(f"{f.path}: {f.message}" for f in problems if f.code == "MG141"),
         )
     seen: list[str] = []
     paths = chain_script_paths(tree, spec, subfolders_seen=seen)

@@ -22,7 +22,8 @@ below), and a few things it lets through that break a numbered chain:
   so instead of a verdict.
 - MG120 as a warning for a script read with ``branch_labels``/``depends_on`` unknown: its
   labels and dependencies are left out of the checks (and the message says so).
-- MG111 two files share a number, and MG112 a file's number differs from its revision id's,
+- MG111 two files share a number, MG112 a file's number differs from its revision id's, and
+  MG113 a file without a number declares a numbered id (``add_x.py``: ``revision = "0193"``),
   only in ``sequential`` chains (``numbering_findings``, run by the adapter once the chain's
   numbering mode is known). A *number prefix* is the run of ASCII digits a name starts with,
   when a non-alphanumeric character or the end follows (``0145_add.py`` -> ``0145``;
@@ -68,6 +69,7 @@ CODES: dict[str, str] = {
     "MG110": "down revision is a branch label",
     "MG111": "number used by two files",
     "MG112": "file number and revision id disagree",
+    "MG113": "numbered revision id in a file without a number",
     UNREADABLE: "cannot read statically",
     SYNTAX: "syntax error",
     NO_DOWN_REVISION: "no down_revision",
@@ -794,7 +796,9 @@ def file_prefixes(scripts: Sequence[ParsedScript]) -> tuple[str | None, ...]:
 
 
 def numbering_findings(
-    scripts: Sequence[ParsedScript], numbers: Sequence[int | None]
+    scripts: Sequence[ParsedScript],
+    numbers: Sequence[int | None],
+    numbering: Numbering | None = None,
 ) -> tuple[Finding, ...]:
     """MG111 and MG112 of a ``sequential`` chain; ``numbers`` aligned with ``scripts`` (None
     for a file without a sequence number of the chain's width).
@@ -804,6 +808,10 @@ def numbering_findings(
     ``revision = "<their number>"``, the runbook's shape); a chain of numbered files with hex
     ids (airflow's ``0001_..._current_schema.py``) is left alone, even where a hex id happens
     to be all digits.
+
+    MG113 (given the chain's ``numbering``): a file without a number whose revision id is a
+    number of the chain (``add_x.py`` with ``revision = "0193"``), where the ids are numbers:
+    it claims 0193 unseen by anyone reading file names.
     """
     collector = _Collector(scripts)
     first_of: dict[int, ParsedScript] = {}
@@ -841,4 +849,30 @@ def numbering_findings(
                     f"make them agree: revision = {prefix!r}, or rename the file "
                     f"(migration-guard renumber {script.path} --to next)",
                 )
+        if numbering is not None:
+            _unnumbered_ids(scripts, numbers, numbering, collector)
     return collector.sorted()
+
+
+def _unnumbered_ids(
+    scripts: Sequence[ParsedScript],
+    numbers: Sequence[int | None],
+    numbering: Numbering,
+    collector: _Collector,
+) -> None:
+    """MG113: files without a number whose revision id is one of the chain's numbers."""
+    for script, number in zip(scripts, numbers, strict=True):
+        if number is not None or not script.revision:
+            continue
+        claimed = numbering.id_number(script.revision)
+        if claimed is None:
+            continue
+        collector.add(
+            "MG113",
+            f"revision id {script.revision!r} is numbered, but the file name has no number: "
+            f"it claims {claimed[1]} where nobody reading file names sees it",
+            script.path,
+            script.line,
+            f"name the file after its number (migration-guard renumber {script.path} "
+            f"--to {claimed[1]}), or give it a number that is free (--to next)",
+        )

@@ -16,7 +16,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from migration_guard.chains.sqitch_plan import Change, ErrorKind, Plan, PlanError, parse_plan
+from migration_guard.chains.sqitch_plan import (
+    Change,
+    ErrorKind,
+    LineKind,
+    Plan,
+    PlanError,
+    parse_plan,
+)
 from migration_guard.errors import InputError
 from migration_guard.model import (
     ChainKind,
@@ -925,7 +932,25 @@ def read_chain(tree: Tree, spec: ChainSpec) -> ChainState:
         findings=findings,
         numbering=numbering.mode,
         width=numbering.width,
+        unread=unread_lines(plan),
     )
+
+
+def unread_lines(plan: Plan) -> tuple[str, ...]:
+    """Why some changes of the plan may be missing from what was read: sqitch stops reading
+    at a byte that is not UTF-8 (nothing of the plan is listed), and rejects a line it
+    cannot parse (a change written there is not listed)."""
+    reasons = []
+    for error in plan.errors:
+        if error.kind is ErrorKind.ENCODING:
+            where = f"{plan.path}:{error.line}" if error.line is not None else plan.path
+            reasons.append(f"{where}: {error.message} (sqitch reads no change of this plan)")
+    invalid = {line.number for line in plan.lines if line.kind is LineKind.INVALID}
+    for error in plan.errors:
+        if error.line in invalid and error.kind is ErrorKind.SYNTAX:
+            invalid.discard(error.line)
+            reasons.append(f"{plan.path}:{error.line}: sqitch rejects this line: {error.message}")
+    return tuple(reasons)
 
 
 def chain_layout(tree: Tree, spec: ChainSpec) -> tuple[SqitchConf | None, ScriptLayout]:
@@ -956,3 +981,9 @@ def plan_migrations(
     ``numbering`` says (the base's; detected from this plan when None)."""
     plan = parse_plan(data, spec.path)
     return _migrations(plan, spec, numbering or plan_numbering(plan, spec))
+
+
+def plan_unread(data: bytes, spec: ChainSpec) -> tuple[str, ...]:
+    """``unread_lines`` of another version of the chain's plan: why its changes may not all
+    be listed by ``plan_migrations``."""
+    return unread_lines(parse_plan(data, spec.path))

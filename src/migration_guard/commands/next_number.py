@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from migration_guard.chains import read_chain
+from migration_guard.chains import read_readable
 from migration_guard.collisions import free_numbers
 from migration_guard.errors import UsageError
 from migration_guard.model import NumberingMode
@@ -41,7 +41,7 @@ def run(
         raise UsageError("next needs a git repository", hint="run it inside your clone")
     (spec,) = workspace.config.select([chain])
     # A chain that is not numbered is refused before the base or a forge is asked anything.
-    _require_numbered(spec.name, read_chain(workspace.tree, spec).numbering)
+    _require_numbered(spec.name, read_readable(workspace.tree, spec).numbering)
     base, base_ref = resolve_base(workspace, base_sha, env)
     sources = gather_sources(
         workspace,

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 from migration_guard import git, journal
 from migration_guard.apply import Hotfix, apply_plan
 from migration_guard.chain_bounds import ChainBound
-from migration_guard.chains import read_chain
+from migration_guard.chains import read_chain, read_readable
 from migration_guard.commands.renumber import Move, make_move, plan_alembic, surviving_heads
 from migration_guard.edits import EditPlan, unified_diff
 from migration_guard.errors import InputError, UsageError
@@ -20,13 +20,14 @@ from migration_guard.model import (
     ChainKind,
     ChainSpec,
     ChainState,
+    Finding,
     Migration,
     NumberingMode,
     Severity,
 )
 from migration_guard.numbering import format_number
 from migration_guard.recovery import Diagnosis, Landing, Member, diagnose, pr_from_message
-from migration_guard.report import finding_lines, heads_brief, where
+from migration_guard.report import finding_json, finding_lines, heads_brief, where
 from migration_guard.tree import Tree
 from migration_guard.workspace import Workspace
 
@@ -40,6 +41,13 @@ class Repair:
     moves: tuple[Move, ...]
     parent: str | None
     plan: EditPlan
+    # What recover cannot repair (a file it cannot read statically, a cycle...): reported,
+    # and nothing of the chain is moved while they stand.
+    blockers: tuple[Finding, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.diagnosis.ok and not self.blockers
 
 
 def landings(root: Path, rev: str, paths: Sequence[str]) -> dict[str, Landing]:
@@ -81,29 +89,33 @@ def _alembic_repair(
     from migration_guard.chains.alembic_graph import BranchMap
     from migration_guard.chains.alembic_script import ScriptInfo
 
-    scripts = [s for s in alembic.read_scripts(tree, spec) if isinstance(s, ScriptInfo)]
+    parsed = alembic.read_scripts(tree, spec)
+    scripts = [s for s in parsed if isinstance(s, ScriptInfo)]
     numbered = {m.path: m for m in state.migrations if m.number is not None}
     branches = BranchMap(scripts)
     members = []
-    for index, script in enumerate(scripts):
+    for index, script in enumerate(parsed):
         known = numbered.get(script.path)
         number = known.number if known and known.number is not None else -1 - index
         text = known.number_text if known else ""  # unnumbered: -1 - index, never equal
-        members.append(
-            Member(
-                script.path,
-                number,
-                text,
-                script.revision,
+        if isinstance(script, ScriptInfo):
+            links: tuple[tuple[str, ...], tuple[str, ...] | None] = (
                 script.down_revisions,
                 branches.of(script),
             )
-        )
+        else:
+            links = ((), None)  # unknown links: never anyone's sibling
+        members.append(Member(script.path, number, text, script.revision or None, *links))
     # Siblings collide only where the heads do (MG102): intentional branches never do.
     several = any(f.code == "MG102" for f in state.findings)
     diagnosis = diagnose(spec.name, members, history, several_heads=several)
-    if diagnosis.ok:
-        return Repair(spec, state, diagnosis, history, (), None, EditPlan())
+    blockers = tuple(
+        f
+        for f in state.findings
+        if f.code in alembic.HEAD_BREAKING and f.severity is Severity.ERROR
+    )
+    if diagnosis.ok or blockers:
+        return Repair(spec, state, diagnosis, history, (), None, EditPlan(), blockers)
     block = set(diagnosis.block)
     ids = {s.revision for s in scripts if s.path in block}
     roots = [s for s in scripts if s.path in block and not ids.intersection(s.down_revisions)]
@@ -208,6 +220,9 @@ def _text(repairs: Sequence[Repair], *, applied: bool, dry: bool, committed: boo
     lines: list[str] = []
     for r in repairs:
         title = f"{r.spec.title} ({r.spec.kind.value}, {where(r.spec)})"
+        if r.blockers:
+            lines += _blocked_lines(r, title)
+            continue
         if r.diagnosis.ok and r.state.undecided:
             lines.append(f"{title}: COULD NOT DECIDE (no collision by number or id)")
             lines += [f"  {reason}" for reason in r.state.undecided]
@@ -238,8 +253,13 @@ def _text(repairs: Sequence[Repair], *, applied: bool, dry: bool, committed: boo
                 "head); moved migrations keep their links to each other"
             )
         lines += [f"  {note}" for note in r.plan.notes]
-    broken = [r for r in repairs if not r.diagnosis.ok]
-    if not broken and any(r.state.undecided for r in repairs):
+    broken = [r for r in repairs if not r.ok]
+    if any(r.blockers for r in repairs):
+        lines.append(
+            "recover: found problems it cannot repair (above); nothing was changed. Fix them "
+            "by hand (`migration-guard lint` explains each), then run recover again. FAIL."
+        )
+    elif not broken and any(r.state.undecided for r in repairs):
         lines.append(
             "recover: no collision by number or id; forks cannot be told from intentional "
             "branches where branch labels cannot be read. COULD NOT DECIDE."
@@ -266,9 +286,25 @@ def _text(repairs: Sequence[Repair], *, applied: bool, dry: bool, committed: boo
     return "\n".join(lines)
 
 
+def _blocked_lines(r: Repair, title: str) -> list[str]:
+    """A chain recover cannot repair: the collisions it sees anyway, and why it stops."""
+    lines = [f"{title}: {'COLLISION, ' if not r.diagnosis.ok else ''}CANNOT REPAIR"]
+    for c in r.diagnosis.collisions:
+        lines.append(f"  {c.reason} {c.value!r}:")
+        lines.append(f"    {c.survivor} landed first ({_describe(r, c.survivor)})")
+        for mover in c.movers:
+            lines.append(f"    {mover} landed second ({_describe(r, mover)})")
+    lines.append(
+        "  recover moves only migrations whose links it can read, in a chain without cycles; "
+        "it cannot repair while these stand:"
+    )
+    lines += finding_lines(r.blockers, indent="    ")
+    return lines
+
+
 def _json(repairs: Sequence[Repair], *, applied: bool, branch: str | None) -> dict[str, Any]:
     return {
-        "ok": all(r.diagnosis.ok and not r.state.undecided for r in repairs) or applied,
+        "ok": all(r.ok and not r.state.undecided for r in repairs) or applied,
         "applied": applied,
         "branch": branch,
         "chains": [
@@ -279,6 +315,7 @@ def _json(repairs: Sequence[Repair], *, applied: bool, branch: str | None) -> di
                 "heads": [h.revision for h in r.state.heads],
                 "branched": r.state.branched,
                 "undecided": list(r.state.undecided),
+                "unrepairable": [finding_json(f) for f in r.blockers],
                 "collisions": [
                     {
                         "reason": c.reason,
@@ -384,15 +421,16 @@ def run(
         )
     repairs = []
     for spec in specs:
-        state = read_chain(tree, spec)
+        state = read_readable(tree, spec)
         if spec.kind is ChainKind.ALEMBIC:
             landed = landings(workspace.root, rev, list(spec.folders))
             repairs.append(_alembic_repair(tree, spec, state, landed))
         else:
             repairs.append(_sqitch_repair(tree, spec, state, workspace.root, rev))
-    broken = [r for r in repairs if not r.diagnosis.ok]
+    broken = [r for r in repairs if not r.ok]
+    blocked = any(r.blockers for r in repairs)
     applied = False
-    if apply and broken:
+    if apply and broken and not blocked:
         _apply(workspace, broken, branch)
         applied = True
     if output_format == "json":
@@ -414,7 +452,7 @@ def run(
                 )
     if not broken:
         return 3 if any(r.state.undecided for r in repairs) else 0
-    return 0 if applied else 1
+    return 0 if applied and not blocked else 1
 
 
 def branch_name(root: Path, given: str) -> str:

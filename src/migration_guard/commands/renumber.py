@@ -24,7 +24,7 @@ from migration_guard.apply import (
     undo,
 )
 from migration_guard.chain_bounds import ChainBound
-from migration_guard.chains import read_chain
+from migration_guard.chains import read_chain, read_readable, readable
 from migration_guard.edits import EditPlan, unified_diff
 from migration_guard.errors import InputError, UndecidableError, UsageError
 from migration_guard.model import (
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from migration_guard.forges.http import ForgeLimits
 
 _TARGET_NUMBER = re.compile(r"^([a-z0-9][a-z0-9_-]*):(\d+)$")
+_ID_NUMBER = re.compile(r"[0-9]+(?![0-9A-Za-z])")
 
 
 class ClaimedNumberError(InputError):
@@ -95,7 +96,19 @@ def resolve_targets(workspace: Workspace, targets: Sequence[str], cwd: Path) -> 
     states = {spec.name: read_chain(tree, spec) for spec in specs}
     found: list[Move] = []
     for target in targets:
-        found.append(_resolve_one(workspace, target, cwd, states))
+        try:
+            move = _resolve_one(workspace, target, cwd, states)
+        except (InputError, UsageError):
+            # Not found: it may be one of the migrations an unreadable chain hides.
+            match = _TARGET_NUMBER.match(target)
+            named = match.group(1) if match and match.group(1) in states else None
+            for state in states.values():
+                if named is None or state.spec.name == named:
+                    readable(state, tree.label)
+            raise
+        found.append(move)
+    for move in found:
+        readable(states[move.spec.name], tree.label)
     keys = [(m.spec.name, m.migration.name) for m in found]
     if len(set(keys)) != len(keys):
         raise UsageError("the same migration is named twice")
@@ -160,7 +173,12 @@ def branch_targets(workspace: Workspace, base: str) -> list[Move]:
     if not new:
         raise InputError(f"this branch adds no migrations compared with {base}")
     specs = {s.name: s for s in workspace.config.chains}
-    current = {s.name: read_chain(workspace.tree, s) for s in workspace.config.chains}
+    chains = {m.chain for m in new}
+    current = {
+        s.name: read_readable(workspace.tree, s)
+        for s in workspace.config.chains
+        if s.name in chains
+    }
     moves = []
     for migration in new:
         live = [
@@ -212,6 +230,7 @@ class ChainClaims:
     taken: dict[int, str]
     highest: int
     assigned: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    own: frozenset[tuple[str, str]] = frozenset()  # this branch's new migrations
 
 
 Claims = dict[str, ChainClaims]
@@ -288,7 +307,11 @@ def _next_start(ordered: Sequence[Move], claims: ChainClaims) -> int:
     """The first of the free numbers the block moves to: where ``check`` sends a single
     migration, else the first run of free numbers that nobody else is sent to either."""
     moving = {(m.migration.chain, m.migration.name or m.migration.path) for m in ordered}
-    others = {n for key, n in claims.assigned.items() if key not in moving}
+    # Where this branch's other migrations would go is its own business: moving one of
+    # them may be what settles their collision.
+    others = {
+        n for key, n in claims.assigned.items() if key not in moving and key not in claims.own
+    }
     own = [claims.assigned.get(key) for key in moving]
     if len(ordered) == 1 and own[0] is not None and own[0] not in claims.taken:
         return own[0]
@@ -303,22 +326,31 @@ def _claimed_numbers(
 ) -> Claims:
     """Per chain: number -> who holds it (base, open PRs, the rest of this tree), the
     highest number on the base and in the working tree, and check's pending moves."""
+    from migration_guard.collisions import ChainFacts
+
     moving = {(m.spec.name, m.migration.name) for m in moves}
     chains = {m.spec.name: m.spec for m in moves}
     result: Claims = {}
     for name, spec in chains.items():
-        state = read_chain(workspace.tree, spec)
-        taken = {
-            m.number: f"this tree ({_where(m)})"
-            for m in state.migrations
-            if (name, m.name) not in moving and m.number is not None
-        }
+        state = read_readable(workspace.tree, spec)
         numbering = Numbering(state.numbering, state.width)
+        tree_facts = ChainFacts(numbering, forks=False)
+        taken = {
+            number: f"this tree ({_where(m)})"
+            for m in state.migrations
+            if (name, m.name) not in moving and (number := tree_facts.number_of(m)) is not None
+        }
         result[name] = ChainClaims(numbering, taken, max(taken, default=0))
     if base is None:
         return result
-    from migration_guard.collisions import pending_moves
-    from migration_guard.services.sources import gather_sources, ranked, self_claims
+    from migration_guard.collisions import numbered, pending_moves
+    from migration_guard.services.sources import (
+        changed_migrations,
+        gather_sources,
+        local_tree,
+        ranked,
+        self_claims,
+    )
 
     branch = git.current_branch(cwd=workspace.root)
     head = git.resolve_commit("HEAD", cwd=workspace.root)
@@ -341,29 +373,44 @@ def _claimed_numbers(
             hint="retry, pass --provider none to ignore open PRs, or --force",
         )
     own = sources.own_change.number if sources.own_change is not None else None
+    base_commit = git.resolve_commit(base, cwd=workspace.root)
+    # Every migration this branch adds, not only the ones moving: check ranks and assigns
+    # them all, so its fix lines and --to next agree only from the same claims.
+    tree, dirty = local_tree(workspace)
+    merge_base = git.merge_base(base_commit, head, cwd=workspace.root)
+    new = changed_migrations(
+        workspace, merge_base=merge_base, head=head, tree=tree, chains=set(chains)
+    )[0]
+    kept = {(m.chain, m.name) for m in new}
+    new = [m for m in new if m.chain in chains]
+    new += [m.migration for m in moves if (m.migration.chain, m.migration.name) not in kept]
     mine = self_claims(
         workspace,
-        [m.migration for m in moves],
+        new,
         pr=own,
         head=head,
-        base=git.resolve_commit(base, cwd=workspace.root),
+        base=base_commit,
         rank_by_time=own is None and sources.provider == "git",
+        uncommitted=dirty,
     )
-    others = ranked(workspace, sources, mine, base=git.resolve_commit(base, cwd=workspace.root))
+    others = ranked(workspace, sources, mine, base=base_commit)
     for chain, chain_claims in result.items():
         taken = chain_claims.taken
         highest = chain_claims.highest
+        facts = sources.chains[chain]
         for migration in sources.base_migrations:
             if migration.chain != chain or (chain, migration.name) in moving:
                 continue
-            if migration.number is not None:
-                taken.setdefault(migration.number, f"base branch ({_where(migration)})")
-                highest = max(highest, migration.number)
+            if (number := facts.number_of(migration)) is not None:
+                taken.setdefault(number, f"base branch ({_where(migration)})")
+                highest = max(highest, number)
         for claim in others:
+            claim = numbered(claim, facts)
             if claim.chain == chain and claim.number is not None:
                 taken.setdefault(claim.number, claim.describe())
         assigned = pending_moves(chain, sources.chains[chain], [*others, *mine])
-        result[chain] = ChainClaims(chain_claims.numbering, taken, highest, assigned)
+        own_keys = frozenset(c.identity for c in mine)
+        result[chain] = ChainClaims(chain_claims.numbering, taken, highest, assigned, own_keys)
     return result
 
 
@@ -487,6 +534,10 @@ def surviving_heads(
 
 def _new_revision(revision: str, move: Move) -> str | None:
     old = move.migration.number_text
+    if not old and move.new_number:
+        # A file without a number whose id is one (add_x.py, revision "0193"): the id follows.
+        match = _ID_NUMBER.match(revision)
+        old = match.group() if match and len(match.group()) == len(move.new_number) else ""
     if not old or not move.new_number:
         return None  # a migration without a number keeps its id
     if revision == old:
@@ -509,7 +560,7 @@ def _base_head(
 
     if not any(base_tree.exists(p) for p in spec.folders):
         return None
-    state = read_chain(base_tree, spec)
+    state = read_readable(base_tree, spec)
     heads = [h.revision for h in state.heads if h.revision not in moved]
     if len(set(heads)) > 1 and roots:
         # Several base heads: the one on the block's branch, as in ``surviving_heads``.

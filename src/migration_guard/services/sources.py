@@ -10,13 +10,13 @@ verdict depends on it (never "no collision" on a guess), or a warning when it do
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from migration_guard import git
-from migration_guard.chains import read_chain
+from migration_guard.chains import read_readable
 from migration_guard.collisions import ChainFacts, Claim, ClaimSource
 from migration_guard.errors import ForgeError
 from migration_guard.forges.base import Forge, OpenChange, others
@@ -120,7 +120,7 @@ def gather_sources(
 
     base_tree = GitTree(workspace.root, base)
     specs = workspace.config.chains
-    base_states = {s.name: read_chain(base_tree, s) for s in specs}
+    base_states = {s.name: read_readable(base_tree, s) for s in specs}
     if provider == "none":
         return Sources(
             base,
@@ -303,6 +303,11 @@ class _ClaimReader:
                     continue
                 state = self.base_states[spec.name]
                 numbering = Numbering(state.numbering, state.width)
+                unread = sqitch.plan_unread(data, spec)
+                if unread:
+                    self.problems.append(
+                        f"could not read chain {spec.name} in {change.label}: {'; '.join(unread)}"
+                    )
                 for migration in sqitch.plan_migrations(data, spec, numbering):
                     if (spec.name, migration.name) in self.base_names:
                         continue
@@ -385,26 +390,34 @@ def new_migrations(
 
 
 def changed_migrations(
-    workspace: Workspace, *, merge_base: str, head: str, tree: Tree | None = None
+    workspace: Workspace,
+    *,
+    merge_base: str,
+    head: str,
+    tree: Tree | None = None,
+    chains: Collection[str] | None = None,
 ) -> tuple[list[Migration], set[tuple[str, str]]]:
     """(new migrations, (path, name) of the merge base's migrations this change removes or
-    renames away): once merged, the base no longer holds the latter."""
+    renames away): once merged, the base no longer holds the latter. Of every chain, or of
+    those named in ``chains``."""
     before_tree = GitTree(workspace.root, merge_base)
     after_tree = tree if tree is not None else GitTree(workspace.root, head)
     found: list[Migration] = []
     removed: set[tuple[str, str]] = set()
     for spec in workspace.config.chains:
+        if chains is not None and spec.name not in chains:
+            continue
         if not any(after_tree.exists(p) for p in spec.folders):
             continue
         before = (
-            {(m.path, m.name) for m in read_chain(before_tree, spec).migrations}
+            {(m.path, m.name) for m in read_readable(before_tree, spec).migrations}
             if any(before_tree.exists(p) for p in spec.folders)
             else set()
         )
         if not after_tree.exists(spec.path):
             removed |= before
             continue
-        after = read_chain(after_tree, spec).migrations
+        after = read_readable(after_tree, spec).migrations
         found += [m for m in after if (m.path, m.name) not in before]
         removed |= before - {(m.path, m.name) for m in after}
     return found, removed
