@@ -35,6 +35,7 @@ for extra in (ROOT, ROOT / "src"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
+from testing import ci_env  # noqa: E402
 from testing.fake_forge import FakeForge  # noqa: E402
 from testing.gitrepo import GitRepo  # noqa: E402
 
@@ -72,28 +73,7 @@ def populate(fake: FakeForge) -> None:
 
 @contextlib.contextmanager
 def github_env(fake: FakeForge, tmp: Path) -> Iterator[dict[str, str]]:
-    event = tmp / "event.json"
-    event.write_text(
-        json.dumps(
-            {
-                "pull_request": {
-                    "number": MINE,
-                    "base": {"ref": "main", "sha": "0" * 40},
-                    "head": {"ref": "pr-1"},
-                }
-            }
-        )
-    )
-    env = {
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_EVENT_NAME": "pull_request",
-        "GITHUB_EVENT_PATH": str(event),
-        "GITHUB_REPOSITORY": "acme/app",
-        "GITHUB_TOKEN": fake.token,
-        "GITHUB_API_URL": fake.github_api_url,
-        "GITHUB_GRAPHQL_URL": fake.graphql_url,
-        "GITHUB_BASE_REF": "main",
-    }
+    env = ci_env.github_actions(tmp, pr=MINE, forge=fake, head_ref="pr-1", head_sha=None)
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:

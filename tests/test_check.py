@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from testing import ci_env
 from testing.cli import run as _run
 from testing.fake_forge import FakeForge
 from testing.gitrepo import GitRepo
+from testing.incident import main_at_0144
 
 from migration_guard import sample
 
@@ -31,12 +33,7 @@ def _add_console(
 @pytest.fixture
 def incident(tmp_path: Path) -> GitRepo:
     """Main at console 0144; PRs #3277, #3322 and #3323 all add 0145 (the runbook)."""
-    repo = GitRepo.create(tmp_path)
-    sample.write_sample_repo(repo.path)
-    versions = repo.path / V
-    for extra in sorted(versions.iterdir())[144:]:
-        extra.unlink()
-    repo.commit_all("main")
+    repo = main_at_0144(tmp_path)
     repo.push("main")
     for minute, (pr, slug) in enumerate(
         ((3277, "promote_my_feature"), (3322, "add_refund_audit"), (3323, "add_export_index"))
@@ -114,30 +111,9 @@ def test_runbook_incident_names_colliding_prs_and_next_number(
 
 
 def _github_env(monkeypatch: pytest.MonkeyPatch, fake: FakeForge, tmp_path: Path, pr: int) -> Path:
-    event = tmp_path / "event.json"
-    event.write_text(
-        json.dumps(
-            {
-                "pull_request": {
-                    "number": pr,
-                    "base": {"ref": "main", "sha": "0" * 40},
-                    "head": {"ref": f"pr-{pr}", "sha": "1" * 40},
-                }
-            }
-        )
-    )
     summary = tmp_path / "summary.md"
-    for key, value in {
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_EVENT_NAME": "pull_request",
-        "GITHUB_EVENT_PATH": str(event),
-        "GITHUB_REPOSITORY": "acme/app",
-        "GITHUB_TOKEN": fake.token,
-        "GITHUB_API_URL": fake.github_api_url,
-        "GITHUB_GRAPHQL_URL": fake.graphql_url,
-        "GITHUB_BASE_REF": "main",
-        "GITHUB_STEP_SUMMARY": str(summary),
-    }.items():
+    env = ci_env.github_actions(tmp_path, pr=pr, forge=fake)
+    for key, value in (env | {"GITHUB_STEP_SUMMARY": str(summary)}).items():
         monkeypatch.setenv(key, value)
     return summary
 

@@ -3,13 +3,13 @@ marker comment, mentions in file names, a failed post, and servers that stall or
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from testing import ci_env, incident
 from testing.cli import run as _run
 from testing.fake_forge import FakeForge, Fault
 from testing.gitrepo import GitRepo
@@ -32,11 +32,7 @@ def _add_console(repo: GitRepo, branch: str, number: int, slug: str, down: str) 
 @pytest.fixture
 def repo(tmp_path: Path) -> GitRepo:
     """Main at console 0144; this change (pr-3322) adds 0145."""
-    repo = GitRepo.create(tmp_path)
-    sample.write_sample_repo(repo.path)
-    for extra in sorted((repo.path / V).iterdir())[144:]:
-        extra.unlink()
-    repo.commit_all("main")
+    repo = incident.main_at_0144(tmp_path)
     repo.push("main")
     _add_console(repo, "pr-3322", 145, "add_refund_audit", "0144")
     return repo
@@ -45,41 +41,13 @@ def repo(tmp_path: Path) -> GitRepo:
 def _github_env(
     monkeypatch: pytest.MonkeyPatch, fake: FakeForge, tmp_path: Path, pr: int = 3322
 ) -> None:
-    event = tmp_path / "event.json"
-    event.write_text(
-        json.dumps(
-            {
-                "pull_request": {
-                    "number": pr,
-                    "base": {"ref": "main", "sha": "0" * 40},
-                    "head": {"ref": f"pr-{pr}", "sha": "1" * 40},
-                }
-            }
-        )
-    )
-    for key, value in {
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_EVENT_NAME": "pull_request",
-        "GITHUB_EVENT_PATH": str(event),
-        "GITHUB_REPOSITORY": "acme/app",
-        "GITHUB_TOKEN": fake.token,
-        "GITHUB_API_URL": fake.github_api_url,
-        "GITHUB_GRAPHQL_URL": fake.graphql_url,
-        "GITHUB_BASE_REF": "main",
-    }.items():
+    for key, value in ci_env.github_actions(tmp_path, pr=pr, forge=fake).items():
         monkeypatch.setenv(key, value)
 
 
 def _gitlab_env(monkeypatch: pytest.MonkeyPatch, fake: FakeForge, repo: GitRepo) -> None:
-    for key, value in {
-        "GITLAB_CI": "true",
-        "CI_MERGE_REQUEST_IID": "3322",
-        "CI_PROJECT_ID": "42",
-        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
-        "CI_MERGE_REQUEST_DIFF_BASE_SHA": repo.git("rev-parse", "origin/main").strip(),
-        "CI_API_V4_URL": fake.gitlab_api_url,
-        "GITLAB_TOKEN": fake.token,
-    }.items():
+    base = repo.git("rev-parse", "origin/main").strip()
+    for key, value in ci_env.gitlab_ci(fake, mr=3322, base_sha=base).items():
         monkeypatch.setenv(key, value)
 
 

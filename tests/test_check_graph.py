@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from testing import ci_env
 from testing.cli import run
 from testing.gitrepo import GitRepo
 
@@ -240,24 +241,10 @@ def test_a_staged_uncommitted_migration_is_checked(
 def _actions_env(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, event_name: str, pr: int, head_sha: str
 ) -> None:
-    event = tmp_path / "event.json"
-    event.write_text(
-        json.dumps(
-            {
-                "pull_request": {
-                    "number": pr,
-                    "base": {"ref": "main", "sha": "0" * 40},
-                    "head": {"ref": "feature", "sha": head_sha},
-                }
-            }
-        )
+    env = ci_env.github_actions(
+        tmp_path, pr=pr, event_name=event_name, head_ref="feature", head_sha=head_sha
     )
-    for key, value in {
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_EVENT_NAME": event_name,
-        "GITHUB_EVENT_PATH": str(event),
-        "GITHUB_BASE_REF": "main",
-    }.items():
+    for key, value in env.items():
         monkeypatch.setenv(key, value)
 
 

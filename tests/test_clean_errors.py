@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from testing import incident
 from testing.cli import run, snapshot
 from testing.fake_forge import FakeForge
 from testing.gitrepo import GitRepo
@@ -32,6 +33,17 @@ def repo(tmp_path: Path) -> GitRepo:
 
 def _highest(repo: GitRepo) -> int:
     return max(int(p.name[:4]) for p in (repo.path / V).iterdir() if p.name[:4].isdigit())
+
+
+def _commit_the_next_migration(repo: GitRepo) -> int:
+    """Commit console's next migration on the feature branch; the number it follows."""
+    top = _highest(repo)
+    repo.write(
+        f"{V}/{top + 1:04d}_x.py",
+        sample.alembic_script(f"{top + 1:04d}", f"{top:04d}", "x", table="x"),
+    )
+    repo.commit_all("add")
+    return top
 
 
 # --- a non-UTF-8 file name -------------------------------------------------------------------
@@ -160,12 +172,7 @@ def test_a_malformed_ipv6_database_url_is_exit_2(
 def test_a_malformed_ipv6_target_is_exit_2(
     repo: GitRepo, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    top = _highest(repo)
-    repo.write(
-        f"{V}/{top + 1:04d}_x.py",
-        sample.alembic_script(f"{top + 1:04d}", f"{top:04d}", "x", table="x"),
-    )
-    repo.commit_all("add")
+    top = _commit_the_next_migration(repo)
     before = snapshot(repo)
     common = ("--base-sha", "origin/main", "--provider", "none")
     code, _, err = run(
@@ -189,18 +196,9 @@ def test_a_malformed_ipv6_target_is_exit_2(
 @pytest.fixture
 def merged_collision(tmp_path: Path) -> GitRepo:
     """Main at console 0144, then two PRs that both added 0145 merged."""
-    repo = GitRepo.create(tmp_path)
-    sample.write_sample_repo(repo.path)
-    for extra in sorted((repo.path / V).iterdir())[144:]:
-        extra.unlink()
-    repo.commit_all("main at 0144")
-    for pr, slug in ((1, "first"), (2, "second")):
-        repo.git("checkout", "-q", "-b", f"pr-{pr}", "main")
-        repo.write(f"{V}/0145_{slug}.py", sample.alembic_script("0145", "0144", slug, table=slug))
-        repo.commit_all(f"add 0145 {slug}")
-        repo.git("checkout", "-q", "main")
-        repo.git("merge", "-q", "--no-ff", "-m", f"Merge pull request #{pr}", f"pr-{pr}")
-    return repo
+    return incident.merge_prs_adding_0145(
+        incident.main_at_0144(tmp_path), {1: "first", 2: "second"}
+    )
 
 
 @pytest.mark.parametrize("name", ["bad..name", "-x", "a b", "x.lock", "refs/tags/x", ""])
@@ -235,12 +233,7 @@ def test_recover_branch_refs_heads_names_the_branch(
 def test_renumber_refuses_a_number_wider_than_the_chain(
     repo: GitRepo, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    top = _highest(repo)
-    repo.write(
-        f"{V}/{top + 1:04d}_x.py",
-        sample.alembic_script(f"{top + 1:04d}", f"{top:04d}", "x", table="x"),
-    )
-    repo.commit_all("add")
+    top = _commit_the_next_migration(repo)
     before = snapshot(repo)
     common = ("--base-sha", "origin/main", "--provider", "none")
     code, out, err = run(

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from testing import incident
 from testing.cli import run as _run
 from testing.cli import snapshot as _snapshot
 from testing.gitrepo import GitRepo
@@ -248,20 +249,10 @@ RECOVER = ("recover", "--apply", "--branch", "hotfix/console-0145")
 @pytest.fixture(scope="module")
 def merged_collision(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
     """Two PRs each added console 0145 on 0144 and both merged (the runbook's incident)."""
-    repo = GitRepo.create(tmp_path_factory.mktemp("merged"))
-    sample.write_sample_repo(repo.path)
-    for extra in sorted((repo.path / V).iterdir())[144:]:
-        extra.unlink()
-    repo.commit_all("main at 0144")
-    for pr, slug in ((3277, "promote_my_feature"), (3322, "add_refund_audit")):
-        repo.git("checkout", "-q", "-b", f"pr-{pr}", "main")
-        repo.write(
-            f"{V}/0145_{slug}.py", sample.alembic_script("0145", "0144", slug, table=f"t_{slug}")
-        )
-        repo.commit_all(f"pr-{pr}: add 0145")
-        repo.git("checkout", "-q", "main")
-        repo.git("merge", "-q", "--no-ff", "-m", f"Merge pull request #{pr}", f"pr-{pr}")
-    return repo
+    return incident.merge_prs_adding_0145(
+        incident.main_at_0144(tmp_path_factory.mktemp("merged")),
+        {3277: "promote_my_feature", 3322: "add_refund_audit"},
+    )
 
 
 def _git_state(repo: GitRepo) -> tuple[object, str, list[str], str]:

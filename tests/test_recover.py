@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from testing import incident
 from testing.cli import run as _run
 from testing.gitrepo import GitRepo
 from testing.sqitch_projects import sqitch
@@ -47,12 +48,7 @@ def _merge(repo: GitRepo, branch: str, pr: int, how: str) -> None:
 
 @pytest.fixture
 def main_at_0144(tmp_path: Path) -> GitRepo:
-    repo = GitRepo.create(tmp_path)
-    sample.write_sample_repo(repo.path)
-    for extra in sorted((repo.path / V).iterdir())[144:]:
-        extra.unlink()
-    repo.commit_all("main at 0144")
-    return repo
+    return incident.main_at_0144(tmp_path)
 
 
 @pytest.mark.parametrize("how", ["merge", "squash"])

@@ -1,0 +1,1 @@
+# Empty on purpose: the fixture only exercises the migrations.

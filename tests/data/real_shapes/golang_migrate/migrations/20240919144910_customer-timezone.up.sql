@@ -1,0 +1,2 @@
+-- modify "customers" table
+ALTER TABLE "customers" ADD COLUMN "timezone" character varying NULL;
