@@ -284,3 +284,19 @@ def test_bad_limits_are_usage_errors(
     code, out, err = _run(repo, capsys, "check", "--provider", "git", *args)
     assert (code, out) == (2, ""), err
     assert expected in err
+
+
+def test_a_forge_answer_nested_too_deeply_is_a_clean_exit_3(
+    repo: GitRepo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with FakeForge() as fake:
+        fake.add_pr(3322, [f"{V}/0145_add_refund_audit.py"], head="pr-3322")
+        fake.add_fault(Fault("POST /graphql", 200, b"[" * 100_000 + b"]" * 100_000, times=5))
+        _github_env(monkeypatch, fake, tmp_path)
+        code, out, err = _run(repo, capsys, "check")
+    assert code == 3, out + err
+    assert "OK" not in out and "internal error" not in err
+    assert "with JSON nested too deeply to read (HTTP 200)" in err

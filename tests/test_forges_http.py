@@ -204,6 +204,21 @@ def test_non_json_answer(fake: FakeForge) -> None:
     )
 
 
+@pytest.mark.parametrize("status", [200, 404])
+def test_an_answer_nested_too_deeply_is_a_forge_error(fake: FakeForge, status: int) -> None:
+    deep = b"[" * 200_000 + b"]" * 200_000
+    fake.add_fault(Fault(f"GET {COMMENTS}", status, deep, {"Content-Type": "application/json"}))
+    with pytest.raises(ForgeError) as info:
+        client(fake, Sleeps()).request("GET", COMMENTS)
+    if status == 200:
+        assert info.value.message == (
+            f"GitHub answered {fake.url}{COMMENTS} with JSON nested too deeply to read (HTTP 200)"
+        )
+    else:  # the status is the error; the body is shown cut short
+        assert "HTTP 404" in info.value.message and "[[[[" in info.value.message
+        assert len(info.value.message) < 400
+
+
 def test_pagination_must_stay_on_the_same_origin(fake: FakeForge) -> None:
     fake.add_fault(
         Fault(f"GET {COMMENTS}", 200, [], {"Link": '<http://127.0.0.2:9/steal?page=2>; rel="next"'})

@@ -454,20 +454,28 @@ def _compile_file(path: str, source: bytes) -> None:
 def _compiles_fast(source: bytes) -> bool:
     """True when the file surely compiles (see :func:`_text_compiles`); False: not shown,
     :func:`_compile_file` decides."""
+    text = _plain_text(source)
+    return text is not None and _text_compiles(text)
+
+
+def _plain_text(source: bytes) -> str | None:
+    """The text of a file in the plain encoding (UTF-8, no BOM, no coding cookie, no NUL,
+    line ends ``\n`` or ``\r\n``), with ``\n`` line ends; None for any other file, which
+    the full reader handles (columns before a line end are unchanged by the normalising)."""
     if source.startswith(b"\xef\xbb\xbf") or b"\0" in source:
-        return False
+        return None
     try:
         text = source.decode("utf-8")
     except UnicodeDecodeError:
-        return False
+        return None
     first_two = "\n".join(text.split("\n", 2)[:2])
     if "coding" in first_two and _rx(_CODING).search(first_two):
-        return False
+        return None
     if "\r" in text:
         text = text.replace("\r\n", "\n")
         if "\r" in text:
-            return False
-    return _text_compiles(text)
+            return None
+    return text
 
 
 # Whole-file validity: Alembic compiles every script when it loads it, so a syntax error
@@ -1023,19 +1031,9 @@ _OK, _INCOMPLETE, _FALLBACK = 0, 1, 2
 
 
 def _prescan(path: str, source: bytes) -> ParsedScript | None:
-    if source.startswith(b"\xef\xbb\xbf") or b"\0" in source:
+    text = _plain_text(source)
+    if text is None:
         return None
-    try:
-        text = source.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    first_two = "\n".join(text.split("\n", 2)[:2])
-    if "coding" in first_two and _rx(_CODING).search(first_two):
-        return None
-    if "\r" in text:
-        if "\r" in text.replace("\r\n", "\n"):
-            return None
-        text = text.replace("\r\n", "\n")  # columns before a line end are unchanged
     lines = text.split("\n")
     count = len(lines)
     bindings: dict[str, _Binding] = {}

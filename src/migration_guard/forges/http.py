@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import Message
 from http.client import HTTPMessage
-from typing import Any
+from typing import Any, TypeVar
 
 from migration_guard import redact
 from migration_guard.errors import ForgeError, UsageError
@@ -185,6 +185,9 @@ class DeadlineError(LimitError):
 
 class ResponseTooLargeError(LimitError):
     """An answer larger than ``ForgeLimits.max_bytes``."""
+
+
+_LimitError = TypeVar("_LimitError", bound=ForgeError)
 
 
 class _Budget:
@@ -637,51 +640,62 @@ class JsonClient:
     def _timeout_error(self, method: str, url: str, limit: float) -> TransportError | DeadlineError:
         if limit < self.limits.timeout:  # the command's budget, not this request, ran out
             return self._deadline_error(method, url)
-        return RequestTimeoutError(
-            self.mask(
-                f"{self.name} did not answer {method} {_strip_query(url)} within "
-                f"{_seconds(limit)} (the limit for one request, --forge-timeout)"
-            ),
-            hint=f"Check the forge's status, or allow more with --forge-timeout SECONDS "
+        return self._limit_error(
+            RequestTimeoutError,
+            f"{self.name} did not answer {method} {_strip_query(url)} within "
+            f"{_seconds(limit)} (the limit for one request, --forge-timeout)",
+            f"Check the forge's status, or allow more with --forge-timeout SECONDS "
             f"or {ENV_TIMEOUT}.",
         )
 
     def _deadline_error(self, method: str, url: str) -> DeadlineError:
-        return DeadlineError(
-            self.mask(
-                f"{self.name}: stopped at {method} {_strip_query(url)}: this command's requests "
-                f"to {self.name} have taken {_seconds(self.limits.deadline)}, its limit "
-                "(--forge-deadline)"
-            ),
-            hint=f"Check the forge's status, or allow more with --forge-deadline SECONDS "
+        return self._limit_error(
+            DeadlineError,
+            f"{self.name}: stopped at {method} {_strip_query(url)}: this command's requests "
+            f"to {self.name} have taken {_seconds(self.limits.deadline)}, its limit "
+            "(--forge-deadline)",
+            f"Check the forge's status, or allow more with --forge-deadline SECONDS "
             f"or {ENV_DEADLINE}.",
         )
 
     def _too_large_error(self, method: str, url: str) -> ResponseTooLargeError:
-        return ResponseTooLargeError(
-            self.mask(
-                f"{self.name} answered {method} {_strip_query(url)} with more than "
-                f"{self.limits.max_bytes / _MIB:g} MiB; stopped reading (the limit for one "
-                "answer, --forge-max-mib)"
-            ),
-            hint=f"Allow more with --forge-max-mib MIB or {ENV_MAX_MIB} if the answer is genuine.",
+        return self._limit_error(
+            ResponseTooLargeError,
+            f"{self.name} answered {method} {_strip_query(url)} with more than "
+            f"{self.limits.max_bytes / _MIB:g} MiB; stopped reading (the limit for one "
+            "answer, --forge-max-mib)",
+            f"Allow more with --forge-max-mib MIB or {ENV_MAX_MIB} if the answer is genuine.",
         )
+
+    def _limit_error(self, kind: type[_LimitError], message: str, hint: str) -> _LimitError:
+        """One of :class:`ForgeLimits` was reached: the sentence (masked) and the flag to
+        raise it."""
+        return kind(self.mask(message), hint=hint)
 
     def _decode(self, raw: bytes, status: int, url: str, headers: Mapping[str, str]) -> Any:
         if not raw.strip():
             return None
         try:
             return json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             if 200 <= status < 300:
-                ctype = headers.get("content-type", "?")
+                what = (
+                    "JSON nested too deeply to read"
+                    if isinstance(exc, RecursionError)
+                    else "something that is not JSON"
+                )
+                ctype = (
+                    ""
+                    if isinstance(exc, RecursionError)
+                    else ", " + headers.get("content-type", "?")
+                )
                 raise ForgeError(
                     self.mask(
-                        f"{self.name} answered {_strip_query(url)} with something that is not "
-                        f"JSON (HTTP {status}, {ctype})"
+                        f"{self.name} answered {_strip_query(url)} with {what} "
+                        f"(HTTP {status}{ctype})"
                     )
                 ) from None
-            return raw.decode("utf-8", "replace")[:200]
+            return raw.decode("utf-8", "replace")[:200]  # (the status is the error)
 
     # -- rate limits -----------------------------------------------------------------------
 
