@@ -14,10 +14,10 @@ from alembic.script import ScriptDirectory
 from testing.gitrepo import GitRepo
 
 from migration_guard import git
-from migration_guard.chains import alembic as alembic_module
-from migration_guard.chains import alembic_script as script_module
 from migration_guard.chains import read_chain as read_any_chain
-from migration_guard.chains.alembic import (
+from migration_guard.chains.alembic import reader as alembic_module
+from migration_guard.chains.alembic import script as script_module
+from migration_guard.chains.alembic.reader import (
     current_head,
     current_heads,
     read_chain,

@@ -24,8 +24,8 @@ from typing import NamedTuple
 
 import pytest
 
-from migration_guard.chains import alembic
-from migration_guard.chains.alembic_config import (
+from migration_guard.chains.alembic import reader as alembic
+from migration_guard.chains.alembic.config import (
     AlembicConfig,
     configs_in,
     read_layout,

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from migration_guard import sample
-from migration_guard.chains import alembic
-from migration_guard.chains.alembic_downgrade import (
+from migration_guard.chains.alembic import reader as alembic
+from migration_guard.chains.alembic.downgrade import (
     MISSING,
     RAISES,
     Irreversible,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from migration_guard.chains.alembic_graph import (
+from migration_guard.chains.alembic.graph import (
     CODES,
     ChainGraph,
     analyse,
@@ -10,7 +10,7 @@ from migration_guard.chains.alembic_graph import (
     detected_numbering,
     number_prefix,
 )
-from migration_guard.chains.alembic_script import ParsedScript, parse_script
+from migration_guard.chains.alembic.script import ParsedScript, parse_script
 from migration_guard.model import Finding, NumberingMode
 from migration_guard.sample import alembic_script
 

@@ -27,8 +27,8 @@ import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from migration_guard.chains.alembic import read_chain, read_scripts
-from migration_guard.chains.alembic_script import Unreadable, parse_script_with
+from migration_guard.chains.alembic.reader import read_chain, read_scripts
+from migration_guard.chains.alembic.script import Unreadable, parse_script_with
 from migration_guard.model import ChainKind, ChainSpec, ChainState, Severity
 from migration_guard.tree import WorkTree
 

@@ -21,9 +21,9 @@ import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from migration_guard.chains.alembic import read_chain
-from migration_guard.chains.alembic_rewrite import Move, RenumberError, plan_renumber, token_pattern
-from migration_guard.chains.alembic_script import ScriptInfo, parse_script
+from migration_guard.chains.alembic.reader import read_chain
+from migration_guard.chains.alembic.rewrite import Move, RenumberError, plan_renumber, token_pattern
+from migration_guard.chains.alembic.script import ScriptInfo, parse_script
 from migration_guard.edits import EditPlan, Rename
 from migration_guard.errors import InputError
 from migration_guard.model import ChainKind, ChainSpec, Severity

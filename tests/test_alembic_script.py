@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from migration_guard.chains.alembic_script import (
+from migration_guard.chains.alembic.script import (
     ScriptInfo,
     Span,
     Unknown,

@@ -116,8 +116,8 @@ path = "db/versions"
             "migration-guard.toml: chain name 'a' is used more than once",
         ),
         (
-            '[[chains]]\nname = "a"\nkind = "flyway"\npath = "db/versions"\n',
-            "migration-guard.toml: chain 'a': unknown kind 'flyway'",
+            '[[chains]]\nname = "a"\nkind = "liquibase"\npath = "db/versions"\n',
+            "migration-guard.toml: chain 'a': unknown kind 'liquibase'",
         ),
         (
             '[[chains]]\nname = "a"\nkind = "alembic"\n',

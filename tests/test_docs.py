@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from migration_guard.chains.alembic_graph import CODES as ALEMBIC_CODES
-from migration_guard.chains.sqitch import CODES as SQITCH_CODES
+from migration_guard.chains.alembic.graph import CODES as ALEMBIC_CODES
+from migration_guard.chains.sqitch.reader import CODES as SQITCH_CODES
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "findings.md"
 

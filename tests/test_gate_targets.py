@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from migration_guard.chains.sqitch import SqitchConf
+from migration_guard.chains.sqitch.conf import SqitchConf
 from migration_guard.commands.gate import require_modules
 from migration_guard.databases.roundtrip import first_line
 from migration_guard.databases.sqitch_gate import SqitchProject, failure

@@ -175,7 +175,7 @@ def test_every_reader_agrees_with_compile_on_mutated_files() -> None:
     one that does not compile is always MG121 (compile of the bytes is what Alembic runs)."""
     import random
 
-    from migration_guard.chains.alembic_script import Unreadable, parse_script
+    from migration_guard.chains.alembic.script import Unreadable, parse_script
 
     rng = random.Random(10)
     plain = _script("0002", "0001")

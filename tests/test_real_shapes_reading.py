@@ -28,7 +28,7 @@ from alembic.script import ScriptDirectory
 from testing.cli import run
 from testing.gitrepo import GitRepo
 
-from migration_guard.chains.alembic import read_chain
+from migration_guard.chains.alembic.reader import read_chain
 from migration_guard.model import ChainKind, ChainSpec, ChainState
 from migration_guard.tree import WorkTree
 

@@ -24,7 +24,7 @@ from testing.gitrepo import GitRepo
 from testing.sqitch_projects import sqitch_env
 
 from migration_guard.chains import read_chain
-from migration_guard.chains.sqitch import ScriptLayout, TargetLayout, read_sqitch_conf
+from migration_guard.chains.sqitch.conf import ScriptLayout, TargetLayout, read_sqitch_conf
 from migration_guard.config import discover_chains
 from migration_guard.tree import WorkTree
 

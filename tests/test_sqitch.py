@@ -16,17 +16,14 @@ import pytest
 from testing.gitrepo import GitRepo
 
 from migration_guard.chains import read_chain as read_any_chain
-from migration_guard.chains.sqitch import (
-    CODES,
+from migration_guard.chains.sqitch.conf import (
     ScriptLayout,
     SqitchConf,
     find_sqitch_conf,
-    lint_plan,
-    number_prefix,
     parse_sqitch_conf,
-    read_chain,
     read_sqitch_conf,
 )
+from migration_guard.chains.sqitch.reader import CODES, lint_plan, number_prefix, read_chain
 from migration_guard.errors import InputError
 from migration_guard.model import (
     ChainKind,

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from migration_guard.chains.sqitch import lint_plan
-from migration_guard.chains.sqitch_plan import ErrorKind, Plan, parse_plan
+from migration_guard.chains.sqitch.plan import ErrorKind, Plan, parse_plan
+from migration_guard.chains.sqitch.reader import lint_plan
 from migration_guard.tree import WorkTree
 
 pytestmark = [pytest.mark.sqitch, pytest.mark.slow]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from migration_guard.chains.sqitch_plan import (
+from migration_guard.chains.sqitch.plan import (
     Dependency,
     ErrorKind,
     LineKind,

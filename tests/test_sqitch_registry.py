@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from testing.sqitch_projects import sqitch, write_files
 
-from migration_guard.chains.sqitch import SqitchConf, parse_sqitch_conf
-from migration_guard.chains.sqitch_plan import parse_plan
+from migration_guard.chains.sqitch.conf import SqitchConf, parse_sqitch_conf
+from migration_guard.chains.sqitch.plan import parse_plan
 from migration_guard.databases.sqitch_registry import (
     DbUri,
     DeployedHit,

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from testing.sqitch_projects import apply_edit_plan, read_files, sqitch, write_files
 
-from migration_guard.chains.sqitch import find_sqitch_conf
-from migration_guard.chains.sqitch_rewrite import SqitchRename, plan_sqitch_rename_in_tree
+from migration_guard.chains.sqitch.conf import find_sqitch_conf
+from migration_guard.chains.sqitch.rewrite import SqitchRename, plan_sqitch_rename_in_tree
 from migration_guard.databases.sqitch_registry import (
     SqitchTarget,
     read_registry,

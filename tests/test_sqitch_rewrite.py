@@ -23,9 +23,9 @@ from testing.sqitch_projects import (
     write_files,
 )
 
-from migration_guard.chains.sqitch import find_sqitch_conf
-from migration_guard.chains.sqitch_plan import parse_plan
-from migration_guard.chains.sqitch_rewrite import (
+from migration_guard.chains.sqitch.conf import find_sqitch_conf
+from migration_guard.chains.sqitch.plan import parse_plan
+from migration_guard.chains.sqitch.rewrite import (
     SqitchRename,
     SqitchRenameError,
     affected_changes,
@@ -423,7 +423,7 @@ def test_configured_layout_and_subfolders(tmp_path: Path) -> None:
 
 
 def test_pure_api_and_needed_paths() -> None:
-    from migration_guard.chains.sqitch import ScriptLayout
+    from migration_guard.chains.sqitch.conf import ScriptLayout
 
     layout = ScriptLayout(
         "", "sqitch.plan", "deploy", "revert", "verify", "deploy", "revert", "verify"

@@ -14,15 +14,14 @@ import pytest
 from testing.cli import run
 from testing.gitrepo import GitRepo
 
-from migration_guard.chains.sqitch import (
+from migration_guard.chains.sqitch.conf import (
     ScriptLayout,
     SqitchConf,
     TargetLayout,
-    chain_layout,
     find_sqitch_conf,
     parse_sqitch_conf,
-    read_chain,
 )
+from migration_guard.chains.sqitch.reader import chain_layout, read_chain
 from migration_guard.config import discover_chains
 from migration_guard.errors import InputError
 from migration_guard.model import ChainKind, ChainSpec, Severity

@@ -218,13 +218,15 @@ def _chain(raw: Mapping[str, Any], index: int, source: str, tree: Tree) -> Chain
             hint="use lowercase letters, digits, '-' and '_' (it becomes a flag: --NAME-only)",
         )
     where = f"{source}: chain {name!r}"
-    try:
-        kind = ChainKind(raw["kind"])
-    except ValueError:
+    from migration_guard.chains import registry
+
+    supported = registry.supported()
+    if raw["kind"] not in supported:
         raise ConfigError(
             f"{where}: unknown kind {raw['kind']!r}",
-            hint=f"supported kinds: {', '.join(k.value for k in ChainKind)}",
-        ) from None
+            hint=f"supported kinds: {', '.join(k.value for k in supported)}",
+        )
+    kind = ChainKind(raw["kind"])
     raw_path = raw["path"]
     if kind is ChainKind.ALEMBIC and isinstance(raw_path, list):
         # Several version_locations of one graph, in Alembic's order.
@@ -331,7 +333,7 @@ def _chain(raw: Mapping[str, Any], index: int, source: str, tree: Tree) -> Chain
 
 def _check_section(tree: Tree, config_file: str, section: str, where: str) -> None:
     """The ini the chain names has the section (``alembic -n`` fails otherwise)."""
-    from migration_guard.chains import alembic_config
+    from migration_guard.chains.alembic import config as alembic_config
 
     ini = alembic_config.config_for_file(config_file, tree, section).ini
     if ini is None:
@@ -389,7 +391,7 @@ def discover(tree: Tree) -> tuple[tuple[ChainSpec, ...], tuple[Finding, ...]]:
     folder), sqitch.plan files and the plans that sqitch.conf targets name (``plan_file``: a
     second target's plan); with notes on what could not become a chain (MG142, MG143), never
     dropped in silence."""
-    from migration_guard.chains import alembic_config
+    from migration_guard.chains.alembic import config as alembic_config
 
     found: list[_Found] = []
     env_folders: list[str] = []
@@ -499,7 +501,7 @@ def _sqitch_target_plans(tree: Tree, conf_folders: list[str], known: list[str]) 
     """
     if not conf_folders:
         return []
-    from migration_guard.chains.sqitch import TargetLayout, read_sqitch_conf
+    from migration_guard.chains.sqitch.conf import TargetLayout, read_sqitch_conf
     from migration_guard.errors import InputError
 
     found: list[str] = []
@@ -537,7 +539,7 @@ def _config_note(exc: ConfigError, path: str) -> Finding:
 def _only_in_subfolders(tree: Tree, chain: _Found, notes: list[Finding]) -> bool:
     """True (and a note) when the folders hold no revision scripts but their subfolders do:
     Alembic reads none of them unless env.py sets version_locations itself (prefect)."""
-    from migration_guard.chains import alembic
+    from migration_guard.chains.alembic import reader as alembic
 
     if any(alembic.script_paths(tree, f) for f in chain.folders):
         return False

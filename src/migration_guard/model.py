@@ -12,8 +12,16 @@ from typing import NamedTuple
 
 
 class ChainKind(StrEnum):
+    """The registry's keys (``chains.registry``): one package under ``chains/`` each."""
+
     ALEMBIC = "alembic"
     SQITCH = "sqitch"
+    DJANGO = "django"
+    NUMBERED = "numbered"  # a folder of numbered files, named by ``ChainSpec.pattern``
+    FLYWAY = "flyway"  # presets of ``numbered``
+    GOLANG_MIGRATE = "golang-migrate"
+    GOOSE = "goose"
+    DBMATE = "dbmate"
 
 
 class NumberingMode(StrEnum):
@@ -62,6 +70,8 @@ class ChainSpec(NamedTuple):
     downgrade_floor: str | None = None  # gate: an Alembic revision not to downgrade below
     extra_paths: tuple[str, ...] = ()
     alembic_section: str | None = None
+    pattern: str | None = None  # numbered: file names, e.g. "{number}_{slug}.up.sql"
+    settings: str | None = None  # django: the settings module gate runs ``migrate`` with
 
     @property
     def folders(self) -> tuple[str, ...]:

@@ -43,7 +43,7 @@ def rules_for(
     sqitch_folders: dict[str, tuple[tuple[str, ...], str]] = {}
     for spec in specs:
         if spec.kind is ChainKind.SQITCH:
-            from migration_guard.chains import sqitch
+            from migration_guard.chains.sqitch import reader as sqitch
 
             sqitch_folders[spec.name] = sqitch.script_folders(tree, spec)
     # A script folder several plans share (a second sqitch target) says nothing about which
@@ -63,10 +63,10 @@ def rules_for(
 def _number_prefix(kind: ChainKind, name: str) -> str | None:
     """The number exactly as the chain's own reader sees it (one rule per kind)."""
     if kind is ChainKind.ALEMBIC:
-        from migration_guard.chains.alembic_graph import number_prefix
+        from migration_guard.chains.alembic.graph import number_prefix
 
         return number_prefix(name)
-    from migration_guard.chains.sqitch import number_prefix as sqitch_number_prefix
+    from migration_guard.chains.sqitch.reader import number_prefix as sqitch_number_prefix
 
     return sqitch_number_prefix(name)
 

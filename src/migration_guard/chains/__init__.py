@@ -18,10 +18,10 @@ ChainReader = Callable[[Tree, ChainSpec], ChainState]
 def reader_for(kind: ChainKind) -> ChainReader:
     # Imported lazily: a command touching only sqitch chains never loads the Alembic reader.
     if kind is ChainKind.ALEMBIC:
-        from migration_guard.chains import alembic
+        from migration_guard.chains.alembic import reader as alembic
 
         return alembic.read_chain
-    from migration_guard.chains import sqitch
+    from migration_guard.chains.sqitch import reader as sqitch
 
     return sqitch.read_chain
 

@@ -91,7 +91,7 @@ def run(
 def _lint_one(workspace: Workspace, spec: ChainSpec, *, syntax_only: bool) -> ChainState:
     adhoc = spec.width == 0
     if spec.kind is ChainKind.SQITCH and (syntax_only or adhoc):
-        from migration_guard.chains import sqitch
+        from migration_guard.chains.sqitch import reader as sqitch
 
         findings = sqitch.lint_plan(
             workspace.tree, spec.path, None if adhoc else spec, syntax_only=syntax_only

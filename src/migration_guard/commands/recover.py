@@ -85,9 +85,9 @@ def landings(root: Path, rev: str, paths: Sequence[str]) -> dict[str, Landing]:
 def _alembic_repair(
     tree: Tree, spec: ChainSpec, state: ChainState, history: Mapping[str, Landing]
 ) -> Repair:
-    from migration_guard.chains import alembic
-    from migration_guard.chains.alembic_graph import BranchMap
-    from migration_guard.chains.alembic_script import ScriptInfo
+    from migration_guard.chains.alembic import reader as alembic
+    from migration_guard.chains.alembic.graph import BranchMap
+    from migration_guard.chains.alembic.script import ScriptInfo
 
     parsed = alembic.read_scripts(tree, spec)
     scripts = [s for s in parsed if isinstance(s, ScriptInfo)]
@@ -166,7 +166,7 @@ def _moves(spec: ChainSpec, state: ChainState, movers: Sequence[Migration]) -> t
 
 def plan_line_landings(root: Path, rev: str, plan_path: str, tree: Tree) -> dict[str, Landing]:
     """For each change of a sqitch plan: the first-parent commit that added its line."""
-    from migration_guard.chains.sqitch_plan import parse_plan
+    from migration_guard.chains.sqitch.plan import parse_plan
 
     out = git.run_git(
         "blame", "--first-parent", "--porcelain", rev, "--", plan_path, cwd=root

@@ -42,8 +42,8 @@ from migration_guard.tree import GitTree, Tree
 from migration_guard.workspace import Workspace
 
 if TYPE_CHECKING:
-    from migration_guard.chains.alembic_script import ParsedScript
-    from migration_guard.chains.sqitch_rewrite import SqitchRename
+    from migration_guard.chains.alembic.script import ParsedScript
+    from migration_guard.chains.sqitch.rewrite import SqitchRename
     from migration_guard.forges.http import ForgeLimits
 
 _TARGET_NUMBER = re.compile(r"^([a-z0-9][a-z0-9_-]*):(\d+)$")
@@ -430,8 +430,9 @@ def plan_alembic(
     down_revision: str | None,
     follow_new_files: bool = True,
 ) -> EditPlan:
-    from migration_guard.chains import alembic, alembic_rewrite
-    from migration_guard.chains.alembic_script import ScriptInfo
+    from migration_guard.chains.alembic import reader as alembic
+    from migration_guard.chains.alembic import rewrite as alembic_rewrite
+    from migration_guard.chains.alembic.script import ScriptInfo
 
     scripts = {s.path: s for s in alembic.read_scripts(tree, spec)}
     infos: dict[str, ScriptInfo] = {}
@@ -518,8 +519,8 @@ def surviving_heads(
     """The heads of the chain without the migrations being moved (sorted, unique). With the
     block's ``roots`` (its first migrations) and several heads, only the heads on the branch
     the roots are built on: intentional branches (own branch labels) each keep their head."""
-    from migration_guard.chains.alembic_graph import BranchMap, analyse, built_on
-    from migration_guard.chains.alembic_script import ScriptInfo
+    from migration_guard.chains.alembic.graph import BranchMap, analyse, built_on
+    from migration_guard.chains.alembic.script import ScriptInfo
 
     remaining = [s for s in scripts if isinstance(s, ScriptInfo) and s.path not in moved_paths]
     graph = analyse(remaining)
@@ -555,8 +556,8 @@ def _base_head(
 ) -> str | None:
     if base_tree is None:
         return None
-    from migration_guard.chains.alembic import read_scripts
-    from migration_guard.chains.alembic_script import ScriptInfo
+    from migration_guard.chains.alembic.reader import read_scripts
+    from migration_guard.chains.alembic.script import ScriptInfo
 
     if not any(base_tree.exists(p) for p in spec.folders):
         return None
@@ -820,8 +821,8 @@ def plan_sqitch_moves(tree: Tree, spec: ChainSpec, moves: Sequence[Move]) -> Edi
 
 
 def _sqitch_rename(tree: Tree, spec: ChainSpec, moves: Sequence[Move]) -> SqitchRename:
-    from migration_guard.chains import sqitch
-    from migration_guard.chains.sqitch_rewrite import plan_sqitch_rename_in_tree
+    from migration_guard.chains.sqitch import reader as sqitch
+    from migration_guard.chains.sqitch.rewrite import plan_sqitch_rename_in_tree
 
     _, layout = sqitch.chain_layout(tree, spec)
     renames = {m.migration.name: m.new_name for m in moves}
@@ -844,8 +845,8 @@ def deployed_procedure(
 ) -> Registry | None:
     """Refuse to rename a deployed sqitch change, or (``--allow-deployed``) prepare the
     registry surgery that records the rename on every target where it is deployed."""
-    from migration_guard.chains import sqitch
-    from migration_guard.chains.sqitch_plan import parse_plan
+    from migration_guard.chains.sqitch import reader as sqitch
+    from migration_guard.chains.sqitch.plan import parse_plan
     from migration_guard.databases import sqitch_registry, sqitch_rename
 
     conf, _ = sqitch.chain_layout(workspace.tree, spec)
@@ -887,8 +888,8 @@ def _check_alembic_targets(
     alembic_specs = [s for s in specs.values() if s.kind is ChainKind.ALEMBIC]
     if not urls or not alembic_specs:
         return
-    from migration_guard.chains import alembic
-    from migration_guard.chains.alembic_script import ScriptInfo
+    from migration_guard.chains.alembic import reader as alembic
+    from migration_guard.chains.alembic.script import ScriptInfo
     from migration_guard.databases.alembic_version import applied, deployed_versions
     from migration_guard.databases.targets import mask_url
 
@@ -1020,7 +1021,7 @@ def _recorded_registry(workspace: Workspace, record: journal.Journal) -> Registr
     data = record.data.get("registry")
     if data is None:
         return None
-    from migration_guard.chains.sqitch import find_sqitch_conf
+    from migration_guard.chains.sqitch.conf import find_sqitch_conf
     from migration_guard.databases.sqitch_rename import from_record
 
     conf = find_sqitch_conf(workspace.tree, data["plan_path"])

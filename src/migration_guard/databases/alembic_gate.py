@@ -27,8 +27,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import migration_guard
-from migration_guard.chains import alembic, alembic_config, alembic_downgrade
-from migration_guard.chains.alembic_config import AlembicConfig
+from migration_guard.chains.alembic import config as alembic_config
+from migration_guard.chains.alembic import downgrade as alembic_downgrade
+from migration_guard.chains.alembic import reader as alembic
+from migration_guard.chains.alembic.config import AlembicConfig
 from migration_guard.databases import watch
 from migration_guard.databases.roundtrip import ChainResult, Floor, StepResult, first_line
 from migration_guard.databases.targets import ChainDatabase

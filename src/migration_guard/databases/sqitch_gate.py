@@ -17,8 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from migration_guard.chains.sqitch import SqitchConf, find_sqitch_conf
-from migration_guard.chains.sqitch_plan import parse_plan
+from migration_guard.chains.sqitch.conf import SqitchConf, find_sqitch_conf
+from migration_guard.chains.sqitch.plan import parse_plan
 from migration_guard.databases import watch
 from migration_guard.databases.roundtrip import ChainResult, StepResult, first_line
 from migration_guard.databases.targets import ChainDatabase

@@ -37,9 +37,9 @@ from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote
 
 from migration_guard import redact
-from migration_guard.chains.sqitch import SqitchConf, engine_name
-from migration_guard.chains.sqitch_plan import Plan
-from migration_guard.chains.sqitch_rewrite import affected_changes
+from migration_guard.chains.sqitch.conf import SqitchConf, engine_name
+from migration_guard.chains.sqitch.plan import Plan
+from migration_guard.chains.sqitch.rewrite import affected_changes
 from migration_guard.errors import DatabaseError, InputError
 
 __all__ = [

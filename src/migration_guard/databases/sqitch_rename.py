@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from migration_guard.chains.sqitch_plan import parse_plan
-from migration_guard.chains.sqitch_rewrite import SqitchRename
+from migration_guard.chains.sqitch.plan import parse_plan
+from migration_guard.chains.sqitch.rewrite import SqitchRename
 from migration_guard.databases.sqitch_registry import (
     RegistryState,
     SqitchTarget,
@@ -50,7 +50,7 @@ from migration_guard.databases.sqitch_registry import (
 from migration_guard.errors import DatabaseError, InputError
 
 if TYPE_CHECKING:
-    from migration_guard.chains.sqitch import SqitchConf
+    from migration_guard.chains.sqitch.conf import SqitchConf
 
 __all__ = [
     "DeployedRename",

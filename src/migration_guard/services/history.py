@@ -114,8 +114,8 @@ def _sqitch_edits(
 ) -> list[HistoryEdit]:
     """sqitch: a change's plan line (its identity: name, dependencies, time, planner, note)
     and its scripts, unless the change is reworked by this change."""
-    from migration_guard.chains import sqitch
-    from migration_guard.chains.sqitch_plan import Plan, parse_plan
+    from migration_guard.chains.sqitch import reader as sqitch
+    from migration_guard.chains.sqitch.plan import Plan, parse_plan
 
     def lines(plan: Plan) -> dict[str, str]:
         first: dict[str, str] = {}

@@ -230,7 +230,7 @@ class _ClaimReader:
         allows): their ids and parents say whether they fork with this change. Chains that
         are not ``sequential`` depend on it; in the others a fork between open changes is
         only a note, left out when the files cannot be read."""
-        from migration_guard.chains.alembic_script import ScriptInfo, parse_script
+        from migration_guard.chains.alembic.script import ScriptInfo, parse_script
 
         if not groups:
             return
@@ -278,7 +278,7 @@ class _ClaimReader:
         sqitch_specs = [s for s in self.specs.values() if s.kind is ChainKind.SQITCH]
         if not sqitch_specs or not self.forge.supports_read_files:
             return
-        from migration_guard.chains import sqitch
+        from migration_guard.chains.sqitch import reader as sqitch
 
         requests = []
         for change in changes:

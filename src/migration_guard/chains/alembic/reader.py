@@ -5,8 +5,8 @@ the folder, or with ``recursive`` the whole tree top-down (a folder's files in s
 then its sorted subfolders, hidden ones included); files directly in a folder whose name ends
 in ``__pycache__`` are skipped; a file loads when its name matches
 ``(?!\\.\\#|__init__)(.*\\.py)$``. Files are read with ``Tree.read_many`` (one ``git cat-file
---batch`` for a git revision; a working tree in chunks), parsed by :mod:`.alembic_script` and
-analysed by :mod:`.alembic_graph`. From ``PARALLEL_MIN_FILES`` scripts on, where forking is
+--batch`` for a git revision; a working tree in chunks), parsed by :mod:`.script` and
+analysed by :mod:`.graph`. From ``PARALLEL_MIN_FILES`` scripts on, where forking is
 safe, a child process reads and parses the first part and hands the results back through a
 pipe (``marshal``); any failure there and the parent reads everything itself, so results and
 errors are the one-process ones.
@@ -35,7 +35,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from migration_guard.chains.alembic_graph import (
+from migration_guard.chains.alembic.graph import (
     ChainGraph,
     analyse,
     detected_numbering,
@@ -43,7 +43,7 @@ from migration_guard.chains.alembic_graph import (
     merge_findings,
     numbering_findings,
 )
-from migration_guard.chains.alembic_script import (
+from migration_guard.chains.alembic.script import (
     ParsedScript,
     ScriptInfo,
     pack,

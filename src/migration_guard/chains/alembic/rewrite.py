@@ -65,9 +65,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from migration_guard.chains.alembic import SCRIPT_NAME
-from migration_guard.chains.alembic_graph import checked
-from migration_guard.chains.alembic_script import (
+from migration_guard.chains.alembic.graph import checked
+from migration_guard.chains.alembic.reader import SCRIPT_NAME
+from migration_guard.chains.alembic.script import (
     ParsedScript,
     ScriptInfo,
     Span,

@@ -41,7 +41,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from migration_guard.chains.alembic_script import (
+from migration_guard.chains.alembic.script import (
     BAD_VALUE,
     LEAVES_REPOSITORY,
     NO_DOWN_REVISION,

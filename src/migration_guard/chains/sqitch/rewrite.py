@@ -39,8 +39,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from migration_guard.chains.sqitch import ScriptLayout
-from migration_guard.chains.sqitch_plan import Change, Dependency, Plan, parse_plan
+from migration_guard.chains.sqitch.conf import ScriptLayout
+from migration_guard.chains.sqitch.plan import Change, Dependency, Plan, parse_plan
 from migration_guard.edits import EditPlan, FileEdit, Rename
 from migration_guard.errors import InputError
 from migration_guard.tree import Tree

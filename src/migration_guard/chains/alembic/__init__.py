@@ -1,0 +1,1 @@
+"""Alembic: revision scripts in one or more versions folders, read statically."""

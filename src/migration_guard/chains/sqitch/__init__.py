@@ -1,0 +1,1 @@
+"""sqitch: a plan file and its deploy/revert/verify scripts."""
