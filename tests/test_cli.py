@@ -44,7 +44,7 @@ def test_no_chains_found_is_explained(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["-C", str(tmp_path), "chains"]) == 0
     assert capsys.readouterr().out.startswith("No migration chains found (discovered).")
     assert main(["-C", str(tmp_path), "heads"]) == 2
-    assert "no Alembic chains to check" in capsys.readouterr().err
+    assert "no Alembic or Django chains to check" in capsys.readouterr().err
 
 
 def test_internal_errors_exit_3_and_traceback_on_request(

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from migration_guard.chains.sqitch.conf import SqitchConf
-from migration_guard.commands.gate import require_modules
 from migration_guard.databases.roundtrip import first_line
 from migration_guard.databases.sqitch_gate import SqitchProject, failure
 from migration_guard.databases.targets import (
@@ -16,6 +15,7 @@ from migration_guard.databases.targets import (
     mask_url,
     normalize_url,
     postgres_driver,
+    require_modules,
     sqitch_target,
     with_database,
     with_driver,

@@ -56,7 +56,7 @@ def test_heads_refuses_sqitch_chain_and_unknown_names(
 ) -> None:
     code, _, err = _run(sample_repo, capsys, "heads", "--queue-only")
     assert code == 2
-    assert "chain 'queue' is a sqitch chain; heads checks Alembic chains" in err
+    assert "chain 'queue' is a sqitch chain; heads checks chains whose" in err
     code, _, err = _run(sample_repo, capsys, "heads", "--chain", "nope")
     assert code == 2 and "unknown chain 'nope'" in err
 

@@ -199,7 +199,8 @@ def test_prefect_layout_says_what_to_configure_and_never_ok_on_nothing(
     code, out, err = run(repo, capsys, "heads")
     assert (code, out) == (2, "")
     assert err == (
-        f"migration-guard heads: error: no Alembic chains to check: {note}\n  hint: {hint}\n"
+        "migration-guard heads: error: no Alembic or Django chains to check: "
+        f"{note}\n  hint: {hint}\n"
     )
     code, out, err = run(repo, capsys, "lint")
     assert (code, out) == (2, "")
@@ -356,7 +357,7 @@ def test_invalid_tool_alembic_is_exit_2_with_what_to_fix(
     code, out, err = run(repo, capsys, "heads")
     assert (code, out) == (2, "")
     assert err == (
-        "migration-guard heads: error: no Alembic chains to check: pyproject.toml: "
+        "migration-guard heads: error: no Alembic or Django chains to check: pyproject.toml: "
         "[tool.alembic] recursive_version_locations must be true or false; no chain read "
         "from it\n"
         '  hint: Alembic stops with "boolean value expected for TOML parameter"\n'

@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from migration_guard.model import ChainKind, ChainState, Severity
+from migration_guard.chains import registry
+from migration_guard.chains.kind import Capability
+from migration_guard.model import ChainState, Severity
 
 
 def error_count(state: ChainState) -> int:
@@ -40,7 +42,8 @@ class ChainBound:
     def exceeded_by(self, state: ChainState) -> bool:
         if error_count(state) > self.errors:
             return True
-        if state.spec.kind is not ChainKind.ALEMBIC or len(state.heads) <= max(1, self.heads):
+        graph = Capability.HEADS in registry.kind_of(state.spec.kind).capabilities
+        if not graph or len(state.heads) <= max(1, self.heads):
             return False
         return not state.branched and not (self.undecided_ok and state.undecided)
 

@@ -606,7 +606,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from migration_guard.commands import demo
 
-        return demo.run(keep=args.keep, out=out)
+        return demo.run(keep=args.keep, out=out, cli=main)
 
     from migration_guard.workspace import open_workspace
 

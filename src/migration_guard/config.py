@@ -14,8 +14,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
+from migration_guard.chains import registry
 from migration_guard.errors import ConfigError, UsageError
-from migration_guard.model import ChainKind, ChainSpec, Finding, NumberingMode, Severity
+from migration_guard.model import ChainKind, ChainSpec, Finding, NumberingMode
 from migration_guard.tree import FILE_LIMIT, LEAVES_REPOSITORY, Refusal, Tree, refusal_error
 
 CONFIG_FILE = "migration-guard.toml"
@@ -34,6 +35,24 @@ _CHAIN_KEYS = {
     "allow_edits",
     "downgrade_floor",
     "alembic_section",
+    "pattern",
+    "settings",
+}
+# Keys that only some kinds take (``Kind.config_keys``): the error when another kind has one.
+_KIND_KEYS: dict[str, tuple[str, str | None]] = {
+    "alembic_section": ("'alembic_section' is for alembic chains", None),
+    "downgrade_floor": (
+        "'downgrade_floor' applies to Alembic chains only",
+        "gate reverts a {kind} chain to its start; remove the key from this chain",
+    ),
+    "pattern": (
+        "'pattern' is for numbered chains (the file names of a folder of numbered files)",
+        "a {kind} chain's file names follow its framework; remove the key from this chain",
+    ),
+    "settings": (
+        "'settings' is for django chains (the settings module gate runs migrate with)",
+        None,
+    ),
 }
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _ENV_VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -218,8 +237,6 @@ def _chain(raw: Mapping[str, Any], index: int, source: str, tree: Tree) -> Chain
             hint="use lowercase letters, digits, '-' and '_' (it becomes a flag: --NAME-only)",
         )
     where = f"{source}: chain {name!r}"
-    from migration_guard.chains import registry
-
     supported = registry.supported()
     if raw["kind"] not in supported:
         raise ConfigError(
@@ -227,8 +244,12 @@ def _chain(raw: Mapping[str, Any], index: int, source: str, tree: Tree) -> Chain
             hint=f"supported kinds: {', '.join(k.value for k in supported)}",
         )
     kind = ChainKind(raw["kind"])
+    framework = registry.kind_of(kind)
+    for key, (message, hint) in _KIND_KEYS.items():
+        if raw.get(key) is not None and key not in framework.config_keys:
+            raise ConfigError(f"{where}: {message}", hint=hint and hint.format(kind=kind.value))
     raw_path = raw["path"]
-    if kind is ChainKind.ALEMBIC and isinstance(raw_path, list):
+    if framework.several_folders and isinstance(raw_path, list):
         # Several version_locations of one graph, in Alembic's order.
         if not raw_path or not all(isinstance(p, str) and p.strip() for p in raw_path):
             raise ConfigError(
@@ -241,17 +262,6 @@ def _chain(raw: Mapping[str, Any], index: int, source: str, tree: Tree) -> Chain
     else:
         folders = (_clean_path(raw_path, where),)
     path = folders[0]
-    if kind is ChainKind.ALEMBIC:
-        for folder in folders:
-            if not tree.is_dir(folder):
-                raise ConfigError(
-                    f"{where}: versions folder {folder!r} does not exist in the {tree.label}"
-                )
-    if kind is ChainKind.SQITCH and (not tree.exists(path) or tree.is_dir(path)):
-        raise ConfigError(
-            f"{where}: sqitch plan {path!r} does not exist in the {tree.label}",
-            hint="'path' of a sqitch chain names the plan file, e.g. db/sqitch.plan",
-        )
     width = raw.get("width")
     if width is not None and (
         not isinstance(width, int) or isinstance(width, bool) or not 1 <= width <= 12
@@ -287,13 +297,10 @@ def _chain(raw: Mapping[str, Any], index: int, source: str, tree: Tree) -> Chain
         if not tree.exists(alembic_config):
             raise ConfigError(f"{where}: alembic_config {alembic_config!r} does not exist")
     section = raw.get("alembic_section")
-    if section is not None:
-        if kind is not ChainKind.ALEMBIC:
-            raise ConfigError(f"{where}: 'alembic_section' is for alembic chains")
-        if not isinstance(section, str) or not section.strip() or "]" in section:
-            raise ConfigError(f"{where}: 'alembic_section' must be an ini section name")
-        if alembic_config is not None:
-            _check_section(tree, alembic_config, section, where)
+    if section is not None and (
+        not isinstance(section, str) or not section.strip() or "]" in section
+    ):
+        raise ConfigError(f"{where}: 'alembic_section' must be an ini section name")
     recursive = raw.get("recursive", False)
     if not isinstance(recursive, bool):
         raise ConfigError(f"{where}: 'recursive' must be true or false")
@@ -307,13 +314,11 @@ def _chain(raw: Mapping[str, Any], index: int, source: str, tree: Tree) -> Chain
     if downgrade_floor is not None:
         if not isinstance(downgrade_floor, str) or not downgrade_floor.strip():
             raise ConfigError(f"{where}: 'downgrade_floor' must be a revision id (a string)")
-        if kind is not ChainKind.ALEMBIC:
-            raise ConfigError(
-                f"{where}: 'downgrade_floor' applies to Alembic chains only",
-                hint="gate reverts a sqitch chain to its start; remove the key from this chain",
-            )
         downgrade_floor = downgrade_floor.strip()
-    return ChainSpec(
+    for key in ("pattern", "settings"):
+        if raw.get(key) is not None and not isinstance(raw[key], str):
+            raise ConfigError(f"{where}: {key!r} must be a string")
+    spec = ChainSpec(
         name=name,
         title=title,
         kind=kind,
@@ -328,25 +333,11 @@ def _chain(raw: Mapping[str, Any], index: int, source: str, tree: Tree) -> Chain
         downgrade_floor=downgrade_floor,
         extra_paths=folders[1:],
         alembic_section=section,
+        pattern=raw.get("pattern"),
+        settings=raw.get("settings"),
     )
-
-
-def _check_section(tree: Tree, config_file: str, section: str, where: str) -> None:
-    """The ini the chain names has the section (``alembic -n`` fails otherwise)."""
-    from migration_guard.chains.alembic import config as alembic_config
-
-    ini = alembic_config.config_for_file(config_file, tree, section).ini
-    if ini is None:
-        raise ConfigError(
-            f"{where}: alembic_section {section!r} needs an alembic.ini; {config_file} has none "
-            "beside it"
-        )
-    sections = alembic_config.ini_sections(tree, ini)
-    if section not in sections:
-        raise ConfigError(
-            f"{where}: alembic_section {section!r} is not a section of {ini}",
-            hint=f"its sections: {', '.join(sections) or '(none)'}",
-        )
+    framework.check_spec(tree, spec, where)
+    return spec
 
 
 def _clean_path(path: str, where: str) -> str:
@@ -378,194 +369,24 @@ def discover_chains(tree: Tree) -> tuple[ChainSpec, ...]:
     return discover(tree)[0]
 
 
-class _Found(NamedTuple):
-    folders: tuple[str, ...]
-    config: str | None
-    section: str | None
-    recursive: bool
-
-
 def discover(tree: Tree) -> tuple[tuple[ChainSpec, ...], tuple[Finding, ...]]:
-    """Alembic chains as Alembic's own configuration defines them (``alembic.ini`` and its
-    named sections, ``[tool.alembic]`` of pyproject.toml; else env.py beside a versions/
-    folder), sqitch.plan files and the plans that sqitch.conf targets name (``plan_file``: a
-    second target's plan); with notes on what could not become a chain (MG142, MG143), never
-    dropped in silence."""
-    from migration_guard.chains.alembic import config as alembic_config
+    """Every kind's chains (``Kind.discover``), named uniquely across kinds, with notes on
+    what could not become a chain."""
+    from migration_guard.chains import registry
 
-    found: list[_Found] = []
-    env_folders: list[str] = []
-    script_folders: set[str] = set()
-    plans: list[str] = []
-    sqitch_confs: list[str] = []
+    walked = sorted(_walk(tree))
     notes: list[Finding] = []
-    for folder, files in sorted(_walk(tree)):
-        names = set(files)
-        prefix = f"{folder}/" if folder else ""
-        try:
-            configs = alembic_config.configs_in(tree, folder, names)
-        except ConfigError as exc:
-            notes.append(_config_note(exc, prefix + alembic_config.INI_NAME))
-            configs = []
-        for config in configs:
-            try:
-                layout = alembic_config.read_layout(tree, config)
-            except ConfigError as exc:
-                notes.append(_config_note(exc, config.file))
-                continue
-            if layout.script_location is not None:
-                script_folders.add(layout.script_location)
-            present = tuple(dict.fromkeys(f for f in layout.folders if tree.is_dir(f)))
-            if not present:
-                missing = ", ".join(layout.folders)
-                notes.append(
-                    Finding(
-                        "MG143",
-                        f"{config.label}: no versions folder: {missing} "
-                        f"{'does' if len(layout.folders) == 1 else 'do'} not exist; no chain "
-                        "read from it",
-                        config.file,
-                        None,
-                        "create it with the first migration, or configure the chain in "
-                        "migration-guard.toml",
-                        Severity.WARNING,
-                    )
-                )
-                continue
-            section = config.section if config.section != alembic_config.MAIN_SECTION else None
-            found.append(_Found(present, config.file, section, layout.recursive))
-        if "env.py" in names and tree.is_dir(prefix + "versions"):
-            env_folders.append(folder)
-        if "sqitch.plan" in names:
-            plans.append(prefix + "sqitch.plan")
-        if "sqitch.conf" in names:
-            sqitch_confs.append(folder)
-    # A target's plan right after the sqitch.plan of its folder: folder, then sqitch.plan first.
-    plans = sorted(
-        plans + _sqitch_target_plans(tree, sqitch_confs, plans),
-        key=lambda p: (
-            PurePosixPath(p).parent.as_posix(),
-            PurePosixPath(p).name != "sqitch.plan",
-            p,
-        ),
-    )
-    covered = {f for chain in found for f in chain.folders}
-    for folder in env_folders:
-        versions = f"{folder}/versions" if folder else "versions"
-        if folder not in script_folders and versions not in covered:
-            found.append(_Found((versions,), None, None, False))
-    chains: dict[tuple[str, ...], _Found] = {}
-    for chain in found:
-        if chain.folders in chains:
-            continue  # another section or file names the same folders: the same graph
-        if not chain.recursive and _only_in_subfolders(tree, chain, notes):
-            continue
-        chains[chain.folders] = chain
-    alembic = sorted(chains.values(), key=lambda c: (c.folders, c.section or ""))
-    keys = [[*([c.section] if c.section else []), *_name_parts(c.folders[0])] for c in alembic] + [
-        _name_parts(plan) for plan in plans
+    found = [
+        chain
+        for key in registry.supported()
+        for chain in registry.kind_of(key).discover(tree, walked, notes)
     ]
-    names_found = _unique_names(keys)
-    specs = [
-        ChainSpec(
-            name=name,
-            title=name.replace("_", " ").replace("-", " ").title(),
-            kind=ChainKind.ALEMBIC,
-            path=chain.folders[0],
-            extra_paths=chain.folders[1:],
-            alembic_config=chain.config,
-            alembic_section=chain.section,
-            recursive=chain.recursive,
-            discovered=True,
-        )
-        for chain, name in zip(alembic, names_found, strict=False)
-    ]
-    specs += [
-        ChainSpec(
-            name=name,
-            title=name.replace("_", " ").replace("-", " ").title(),
-            kind=ChainKind.SQITCH,
-            path=plan,
-            discovered=True,
-        )
-        for plan, name in zip(plans, names_found[len(alembic) :], strict=True)
-    ]
-    return tuple(specs), tuple(notes)
-
-
-def _sqitch_target_plans(tree: Tree, conf_folders: list[str], known: list[str]) -> list[str]:
-    """Plans that a sqitch.conf's targets use, other than ``known``: each is its own chain.
-
-    Only plans in the conf's folder or below (where the chain finds its sqitch.conf again);
-    a sqitch.conf that cannot be read is left to ``lint`` (MG211) of the plan beside it.
-    """
-    if not conf_folders:
-        return []
-    from migration_guard.chains.sqitch.conf import TargetLayout, read_sqitch_conf
-    from migration_guard.errors import InputError
-
-    found: list[str] = []
-    for folder in conf_folders:
-        try:
-            conf = read_sqitch_conf(tree, folder)
-        except InputError:
-            continue
-        for entry in conf.target_layouts() if conf is not None else ():
-            plan = entry.layout.plan_file if isinstance(entry, TargetLayout) else None
-            if (
-                plan is None
-                or plan in known
-                or plan in found
-                or (folder and not plan.startswith(folder + "/"))
-                or not tree.exists(plan)
-                or tree.is_dir(plan)
-            ):
-                continue
-            found.append(plan)
-    return sorted(found)
-
-
-def _config_note(exc: ConfigError, path: str) -> Finding:
-    return Finding(
-        "MG143",
-        f"{exc.message}; no chain read from it",
-        path,
-        None,
-        exc.hint or "fix it, or configure the chain in migration-guard.toml",
-        Severity.WARNING,
+    names = _unique_names([list(chain.name_parts) for chain in found])
+    specs = tuple(
+        chain.spec._replace(name=name, title=name.replace("_", " ").replace("-", " ").title())
+        for chain, name in zip(found, names, strict=True)
     )
-
-
-def _only_in_subfolders(tree: Tree, chain: _Found, notes: list[Finding]) -> bool:
-    """True (and a note) when the folders hold no revision scripts but their subfolders do:
-    Alembic reads none of them unless env.py sets version_locations itself (prefect)."""
-    from migration_guard.chains.alembic import reader as alembic
-
-    if any(alembic.script_paths(tree, f) for f in chain.folders):
-        return False
-    subfolders = alembic.subfolder_scripts(tree, chain.folders)
-    if not subfolders:
-        return False
-    message, hint = alembic.scripts_only_in_subfolders(
-        chain.folders, subfolders, where="add migration-guard.toml with"
-    )
-    origin = f" ({chain.config})" if chain.config else ""
-    notes.append(
-        Finding(
-            "MG142",
-            f"{message}{origin}; no chain read from it",
-            chain.folders[0],
-            None,
-            hint,
-            Severity.WARNING,
-        )
-    )
-    return True
-
-
-def _name_parts(path: str) -> list[str]:
-    parts = [p for p in PurePosixPath(path).parts if p not in ("versions", "sqitch.plan")]
-    return [p.removesuffix(".plan") for p in parts]  # a target's plan: data.plan -> data
+    return specs, tuple(notes)
 
 
 def _unique_names(keys: list[list[str]]) -> list[str]:

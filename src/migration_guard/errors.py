@@ -29,6 +29,12 @@ class InputError(GuardError):
     """A file the user pointed at cannot be read or is of the wrong kind."""
 
 
+class DeployedChangeError(InputError):
+    """A migration to move (or one after it) is deployed on a database."""
+
+    exit_code = 1
+
+
 class UndecidableError(GuardError):
     """We could not see all the data, so we must not claim 'OK'."""
 

@@ -321,3 +321,95 @@ def commits_with_trailer(base: str, head: str, trailer: str, *, cwd: Path) -> di
             changes = parse_name_status(rest.split("\0"))
             found[sha] = [p for c in changes for p in (c.old_path, c.path) if p]
     return found
+
+
+class Landed(NamedTuple):
+    """A first-parent commit and the files it added (or renamed into place)."""
+
+    commit: str
+    timestamp: int
+    message: str
+    files: list[str]
+
+
+def first_parent_additions(rev: str, paths: Sequence[str], *, cwd: Path) -> list[Landed]:
+    """The first-parent commits of ``rev`` that added files under ``paths``, newest first (a
+    merge counts as the commit that brought its branch's files in)."""
+    out = run_git(
+        "log",
+        "--first-parent",
+        "-m",
+        "-M",
+        "--diff-filter=AR",
+        "--name-status",
+        "-z",
+        "--format=%x01%H%x00%ct%x00%B%x00",
+        rev,
+        "--",
+        *paths,
+        cwd=cwd,
+    ).stdout.decode("utf-8", "surrogateescape")
+    landed = []
+    for record in out.split("\x01")[1:]:
+        fields = record.split("\0")
+        files = [change.path for change in parse_name_status(fields[3:])]
+        landed.append(Landed(fields[0], int(fields[1]), fields[2], files))
+    return landed
+
+
+class BlamedLines(NamedTuple):
+    """``git blame --first-parent`` of one file: each line's commit, and each commit's
+    committer time and subject."""
+
+    commit_of_line: dict[int, str]
+    commits: dict[str, tuple[int, str]]
+
+
+def first_parent_blame(rev: str, path: str, *, cwd: Path) -> BlamedLines:
+    out = run_git("blame", "--first-parent", "--porcelain", rev, "--", path, cwd=cwd).stdout.decode(
+        "utf-8", "surrogateescape"
+    )
+    line_commit: dict[int, str] = {}
+    info: dict[str, tuple[int, str]] = {}
+    current = ""
+    stamp, summary = 0, ""
+    for line in out.split("\n"):
+        parts = line.split(" ")
+        if (
+            len(parts) >= 3
+            and len(parts[0]) == 40
+            and all(c in "0123456789abcdef" for c in parts[0])
+        ):
+            current = parts[0]
+            line_commit[int(parts[2])] = current
+        elif line.startswith("committer-time "):
+            stamp = int(line.split(" ", 1)[1])
+        elif line.startswith("summary "):
+            summary = line.split(" ", 1)[1]
+            info[current] = (stamp, summary)
+    return BlamedLines(line_commit, info)
+
+
+def first_parent_order(rev: str, *, cwd: Path) -> dict[str, int]:
+    """Each first-parent commit of ``rev`` and its position, oldest 0."""
+    commits = git_text("rev-list", "--first-parent", "--reverse", rev, cwd=cwd).split()
+    return {commit: i for i, commit in enumerate(commits)}
+
+
+def commit_message(commit: str, *, cwd: Path) -> str:
+    return git_text("log", "-1", "--format=%B", commit, cwd=cwd)
+
+
+def new_branch_name(name: str, *, cwd: Path) -> str | None:
+    """``name`` as git reads it for a new branch (``git check-ref-format --branch``), or None
+    when git refuses it."""
+    proc = run_git("check-ref-format", "--branch", name, cwd=cwd, check=False)
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.decode("utf-8", "surrogateescape").strip() or name
+
+
+def fetch_ref(ref: str, *, cwd: Path, remote: str = "origin") -> bool:
+    """Fetch one ref (no tags) from ``remote``; whether git succeeded."""
+    proc = run_git("fetch", "-q", "--no-tags", remote, ref, cwd=cwd, check=False)
+    return proc.returncode == 0

@@ -140,3 +140,7 @@ def next_free(highest: int, taken: Iterable[int], *, width: int, count: int = 1)
         candidate += 1
     texts = tuple(format_number(n, width) for n in found)
     return NextNumbers(numbers=texts, widened=any(len(t) > width for t in texts))
+
+
+# Numbers of any width count (a chain whose numbering is not known yet).
+ANY_NUMBER = Numbering(NumberingMode.SEQUENTIAL, MAX_SEQUENTIAL_WIDTH)

@@ -14,6 +14,12 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from migration_guard.chains.kind import Move
+    from migration_guard.edits import EditPlan
+    from migration_guard.model import ChainSpec, ChainState, Finding
 
 _PR_PATTERNS = (
     re.compile(r"Merge pull request #(\d+)"),
@@ -135,3 +141,23 @@ def diagnose(
     block -= survivors - movers
     numbered = sorted((m for m in members if m.key in block), key=lambda m: (m.number, m.key))
     return Diagnosis(chain, tuple(collisions.values()), tuple(m.key for m in numbered))
+
+
+@dataclass(frozen=True)
+class Repair:
+    """One chain's diagnosis and the plan that repairs it (empty when nothing collides)."""
+
+    spec: ChainSpec
+    state: ChainState
+    diagnosis: Diagnosis
+    landings: Mapping[str, Landing]
+    moves: tuple[Move, ...]
+    parent: str | None
+    plan: EditPlan
+    # What recover cannot repair (a file it cannot read statically, a cycle...): reported,
+    # and nothing of the chain is moved while they stand.
+    blockers: tuple[Finding, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.diagnosis.ok and not self.blockers

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from migration_guard.chains import registry
 from migration_guard.model import ChainSpec, ChainState, Finding, Head, Severity
 
 
@@ -142,7 +143,8 @@ def lint_text(states: Sequence[ChainState]) -> str:
     for state in states:
         errors = sum(f.severity is Severity.ERROR for f in state.findings)
         warnings = len(state.findings) - errors
-        noun = "change" if state.spec.kind.value == "sqitch" else "migration"
+        kind = registry.kind_of(state.spec.kind)
+        noun = "migration" if kind.shown_by_path else kind.noun  # (a plan's entries: changes)
         what = f"{state.spec.title} ({state.spec.kind.value}, {where(state.spec)})"
         note = f", {plural(warnings, 'warning')}" if warnings else ""
         if errors:

@@ -1,7 +1,5 @@
-"""Chain kinds: one module per migration framework, looked up by ``ChainKind``.
-
-Each kind provides ``read_chain(tree, spec) -> ChainState``: list the chain's migrations,
-read each one's number and links statically, and validate the chain.
+"""Chain kinds: one package per migration framework (``chains/<kind>/``), each exposing a
+``KIND`` that satisfies ``kind.Kind``; ``registry`` maps ``ChainKind`` keys to them.
 """
 
 from __future__ import annotations
@@ -9,25 +7,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from migration_guard.errors import UnreadableChainError
-from migration_guard.model import ChainKind, ChainSpec, ChainState
+from migration_guard.model import ChainSpec, ChainState
 from migration_guard.tree import Tree
 
 ChainReader = Callable[[Tree, ChainSpec], ChainState]
 
 
-def reader_for(kind: ChainKind) -> ChainReader:
-    # Imported lazily: a command touching only sqitch chains never loads the Alembic reader.
-    if kind is ChainKind.ALEMBIC:
-        from migration_guard.chains.alembic import reader as alembic
-
-        return alembic.read_chain
-    from migration_guard.chains.sqitch import reader as sqitch
-
-    return sqitch.read_chain
-
-
 def read_chain(tree: Tree, spec: ChainSpec) -> ChainState:
-    return reader_for(spec.kind)(tree, spec)
+    """The chain as its kind reads it (``chains.registry``)."""
+    from migration_guard.chains import registry
+
+    return registry.kind_of(spec.kind).read_chain(tree, spec)
 
 
 def readable(state: ChainState, where: str) -> ChainState:

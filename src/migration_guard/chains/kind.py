@@ -10,16 +10,28 @@ command that needs it stops with ``unsupported`` (exit 2), never an ``else`` tha
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from migration_guard.errors import UsageError
-from migration_guard.model import ChainKind, ChainSpec, ChainState, Migration
-from migration_guard.numbering import Numbering
+from migration_guard.model import (
+    ChainKind,
+    ChainSpec,
+    ChainState,
+    Finding,
+    Migration,
+    NumberingMode,
+)
+from migration_guard.numbering import ANY_NUMBER, Numbering, format_number
 
 if TYPE_CHECKING:  # (edits imports dataclasses: ~5 ms that heads does not need)
+    from migration_guard.apply import Registry
+    from migration_guard.databases.roundtrip import ChainResult
+    from migration_guard.databases.targets import ChainDatabase
     from migration_guard.edits import EditPlan
+    from migration_guard.recovery import Repair
     from migration_guard.tree import Tree
 
 
@@ -31,6 +43,7 @@ class Capability(StrEnum):
     RECOVER = "recover"  # a repair plan for a collision that reached the base
     GATE = "gate"  # a real upgrade/downgrade round trip
     DEPLOYED = "deployed"  # reads (and moves) the deployed state: renumber --target
+    FILE_LINT = "file-lint"  # lints one file on its own: lint --syntax-only, lint FILE
 
 
 class Move(NamedTuple):
@@ -54,7 +67,43 @@ class PathRule(NamedTuple):
     folders: tuple[str, ...]
     recursive: bool
     suffix: str
-    numbering: Numbering
+    numbering: Numbering = ANY_NUMBER
+
+
+class Discovered(NamedTuple):
+    """A chain discovery found: its spec (``name`` empty) and the words its name is made of
+    (the caller makes names unique across kinds: ``console``, ``db_console``...)."""
+
+    name_parts: tuple[str, ...]
+    spec: ChainSpec
+
+
+class RenumberContext(NamedTuple):
+    """What a rewrite plan may need beyond the moves: the base branch's tree (a parent only
+    the base has yet), the migration to put the block on (``--down-revision``; recover: the
+    surviving head), and whether this branch's own files that point at a moved id follow it."""
+
+    base_tree: Tree | None = None
+    onto: str | None = None
+    follow_new_files: bool = True
+
+
+class GateSetup(NamedTuple):
+    """The database a ``gate`` run will use, known before it starts."""
+
+    dialect: str  # "sqlite", "postgresql", ...
+    url: str | None  # --database-url, normalised; None: a temporary database
+    temp_postgres: bool
+    config_source: str  # where the configuration came from (for messages)
+
+
+class ChainGate(Protocol):
+    """One kind's round trip, prepared: runs one chain on one database."""
+
+    def run(
+        self, spec: ChainSpec, db: ChainDatabase, *, root: Path, tree: Tree, stairway: bool,
+        timeout: float | None,
+    ) -> ChainResult: ...  # fmt: skip
 
 
 class Kind(Protocol):
@@ -65,10 +114,15 @@ class Kind(Protocol):
     noun: str  # what one migration is called in messages: "revision", "change", "migration"
     capabilities: frozenset[Capability]
     shown_by_path: bool  # messages name a migration by its file (else by its name)
+    several_folders: bool  # a configured ``path`` may list several folders (one graph)
+    config_keys: frozenset[str]  # the kind-specific configuration keys it takes
 
-    def discover(self, tree: Tree, folder: str, files: frozenset[str]) -> list[ChainSpec]:
-        """Chains found in ``folder`` (whose file names are ``files``), for repositories
-        without a configuration. Names are chosen by the caller (``name`` may be empty)."""
+    def discover(
+        self, tree: Tree, walked: Sequence[tuple[str, list[str]]], notes: list[Finding]
+    ) -> list[Discovered]:
+        """Chains found in a repository without a configuration; ``walked`` is every folder
+        with its file names, sorted. What looks like a chain but cannot be one is a note
+        (a warning finding), never dropped in silence."""
         ...
 
     def check_spec(self, tree: Tree, spec: ChainSpec, where: str) -> None:
@@ -92,13 +146,106 @@ class Kind(Protocol):
         None when the file is not one of the chain's migrations."""
         ...
 
+    def refine_claim(self, migration: Migration, data: bytes) -> Migration | str:
+        """Another change's new migration with its id and parents read from ``data`` (its
+        file), or why they cannot be read (Capability.HEADS: forks are collisions)."""
+        ...
+
+    def listed_migrations(
+        self, spec: ChainSpec, data: bytes, numbering: Numbering
+    ) -> tuple[tuple[Migration, ...], tuple[str, ...]]:
+        """For a kind whose chain is one file that lists its migrations (``shown_by_path``
+        False: a sqitch plan): the migrations another change's version of it lists, and why
+        some could not be read."""
+        ...
+
     def moved(self, spec: ChainSpec, migration: Migration, number: str) -> Move:
         """``migration`` with the new ``number``: name keeps its slug, a file its folder."""
         ...
 
-    def plan_renumber(self, tree: Tree, spec: ChainSpec, moves: Sequence[Move]) -> EditPlan:
-        """Every edit and rename that moves ``moves`` (one chain's), references included."""
+    def plan_renumber(
+        self, tree: Tree, spec: ChainSpec, moves: Sequence[Move], context: RenumberContext
+    ) -> EditPlan:
+        """Every edit and rename that moves ``moves`` (one chain's), references included
+        (Capability.RENUMBER)."""
         ...
+
+    def plan_repair(
+        self, tree: Tree, spec: ChainSpec, state: ChainState, root: Path, rev: str
+    ) -> Repair:
+        """The diagnosis of a collision that reached ``rev`` and the plan that repairs it
+        (Capability.RECOVER)."""
+        ...
+
+    def deployed_guard(
+        self,
+        root: Path,
+        tree: Tree,
+        spec: ChainSpec,
+        moves: Sequence[Move],
+        *,
+        targets: Sequence[str],
+        allow_deployed: bool,
+    ) -> Registry | None:
+        """Refuse to move what a ``--target`` database has deployed (DeployedChangeError),
+        or return the registry steps that move its record along (Capability.DEPLOYED)."""
+        ...
+
+    def owned_folders(self, spec: ChainSpec) -> tuple[str, ...]:
+        """Folders whose files belong to the chain (what a journal's touched paths are
+        matched against)."""
+        ...
+
+    def lint_only(self, tree: Tree, spec: ChainSpec, *, syntax_only: bool) -> ChainState | None:
+        """``lint --syntax-only``, or lint of a file no chain names (``spec.width == 0``):
+        the kind's own file-level checks; None when the kind has none."""
+        ...
+
+    def prepare_gate(self, tree: Tree, specs: Sequence[ChainSpec], setup: GateSetup) -> ChainGate:
+        """Check everything the round trip needs before a database starts (modules,
+        configuration, the tool's binary) and return the runner (Capability.GATE)."""
+        ...
+
+
+def path_name_parts(path: str, generic: tuple[str, ...] = ("versions", "sqitch.plan")) -> list[str]:
+    """The words a discovered chain's name is made of: its path's folders, without the
+    folder names ``generic`` (Alembic's ``versions``, the ``sqitch.plan`` file)."""
+    parts = [p for p in PurePosixPath(path).parts if p not in generic]
+    return [p.removesuffix(".plan") for p in parts]  # a target's plan: data.plan -> data
+
+
+def shown(kind: Kind, migration: Migration) -> str:
+    """How messages name a migration: its file, or its name (a plan entry)."""
+    return migration.path if kind.shown_by_path else migration.name
+
+
+def shown_new(kind: Kind, move: Move) -> str:
+    return move.new_path if kind.shown_by_path else move.new_name
+
+
+def moves_on_top(
+    moved: Callable[[ChainSpec, Migration, str], Move],
+    spec: ChainSpec,
+    state: ChainState,
+    movers: Sequence[Migration],
+) -> tuple[Move, ...]:
+    """The later side's new places (``moved``: the kind's rule): the next numbers after the
+    highest (``sequential``), or the same names on top of the surviving head (chains
+    without numbers)."""
+    if state.numbering is not NumberingMode.SEQUENTIAL:
+        return tuple(moved(spec, m, "") for m in movers)
+    highest = max((m.number for m in state.migrations if m.number is not None), default=0)
+    return tuple(
+        moved(spec, m, format_number(highest + 1 + i, state.width)) for i, m in enumerate(movers)
+    )
+
+
+def renamed(name: str, old_text: str, new_text: str, separator: str) -> str:
+    """``name`` with its number prefix ``old_text`` replaced; a name without one gets
+    ``new_text`` and ``separator`` in front (add_users -> 0194_add_users)."""
+    if not old_text:
+        return f"{new_text}{separator}{name}"
+    return new_text + name[len(old_text) :]
 
 
 def unsupported(kind: Kind, what: str, chains: Sequence[str] = ()) -> UsageError:

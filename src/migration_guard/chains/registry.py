@@ -20,6 +20,9 @@ _PACKAGES: dict[ChainKind, str] = {
     ChainKind.SQITCH: "migration_guard.chains.sqitch.kind",
 }
 
+# The kind that lints a file no configured chain names (``lint path/to/sqitch.plan``).
+FILE_LINTER = ChainKind.SQITCH
+
 
 def supported() -> tuple[ChainKind, ...]:
     """The kinds a configuration may name, in the order the README lists them."""

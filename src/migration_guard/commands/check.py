@@ -135,15 +135,7 @@ def _head_commit(workspace: Workspace, head: str, context: CIContext | None, pr_
         return git.resolve_commit(head, cwd=workspace.root)
     sha = context.head_sha
     if not git.commit_exists(sha, cwd=workspace.root) and pr_number:
-        git.run_git(
-            "fetch",
-            "-q",
-            "--no-tags",
-            "origin",
-            f"refs/pull/{pr_number}/head",
-            cwd=workspace.root,
-            check=False,
-        )
+        git.fetch_ref(f"refs/pull/{pr_number}/head", cwd=workspace.root)
     if not git.commit_exists(sha, cwd=workspace.root):
         raise UndecidableError(
             f"under pull_request_target the checkout is the base branch, and the pull "

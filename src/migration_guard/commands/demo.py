@@ -7,7 +7,7 @@ import io
 import shutil
 import tempfile
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -222,9 +222,9 @@ def _workdir(keep: Path | None) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def run(*, keep: Path | None, out: TextIO) -> int:
-    from migration_guard.cli import main
-
+def run(*, keep: Path | None, out: TextIO, cli: Callable[[list[str]], int]) -> int:
+    """Build the sample repository and run each step through ``cli`` (the command line's
+    entry point, passed in so that this command does not import the CLI that imports it)."""
     with _workdir(keep) as root:
         build_demo_repository(root)
         repo = root / "monorepo"
@@ -249,7 +249,7 @@ def run(*, keep: Path | None, out: TextIO) -> int:
             print(f"  $ migration-guard {' '.join(step.args)}", file=out)
             buffer = io.StringIO()
             with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
-                code = main(["-C", str(repo), *step.args])
+                code = cli(["-C", str(repo), *step.args])
             print(textwrap.indent(buffer.getvalue().rstrip(), "    "), file=out)
             verdict = "as expected" if code == step.expect else f"EXPECTED {step.expect}"
             print(f"  exit {code} ({verdict})\n", file=out)

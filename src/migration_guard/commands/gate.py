@@ -8,39 +8,27 @@ the real ``sqitch``. Alembic and SQLAlchemy are imported only there (the ``gate`
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import math
 import signal
-import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
 from typing import TextIO
 
-from migration_guard.databases import alembic_gate, sqitch_gate
+from migration_guard.chains import registry
+from migration_guard.chains.kind import Capability, ChainGate, GateSetup, unsupported
 from migration_guard.databases.roundtrip import ChainResult, StepResult
 from migration_guard.databases.targets import (
-    GATE_EXTRA_HINT,
     dialect_of,
     normalize_url,
     open_database,
-    postgres_driver,
+    require_modules,
 )
 from migration_guard.databases.watch import DEFAULT_TIMEOUT
-from migration_guard.errors import DatabaseError, GuardError, UsageError
+from migration_guard.errors import DatabaseError, UsageError
 from migration_guard.model import ChainKind
 from migration_guard.report import plural, to_json
 from migration_guard.workspace import Workspace
-
-
-def require_modules(*modules: str, why: str) -> None:
-    missing = [m for m in modules if importlib.util.find_spec(m) is None]
-    if missing:
-        raise GuardError(
-            f"{why}, and {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not "
-            f"installed in this Python ({sys.executable})",
-            hint=f"{GATE_EXTRA_HINT} into the environment the project's migrations run in",
-        )
 
 
 @contextlib.contextmanager
@@ -76,7 +64,7 @@ def chain_text(result: ChainResult) -> str:
     line = f"{result.title} ({result.kind}, {result.dialect}): "
     line += " · ".join(step_text(step) for step in result.steps)
     if result.ok and result.migrations is not None:
-        word = "revision" if result.kind == ChainKind.ALEMBIC.value else "change"
+        word = registry.kind_of(ChainKind(result.kind)).noun
         line += f" ({plural(result.migrations, word)})"
     floor = result.floor
     if floor is not None:
@@ -122,29 +110,16 @@ def run(
     # Everything that can be checked before a database starts is checked first.
     url = normalize_url(database_url) if database_url is not None else None
     dialect = dialect_of(url) if url else ("postgresql" if temp_postgres else "sqlite")
-    alembic_specs = [s for s in specs if s.kind is ChainKind.ALEMBIC]
-    configs = {s.name: alembic_gate.find_alembic_config(workspace.tree, s) for s in alembic_specs}
-    floors = {
-        s.name: alembic_gate.floor_candidates(workspace.tree, s, workspace.config.source)
-        for s in alembic_specs
-    }
-    if alembic_specs:
-        require_modules(
-            "alembic", "sqlalchemy", why="the gate runs Alembic chains with Alembic's own API"
-        )
-        if temp_postgres and postgres_driver() is None:
-            require_modules("psycopg2", why="Alembic chains reach PostgreSQL through psycopg2")
-    elif url is not None:
+    setup = GateSetup(dialect, url, temp_postgres, workspace.config.source)
+    gates: dict[ChainKind, ChainGate] = {}
+    for key in dict.fromkeys(s.kind for s in specs):
+        kind = registry.kind_of(key)
+        of_kind = [s for s in specs if s.kind is key]
+        if Capability.GATE not in kind.capabilities:
+            raise unsupported(kind, "gate", [s.name for s in of_kind])
+        gates[key] = kind.prepare_gate(workspace.tree, of_kind, setup)
+    if url is not None:
         require_modules("sqlalchemy", why="--database-url is checked with SQLAlchemy")
-    sqitch: str | None = None
-    if any(s.kind is ChainKind.SQITCH for s in specs):
-        if dialect not in ("postgresql", "sqlite"):
-            raise UsageError(
-                f"sqitch chains cannot run on a {dialect} URL here",
-                hint="the gate gives sqitch PostgreSQL (postgresql://...) and SQLite "
-                "(sqlite:///...) targets; pass --chain to gate the other chains",
-            )
-        sqitch = sqitch_gate.require_sqitch({dialect})
 
     results: list[ChainResult] = []
     with _cleanup_on_sigterm(), open_database(url=url, temp_postgres=temp_postgres) as database:
@@ -153,26 +128,10 @@ def run(
         for spec in specs:
             db = database.chain_database(spec.name)
             try:
-                if spec.kind is ChainKind.ALEMBIC:
-                    result = alembic_gate.run_chain(
-                        root=workspace.root,
-                        spec=spec,
-                        config=configs[spec.name],
-                        db=db,
-                        stairway=stairway,
-                        floors=floors[spec.name],
-                        timeout=timeout,
-                    )
-                else:
-                    assert sqitch is not None
-                    result = sqitch_gate.run_chain(
-                        root=workspace.root,
-                        tree=workspace.tree,
-                        spec=spec,
-                        db=db,
-                        sqitch=sqitch,
-                        timeout=timeout,
-                    )
+                result = gates[spec.kind].run(
+                    spec, db, root=workspace.root, tree=workspace.tree, stairway=stairway,
+                    timeout=timeout,
+                )  # fmt: skip
             finally:
                 database.release(db)
             if result.steps and result.steps[0].step == "connect" and not result.ok:

@@ -9,26 +9,28 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from migration_guard.chains import read_chain
+from migration_guard.chains import read_chain, registry
+from migration_guard.chains.kind import Capability
 from migration_guard.errors import UsageError
-from migration_guard.model import ChainKind
+from migration_guard.model import ChainSpec
 from migration_guard.report import chain_json, heads_text, to_json
 from migration_guard.workspace import Workspace
 
 
 def run(*, workspace: Workspace, chains: list[str], output_format: str, out: TextIO) -> int:
     selected = workspace.config.select(chains)
-    not_alembic = [c for c in selected if c.kind is not ChainKind.ALEMBIC]
-    if chains and not_alembic:
-        name = not_alembic[0].name
+    linear = [c for c in selected if not _graph(c)]
+    if chains and linear:
+        name = linear[0].name
         raise UsageError(
-            f"chain {name!r} is a {not_alembic[0].kind.value} chain; heads checks Alembic chains",
+            f"chain {name!r} is a {linear[0].kind.value} chain; heads checks chains whose "
+            "migrations form a graph (Alembic, Django)",
             hint=f"use `migration-guard lint {name}`",
         )
-    specs = [c for c in selected if c.kind is ChainKind.ALEMBIC]
+    specs = [c for c in selected if _graph(c)]
     if not specs:
         raise workspace.config.nothing_to(
-            "no Alembic chains to check",
+            "no Alembic or Django chains to check",
             hint="configure one in migration-guard.toml, or see `migration-guard chains`",
         )
     states = [read_chain(workspace.tree, spec) for spec in specs]
@@ -46,3 +48,7 @@ def run(*, workspace: Workspace, chains: list[str], output_format: str, out: Tex
     else:
         print(heads_text(states), file=out)
     return 0 if ok else 1 if failed else 3
+
+
+def _graph(spec: ChainSpec) -> bool:
+    return Capability.HEADS in registry.kind_of(spec.kind).capabilities

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TextIO
 
-from migration_guard.chains import read_chain
+from migration_guard.chains import read_chain, registry
+from migration_guard.chains.kind import Capability
 from migration_guard.errors import UsageError
-from migration_guard.model import ChainKind, ChainSpec, ChainState
+from migration_guard.model import ChainSpec, ChainState
 from migration_guard.report import chain_json, lint_text, plural, to_json
 from migration_guard.workspace import Workspace
 
@@ -40,7 +41,7 @@ def _adhoc_plan_spec(rel: str) -> ChainSpec:
     """A plan file that no configured chain names: lint it with inferred conventions."""
     name = rel.rsplit("/", 2)[-2] if "/" in rel else "plan"
     return ChainSpec(
-        name=name, title=rel, kind=ChainKind.SQITCH, path=rel, width=0, discovered=True
+        name=name, title=rel, kind=registry.FILE_LINTER, path=rel, width=0, discovered=True
     )
 
 
@@ -55,10 +56,10 @@ def run(
 ) -> int:
     specs = _resolve_targets(workspace, targets, cwd) if targets else list(workspace.config.chains)
     if syntax_only:
-        not_sqitch = [s.name for s in specs if s.kind is not ChainKind.SQITCH]
-        if targets and not_sqitch:
-            raise UsageError(f"--syntax-only checks sqitch plans; {not_sqitch[0]!r} is not one")
-        specs = [s for s in specs if s.kind is ChainKind.SQITCH]
+        others = [s.name for s in specs if not _lints_files(s)]
+        if targets and others:
+            raise UsageError(f"--syntax-only checks sqitch plans; {others[0]!r} is not one")
+        specs = [s for s in specs if _lints_files(s)]
     if not specs:
         raise workspace.config.nothing_to(
             "no chains to lint",
@@ -88,16 +89,10 @@ def run(
     return 0 if ok else 1 if failed else 3
 
 
-def _lint_one(workspace: Workspace, spec: ChainSpec, *, syntax_only: bool) -> ChainState:
-    adhoc = spec.width == 0
-    if spec.kind is ChainKind.SQITCH and (syntax_only or adhoc):
-        from migration_guard.chains.sqitch import reader as sqitch
+def _lints_files(spec: ChainSpec) -> bool:
+    return Capability.FILE_LINT in registry.kind_of(spec.kind).capabilities
 
-        findings = sqitch.lint_plan(
-            workspace.tree, spec.path, None if adhoc else spec, syntax_only=syntax_only
-        )
-        data = workspace.tree.read_bytes(spec.path)
-        return ChainState(
-            spec=spec, migrations=sqitch.plan_migrations(data, spec), findings=tuple(findings)
-        )
-    return read_chain(workspace.tree, spec)
+
+def _lint_one(workspace: Workspace, spec: ChainSpec, *, syntax_only: bool) -> ChainState:
+    own = registry.kind_of(spec.kind).lint_only(workspace.tree, spec, syntax_only=syntax_only)
+    return own if own is not None else read_chain(workspace.tree, spec)

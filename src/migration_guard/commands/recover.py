@@ -4,208 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from migration_guard import git, journal
 from migration_guard.apply import Hotfix, apply_plan
 from migration_guard.chain_bounds import ChainBound
-from migration_guard.chains import read_chain, read_readable
-from migration_guard.commands.renumber import Move, make_move, plan_alembic, surviving_heads
+from migration_guard.chains import read_chain, read_readable, registry
+from migration_guard.chains.kind import Capability, shown, shown_new, unsupported
 from migration_guard.edits import EditPlan, unified_diff
 from migration_guard.errors import InputError, UsageError
 from migration_guard.model import (
-    ChainKind,
-    ChainSpec,
-    ChainState,
-    Finding,
-    Migration,
-    NumberingMode,
     Severity,
 )
-from migration_guard.numbering import format_number
-from migration_guard.recovery import Diagnosis, Landing, Member, diagnose, pr_from_message
+from migration_guard.recovery import Landing, Repair
 from migration_guard.report import finding_json, finding_lines, heads_brief, where
 from migration_guard.tree import Tree
 from migration_guard.workspace import Workspace
-
-
-@dataclass(frozen=True)
-class Repair:
-    spec: ChainSpec
-    state: ChainState
-    diagnosis: Diagnosis
-    landings: Mapping[str, Landing]
-    moves: tuple[Move, ...]
-    parent: str | None
-    plan: EditPlan
-    # What recover cannot repair (a file it cannot read statically, a cycle...): reported,
-    # and nothing of the chain is moved while they stand.
-    blockers: tuple[Finding, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return self.diagnosis.ok and not self.blockers
-
-
-def landings(root: Path, rev: str, paths: Sequence[str]) -> dict[str, Landing]:
-    """For each file under ``paths``: the first-parent commit of ``rev`` that added it."""
-    out = git.run_git(
-        "log",
-        "--first-parent",
-        "-m",
-        "-M",
-        "--diff-filter=AR",
-        "--name-status",
-        "-z",
-        "--format=%x01%H%x00%ct%x00%B%x00",
-        rev,
-        "--",
-        *paths,
-        cwd=root,
-    ).stdout.decode("utf-8", "surrogateescape")
-    entries: list[tuple[str, int, str, list[str]]] = []
-    for record in out.split("\x01")[1:]:
-        fields = record.split("\0")
-        commit, stamp, message = fields[0], int(fields[1]), fields[2]
-        files = [change.path for change in git.parse_name_status(fields[3:])]
-        entries.append((commit, stamp, message, files))
-    result: dict[str, Landing] = {}
-    total = len(entries)
-    for index, (commit, stamp, message, files) in enumerate(entries):
-        subject = message.strip().split("\n")[0]
-        landing = Landing(commit, stamp, subject, total - 1 - index, pr_from_message(message))
-        for path in files:
-            result.setdefault(path, landing)  # newest first: keep the latest addition
-    return result
-
-
-def _alembic_repair(
-    tree: Tree, spec: ChainSpec, state: ChainState, history: Mapping[str, Landing]
-) -> Repair:
-    from migration_guard.chains.alembic import reader as alembic
-    from migration_guard.chains.alembic.graph import BranchMap
-    from migration_guard.chains.alembic.script import ScriptInfo
-
-    parsed = alembic.read_scripts(tree, spec)
-    scripts = [s for s in parsed if isinstance(s, ScriptInfo)]
-    numbered = {m.path: m for m in state.migrations if m.number is not None}
-    branches = BranchMap(scripts)
-    members = []
-    for index, script in enumerate(parsed):
-        known = numbered.get(script.path)
-        number = known.number if known and known.number is not None else -1 - index
-        text = known.number_text if known else ""  # unnumbered: -1 - index, never equal
-        if isinstance(script, ScriptInfo):
-            links: tuple[tuple[str, ...], tuple[str, ...] | None] = (
-                script.down_revisions,
-                branches.of(script),
-            )
-        else:
-            links = ((), None)  # unknown links: never anyone's sibling
-        members.append(Member(script.path, number, text, script.revision or None, *links))
-    # Siblings collide only where the heads do (MG102): intentional branches never do.
-    several = any(f.code == "MG102" for f in state.findings)
-    diagnosis = diagnose(spec.name, members, history, several_heads=several)
-    blockers = tuple(
-        f
-        for f in state.findings
-        if f.code in alembic.HEAD_BREAKING and f.severity is Severity.ERROR
-    )
-    if diagnosis.ok or blockers:
-        return Repair(spec, state, diagnosis, history, (), None, EditPlan(), blockers)
-    block = set(diagnosis.block)
-    ids = {s.revision for s in scripts if s.path in block}
-    roots = [s for s in scripts if s.path in block and not ids.intersection(s.down_revisions)]
-    heads = surviving_heads(scripts, block, roots)
-    if len(heads) != 1:
-        raise InputError(
-            f"chain {spec.name!r}: without the migrations to move it still has "
-            f"{len(heads)} heads ({', '.join(heads)}); this needs a person",
-            hint="see `migration-guard heads`; renumber by hand with migration-guard renumber",
-        )
-    by_path = {m.path: m for m in state.migrations}
-    moves = _moves(spec, state, [by_path[key] for key in diagnosis.block])
-    plan = plan_alembic(
-        tree, spec, moves, base_tree=None, down_revision=heads[0], follow_new_files=False
-    )
-    return Repair(spec, state, diagnosis, history, moves, heads[0], plan)
-
-
-def _sqitch_repair(tree: Tree, spec: ChainSpec, state: ChainState, root: Path, rev: str) -> Repair:
-    from migration_guard.commands.renumber import plan_sqitch_moves
-
-    history = plan_line_landings(root, rev, spec.path, tree)
-    members = [
-        Member(m.name, m.number if m.number is not None else -1 - i, m.number_text)
-        for i, m in enumerate(state.migrations)
-    ]
-    diagnosis = diagnose(spec.name, members, history, several_heads=False)
-    if diagnosis.ok:
-        return Repair(spec, state, diagnosis, history, (), None, EditPlan())
-    by_name = {m.name: m for m in state.migrations}
-    moves = _moves(spec, state, [by_name[key] for key in diagnosis.block])
-    return Repair(
-        spec, state, diagnosis, history, moves, None, plan_sqitch_moves(tree, spec, moves)
-    )
-
-
-def _moves(spec: ChainSpec, state: ChainState, movers: Sequence[Migration]) -> tuple[Move, ...]:
-    """The later side's new places: the next numbers after the highest (``sequential``), or
-    the same names on top of the surviving head (chains without numbers)."""
-    if state.numbering is not NumberingMode.SEQUENTIAL:
-        return tuple(make_move(spec, m, "") for m in movers)
-    highest = max((m.number for m in state.migrations if m.number is not None), default=0)
-    return tuple(
-        make_move(spec, m, format_number(highest + 1 + i, state.width))
-        for i, m in enumerate(movers)
-    )
-
-
-def plan_line_landings(root: Path, rev: str, plan_path: str, tree: Tree) -> dict[str, Landing]:
-    """For each change of a sqitch plan: the first-parent commit that added its line."""
-    from migration_guard.chains.sqitch.plan import parse_plan
-
-    out = git.run_git(
-        "blame", "--first-parent", "--porcelain", rev, "--", plan_path, cwd=root
-    ).stdout.decode("utf-8", "surrogateescape")
-    line_commit: dict[int, str] = {}
-    info: dict[str, tuple[int, str]] = {}
-    current = ""
-    stamp, summary = 0, ""
-    for line in out.split("\n"):
-        parts = line.split(" ")
-        if (
-            len(parts) >= 3
-            and len(parts[0]) == 40
-            and all(c in "0123456789abcdef" for c in parts[0])
-        ):
-            current = parts[0]
-            line_commit[int(parts[2])] = current
-        elif line.startswith("committer-time "):
-            stamp = int(line.split(" ", 1)[1])
-        elif line.startswith("summary "):
-            summary = line.split(" ", 1)[1]
-            info[current] = (stamp, summary)
-    order_out = git.git_text("rev-list", "--first-parent", "--reverse", rev, cwd=root).split()
-    order = {commit: i for i, commit in enumerate(order_out)}
-    plan = parse_plan(tree.read_bytes(plan_path), plan_path)
-    result: dict[str, Landing] = {}
-    messages: dict[str, str] = {}
-    for change in plan.changes:
-        commit = line_commit.get(change.line)
-        if commit is None or change.name in result:
-            continue
-        stamp, summary = info.get(commit, (0, ""))
-        message = messages.setdefault(
-            commit, git.git_text("log", "-1", "--format=%B", commit, cwd=root)
-        )
-        result[change.name] = Landing(
-            commit, stamp, summary, order.get(commit, 1 << 30), pr_from_message(message)
-        )
-    return result
 
 
 def _describe(repair: Repair, key: str) -> str:
@@ -231,18 +47,16 @@ def _text(repairs: Sequence[Repair], *, applied: bool, dry: bool, committed: boo
             lines.append(f"{title}: OK (no collision)")
             continue
         heads = len(r.state.heads)
-        lines.append(
-            f"{title}: COLLISION"
-            + (f" ({heads} heads)" if r.spec.kind is ChainKind.ALEMBIC else "")
-        )
+        graph = Capability.HEADS in registry.kind_of(r.spec.kind).capabilities
+        lines.append(f"{title}: COLLISION" + (f" ({heads} heads)" if graph else ""))
         for c in r.diagnosis.collisions:
             lines.append(f"  {c.reason} {c.value!r}:")
             lines.append(f"    {c.survivor} landed first ({_describe(r, c.survivor)})")
             for mover in c.movers:
                 lines.append(f"    {mover} landed second ({_describe(r, mover)})")
+        kind = registry.kind_of(r.spec.kind)
         for move in r.moves:
-            what = move.migration.path if r.spec.kind is ChainKind.ALEMBIC else move.migration.name
-            new = move.new_path if r.spec.kind is ChainKind.ALEMBIC else move.new_name
+            what, new = shown(kind, move.migration), shown_new(kind, move)
             if move.new_number:
                 lines.append(f"  repair: {what} -> {new}")
             else:
@@ -419,14 +233,14 @@ def run(
             "no chains to recover",
             hint="configure one in migration-guard.toml, or see `migration-guard chains`",
         )
-    repairs = []
+    kinds = {s.name: registry.kind_of(s.kind) for s in specs}
     for spec in specs:
-        state = read_readable(tree, spec)
-        if spec.kind is ChainKind.ALEMBIC:
-            landed = landings(workspace.root, rev, list(spec.folders))
-            repairs.append(_alembic_repair(tree, spec, state, landed))
-        else:
-            repairs.append(_sqitch_repair(tree, spec, state, workspace.root, rev))
+        if Capability.RECOVER not in kinds[spec.name].capabilities:
+            raise unsupported(kinds[spec.name], "recover", [spec.name])
+    repairs = [
+        kinds[spec.name].plan_repair(tree, spec, read_readable(tree, spec), workspace.root, rev)
+        for spec in specs
+    ]
     broken = [r for r in repairs if not r.ok]
     blocked = any(r.blockers for r in repairs)
     applied = False
@@ -466,11 +280,10 @@ def branch_name(root: Path, given: str) -> str:
     )
     if name.startswith("refs/") or name in ("", "@"):
         raise UsageError(f"--branch {given!r} is not a branch name", hint=hint)
-    proc = git.run_git("check-ref-format", "--branch", name, cwd=root, check=False)
-    if proc.returncode != 0 or "\n" in name:
+    checked = git.new_branch_name(name, cwd=root)
+    if checked is None or "\n" in name:
         raise UsageError(f"--branch {given!r} is not a valid branch name", hint=hint)
-    # As git reads it (@{-1} is the branch checked out before, which then exists already).
-    return proc.stdout.decode("utf-8", "surrogateescape").strip() or name
+    return checked  # as git reads it (@{-1}: the branch checked out before)
 
 
 def _apply(workspace: Workspace, broken: Sequence[Repair], branch: str | None) -> None:
@@ -483,7 +296,7 @@ def _apply(workspace: Workspace, broken: Sequence[Repair], branch: str | None) -
             state = read_chain(workspace.tree, repair.spec)
             errors = [f for f in state.findings if f.severity is Severity.ERROR]
             settled = (
-                repair.spec.kind is not ChainKind.ALEMBIC
+                Capability.HEADS not in registry.kind_of(repair.spec.kind).capabilities
                 or state.heads_ok
                 or bool(state.undecided)  # (no worse: it could not be told before either)
             )

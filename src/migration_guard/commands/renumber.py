@@ -24,11 +24,18 @@ from migration_guard.apply import (
     undo,
 )
 from migration_guard.chain_bounds import ChainBound
-from migration_guard.chains import read_chain, read_readable, readable
+from migration_guard.chains import read_chain, read_readable, readable, registry
+from migration_guard.chains.kind import (
+    Capability,
+    Move,
+    RenumberContext,
+    shown,
+    shown_new,
+    unsupported,
+)
 from migration_guard.edits import EditPlan, unified_diff
 from migration_guard.errors import InputError, UndecidableError, UsageError
 from migration_guard.model import (
-    ChainKind,
     ChainSpec,
     ChainState,
     Migration,
@@ -42,8 +49,6 @@ from migration_guard.tree import GitTree, Tree
 from migration_guard.workspace import Workspace
 
 if TYPE_CHECKING:
-    from migration_guard.chains.alembic.script import ParsedScript
-    from migration_guard.chains.sqitch.rewrite import SqitchRename
     from migration_guard.forges.http import ForgeLimits
 
 _TARGET_NUMBER = re.compile(r"^([a-z0-9][a-z0-9_-]*):(\d+)$")
@@ -58,17 +63,6 @@ class ValidationError(InputError):
     """The renumbered chain is worse than before; everything was rolled back."""
 
     exit_code = 1
-
-
-@dataclass(frozen=True)
-class Move:
-    """One migration moving to a new number (what the user sees)."""
-
-    spec: ChainSpec
-    migration: Migration
-    new_number: str
-    new_name: str
-    new_path: str
 
 
 @dataclass(frozen=True)
@@ -131,13 +125,13 @@ def _resolve_one(
         if not hits:
             raise InputError(f"chain {spec.name!r} has no migration numbered {match.group(2)}")
         if len(hits) > 1:
-            listed = ", ".join(m.path if spec.kind is ChainKind.ALEMBIC else m.name for m in hits)
+            listed = ", ".join(shown(registry.kind_of(spec.kind), m) for m in hits)
             raise UsageError(
                 f"{target} is ambiguous: {listed}", hint="name the file or change instead"
             )
         return _placeholder(spec, hits[0])
-    for spec in workspace.config.chains:  # a sqitch change name
-        if spec.kind is ChainKind.SQITCH:
+    for spec in workspace.config.chains:  # a plan entry's name (a sqitch change)
+        if not registry.kind_of(spec.kind).shown_by_path:
             for migration in states[spec.name].migrations:
                 if migration.name == target:
                     return _placeholder(spec, migration)
@@ -155,7 +149,7 @@ def _resolve_one(
     spec = specs[classified.chain]
     for migration in states[spec.name].migrations:
         if migration.path == rel or (
-            spec.kind is ChainKind.SQITCH and migration.name == classified.name
+            not registry.kind_of(spec.kind).shown_by_path and migration.name == classified.name
         ):
             return _placeholder(spec, migration)
     raise InputError(f"{target} is not part of chain {spec.name!r} in the working tree")
@@ -198,26 +192,9 @@ def branch_targets(workspace: Workspace, base: str) -> list[Move]:
 # --- which numbers ----------------------------------------------------------------------------
 
 
-def _renamed(name: str, old_text: str, new_text: str, separator: str) -> str:
-    if not old_text:  # a name without a number gets one: add_users -> 0194_add_users
-        return f"{new_text}{separator}{name}"
-    return new_text + name[len(old_text) :]
-
-
 def make_move(spec: ChainSpec, migration: Migration, number: str) -> Move:
-    """``migration`` with the new number: the name keeps its slug, a file its folder. An
-    empty ``number`` keeps the migration where it is (a re-parent in an unnumbered chain)."""
-    if not number:
-        return Move(spec, migration, "", migration.name, migration.path)
-    separator = "_" if spec.kind is ChainKind.ALEMBIC else "-"
-    new_name = _renamed(migration.name, migration.number_text, number, separator)
-    if spec.kind is ChainKind.ALEMBIC:
-        folder, _, file_name = migration.path.rpartition("/")
-        new_file = _renamed(file_name, migration.number_text, number, separator)
-        new_path = f"{folder}/{new_file}" if folder else new_file
-    else:
-        new_path = migration.path
-    return Move(spec, migration, number, new_name, new_path)
+    """``migration`` with the new number (its kind names the files)."""
+    return registry.kind_of(spec.kind).moved(spec, migration, number)
 
 
 @dataclass(frozen=True)
@@ -421,168 +398,6 @@ def _where(migration: Migration) -> str:
 # --- planning per chain kind ------------------------------------------------------------------
 
 
-def plan_alembic(
-    tree: Tree,
-    spec: ChainSpec,
-    moves: Sequence[Move],
-    *,
-    base_tree: Tree | None,
-    down_revision: str | None,
-    follow_new_files: bool = True,
-) -> EditPlan:
-    from migration_guard.chains.alembic import reader as alembic
-    from migration_guard.chains.alembic import rewrite as alembic_rewrite
-    from migration_guard.chains.alembic.script import ScriptInfo
-
-    scripts = {s.path: s for s in alembic.read_scripts(tree, spec)}
-    infos: dict[str, ScriptInfo] = {}
-    for move in moves:
-        script = scripts.get(move.migration.path)
-        if not isinstance(script, ScriptInfo):
-            reason = getattr(script, "reason", "not found")
-            raise InputError(
-                f"{move.migration.path} cannot be read statically: {reason}",
-                hint="fix the file (see `migration-guard lint`) and retry",
-            )
-        infos[move.migration.path] = script
-    ordered = sorted(moves, key=lambda m: (m.migration.number, m.migration.path))
-    moved_ids = {infos[m.migration.path].revision for m in ordered}
-    moved_paths = {m.migration.path for m in ordered}
-    # The planner sees the chain as it will be once merged with the base, so a parent that
-    # only the base has yet (the base's head) is a known revision.
-    view: Tree = tree
-    if base_tree is not None and any(base_tree.exists(p) for p in spec.folders):
-        from migration_guard.merged_tree import MergedTree
-
-        view = MergedTree(tree, base_tree, folders=spec.folders)
-    parent = down_revision
-    if parent is None:
-        # The head the chain keeps without the moved block (after a merged collision: the
-        # side that landed first), on the block's own branch where the chain has several;
-        # failing a single one, the base branch's head.
-        roots = [i for i in infos.values() if not moved_ids.intersection(i.down_revisions)]
-        view_scripts = alembic.read_scripts(view, spec)
-        survivors = surviving_heads(view_scripts, moved_paths, roots)
-        parent = (
-            survivors[0] if len(survivors) == 1 else _base_head(spec, base_tree, moved_ids, roots)
-        )
-    rewrite_moves = []
-    previous_new: str | None = None
-    for move in ordered:
-        info = infos[move.migration.path]
-        new_revision = _new_revision(info.revision, move)
-        new_down: tuple[str, ...] | None = None
-        outside = [d for d in info.down_revisions if d not in moved_ids]
-        if outside and len(outside) == len(info.down_revisions):
-            # A root of the block: the lowest goes onto the base head, later roots onto the
-            # block member before them, so the block lands as one straight line.
-            target = parent if previous_new is None else previous_new
-            if target is not None and info.down_revisions != (target,):
-                new_down = (target,)
-        rewrite_moves.append(
-            alembic_rewrite.Move(
-                path=move.migration.path,
-                new_path=move.new_path,
-                new_revision=new_revision,
-                new_down_revisions=new_down,
-            )
-        )
-        previous_new = new_revision or info.revision
-    # This branch's own files that point at a moved id mean the moved file (the base may hold
-    # another file with the same old id: the collision being fixed), so they follow it.
-    for path, script in scripts.items():
-        if (
-            follow_new_files
-            and path not in moved_paths
-            and isinstance(script, ScriptInfo)
-            and (base_tree is None or not base_tree.exists(path))
-            and moved_ids.intersection(script.down_revisions + script.depends_on)
-        ):
-            rewrite_moves.append(alembic_rewrite.Move(path=path, new_path=path, new_revision=None))
-    paths = alembic.chain_script_paths(view, spec)
-    sources = {p: b.decode("utf-8", "surrogateescape") for p, b in view.read_many(paths).items()}
-    plan = alembic_rewrite.plan_renumber(sources, rewrite_moves)
-    outside = [e.path for e in plan.edits if not tree.exists(e.path)]
-    if outside:
-        raise InputError(
-            f"{outside[0]} (only on the base branch) would need an edit too",
-            hint="rebase or merge the base branch into this branch first, then renumber",
-        )
-    return plan
-
-
-def surviving_heads(
-    scripts: Sequence[ParsedScript],
-    moved_paths: set[str],
-    roots: Sequence[ParsedScript] = (),
-) -> list[str]:
-    """The heads of the chain without the migrations being moved (sorted, unique). With the
-    block's ``roots`` (its first migrations) and several heads, only the heads on the branch
-    the roots are built on: intentional branches (own branch labels) each keep their head."""
-    from migration_guard.chains.alembic.graph import BranchMap, analyse, built_on
-    from migration_guard.chains.alembic.script import ScriptInfo
-
-    remaining = [s for s in scripts if isinstance(s, ScriptInfo) and s.path not in moved_paths]
-    graph = analyse(remaining)
-    heads = list(zip(graph.heads, graph.branches, strict=True))
-    infos = [r for r in roots if isinstance(r, ScriptInfo)]
-    if infos and len({h.revision for h, _ in heads}) > 1:
-        target = built_on(BranchMap(remaining), infos)
-        if target is not None:  # None: unknown, or the roots sit on several branches
-            heads = [(h, b) for h, b in heads if b == target]
-    return sorted({h.revision for h, _ in heads})
-
-
-def _new_revision(revision: str, move: Move) -> str | None:
-    old = move.migration.number_text
-    if not old and move.new_number:
-        # A file without a number whose id is one (add_x.py, revision "0193"): the id follows.
-        match = _ID_NUMBER.match(revision)
-        old = match.group() if match and len(match.group()) == len(move.new_number) else ""
-    if not old or not move.new_number:
-        return None  # a migration without a number keeps its id
-    if revision == old:
-        return move.new_number
-    if revision.startswith(old) and not revision[len(old) : len(old) + 1].isalnum():
-        return move.new_number + revision[len(old) :]
-    return None  # hash ids: the file is renumbered, the id stays
-
-
-def _base_head(
-    spec: ChainSpec,
-    base_tree: Tree | None,
-    moved: set[str],
-    roots: Sequence[ParsedScript] = (),
-) -> str | None:
-    if base_tree is None:
-        return None
-    from migration_guard.chains.alembic.reader import read_scripts
-    from migration_guard.chains.alembic.script import ScriptInfo
-
-    if not any(base_tree.exists(p) for p in spec.folders):
-        return None
-    state = read_readable(base_tree, spec)
-    heads = [h.revision for h in state.heads if h.revision not in moved]
-    if len(set(heads)) > 1 and roots:
-        # Several base heads: the one on the block's branch, as in ``surviving_heads``.
-        on_branch = surviving_heads(read_scripts(base_tree, spec), set(), roots)
-        heads = [h for h in on_branch if h not in moved] or heads
-    if not heads:
-        # Every base head is being moved (recovering on main): their parents are the base.
-        scripts = [s for s in read_scripts(base_tree, spec) if isinstance(s, ScriptInfo)]
-        heads = sorted(
-            {d for s in scripts if s.revision in moved for d in s.down_revisions if d not in moved}
-        )
-    unique = sorted(set(heads))
-    if len(unique) != 1:
-        raise InputError(
-            f"the base has {len(unique)} heads in chain {spec.name!r} ({', '.join(unique)}): "
-            "cannot tell which to put the migration on",
-            hint="pass --down-revision REV",
-        )
-    return unique[0]
-
-
 # --- the command ------------------------------------------------------------------------------
 
 
@@ -625,22 +440,15 @@ def run(
     ]
     plan = EditPlan()
     specs: dict[str, ChainSpec] = {}
+    context = RenumberContext(base_tree=base_tree, onto=options.down_revision)
     for spec_name in dict.fromkeys(m.spec.name for m in moves):
         chain_moves = [m for m in moves if m.spec.name == spec_name]
         spec = chain_moves[0].spec
         specs[spec_name] = spec
-        if spec.kind is ChainKind.ALEMBIC:
-            plan = plan.merged(
-                plan_alembic(
-                    workspace.tree,
-                    spec,
-                    chain_moves,
-                    base_tree=base_tree,
-                    down_revision=options.down_revision,
-                )
-            )
-        else:
-            plan = plan.merged(_plan_sqitch(workspace, spec, chain_moves, options))
+        kind = registry.kind_of(spec.kind)
+        if Capability.RENUMBER not in kind.capabilities:
+            raise unsupported(kind, "renumber", [spec_name])
+        plan = plan.merged(kind.plan_renumber(workspace.tree, spec, chain_moves, context))
     if not plan.edits and not plan.renames:
         first = moves[0].migration
         raise UsageError(
@@ -649,9 +457,8 @@ def run(
             if moves[0].new_number
             else f"{first.name} already sits on the head: nothing to change"
         )
-    # A deployed sqitch change is refused (or its registry surgery prepared) before anything,
-    # so a dry run says so too.
-    _check_alembic_targets(workspace, specs, moves, options)
+    # A deployed migration is refused (or its registry surgery prepared) before anything, so a
+    # dry run says so too.
     deployed = _deployed_procedure(workspace, specs, moves, options)
     if options.dry_run:
         _report(moves, plan, None, output_format, out, dry_run=True)
@@ -686,8 +493,13 @@ def _undecided(state: ChainState) -> bool:
 
 
 def _clean(state: ChainState) -> bool:
-    """No errors and, for Alembic, one head or intentional branches (``heads_ok``)."""
-    return state.ok and (state.spec.kind is not ChainKind.ALEMBIC or state.heads_ok)
+    """No errors and, in a graph, one head or intentional branches (``heads_ok``)."""
+    return state.ok and (not _graph(state.spec) or state.heads_ok)
+
+
+def _graph(spec: ChainSpec) -> bool:
+    """Whether the chain's migrations form a graph with heads (Alembic, Django)."""
+    return Capability.HEADS in registry.kind_of(spec.kind).capabilities
 
 
 def _validation_tree(
@@ -696,8 +508,8 @@ def _validation_tree(
     base_tree: Tree | None,
     plan: EditPlan,
 ) -> Tree:
-    """Alembic chains are checked as they will be once merged with the base."""
-    folders = [p for s in specs.values() if s.kind is ChainKind.ALEMBIC for p in s.folders]
+    """Graph chains are checked as they will be once merged with the base."""
+    folders = [p for s in specs.values() if _graph(s) for p in s.folders]
     if base_tree is None or not folders:
         return workspace.tree
     from migration_guard.merged_tree import MergedTree
@@ -713,9 +525,7 @@ def _compare(before: ChainState, after: ChainState) -> None:
 
     # More heads than before is worse unless each ends a branch of its own.
     worse = len(errors(after)) > len(errors(before)) or (
-        before.spec.kind is ChainKind.ALEMBIC
-        and len(after.heads) > max(1, len(before.heads))
-        and not after.branched
+        _graph(before.spec) and len(after.heads) > max(1, len(before.heads)) and not after.branched
     )
     if worse:
         details = "\n".join(
@@ -769,8 +579,8 @@ def _report(
         return
     lines = []
     for m in moves:
-        what = m.migration.path if m.spec.kind is ChainKind.ALEMBIC else m.migration.name
-        new = m.new_path if m.spec.kind is ChainKind.ALEMBIC else m.new_name
+        kind = registry.kind_of(m.spec.kind)
+        what, new = shown(kind, m.migration), shown_new(kind, m)
         lines.append(
             f"[{m.spec.name}] {m.migration.number_text} -> {m.new_number}: {what} -> {new}"
         )
@@ -784,11 +594,9 @@ def _report(
         lines.append(f"Changed {len(plan.edits)} file(s), renamed {len(plan.renames)}.")
         assert after is not None
         for state in after.values():
-            if state.spec.kind is ChainKind.ALEMBIC:
-                lines.append(f"{state.spec.title}: {heads_brief(state)}")
+            lines.append(_state_line(state))
+            if _graph(state.spec):
                 lines += [f"  {reason}" for reason in state.undecided]
-            else:
-                lines.append(f"{state.spec.title}: lint {'OK' if state.ok else 'FAIL'}")
             lines += finding_lines(state.findings)
         if any(not _clean(s) and not _undecided(s) for s in after.values()):
             lines.append(
@@ -810,130 +618,37 @@ def _report(
     print("\n".join(lines), file=out)
 
 
-class DeployedChangeError(InputError):
-    """A sqitch change to rename (or one after it) is deployed somewhere."""
-
-    exit_code = 1
-
-
-def plan_sqitch_moves(tree: Tree, spec: ChainSpec, moves: Sequence[Move]) -> EditPlan:
-    return _sqitch_rename(tree, spec, moves).edit_plan
-
-
-def _sqitch_rename(tree: Tree, spec: ChainSpec, moves: Sequence[Move]) -> SqitchRename:
-    from migration_guard.chains.sqitch import reader as sqitch
-    from migration_guard.chains.sqitch.rewrite import plan_sqitch_rename_in_tree
-
-    _, layout = sqitch.chain_layout(tree, spec)
-    renames = {m.migration.name: m.new_name for m in moves}
-    return plan_sqitch_rename_in_tree(tree, spec.path, layout, renames)
-
-
-def _plan_sqitch(
-    workspace: Workspace, spec: ChainSpec, moves: Sequence[Move], options: Options
-) -> EditPlan:
-    return plan_sqitch_moves(workspace.tree, spec, moves)
-
-
-def deployed_procedure(
-    workspace: Workspace,
-    spec: ChainSpec,
-    moves: Sequence[Move],
-    *,
-    allow_deployed: bool,
-    extra_targets: Sequence[str],
-) -> Registry | None:
-    """Refuse to rename a deployed sqitch change, or (``--allow-deployed``) prepare the
-    registry surgery that records the rename on every target where it is deployed."""
-    from migration_guard.chains.sqitch import reader as sqitch
-    from migration_guard.chains.sqitch.plan import parse_plan
-    from migration_guard.databases import sqitch_registry, sqitch_rename
-
-    conf, _ = sqitch.chain_layout(workspace.tree, spec)
-    conf_dir = workspace.root / (conf.folder if conf is not None else spec.path.rpartition("/")[0])
-    targets = sqitch_registry.configured_targets(conf, extra_targets)
-    plan = parse_plan(workspace.tree.read_bytes(spec.path), spec.path)
-    names = [m.migration.name for m in moves]
-    hits = sqitch_registry.check_rename_safety(plan, names, targets, conf_dir=conf_dir)
-    if not hits:
-        return None
-    if not allow_deployed:
-        listed = "; ".join(f"{h.target}: {', '.join(h.deployed)}" for h in hits[:3])
-        raise DeployedChangeError(
-            f"{hits[0].change} is deployed (sqitch tracks deployed changes by name and id; "
-            f"renaming it changes the id of it and every later change): {listed}",
-            hint="rename it anyway with --allow-deployed, which records the rename in each "
-            "target's registry (sqitch revert/deploy --log-only) and checks sqitch status; or "
-            "leave it and renumber the other side of the collision",
-        )
-    rename = _sqitch_rename(workspace.tree, spec, moves)
-    return sqitch_rename.prepare(
-        rename, targets, conf_dir=conf_dir, plan_file=workspace.root / spec.path
-    )
-
-
-def _alembic_urls(targets: Sequence[str]) -> list[str]:
-    """``--target`` values meant for Alembic chains: SQLAlchemy URLs (sqitch's are ``db:``)."""
-    return [t for t in targets if "://" in t and not t.startswith("db:")]
-
-
-def _check_alembic_targets(
-    workspace: Workspace,
-    specs: Mapping[str, ChainSpec],
-    moves: Sequence[Move],
-    options: Options,
-) -> None:
-    """Refuse to renumber an Alembic revision that a ``--target`` database has applied."""
-    urls = _alembic_urls(options.targets_uri)
-    alembic_specs = [s for s in specs.values() if s.kind is ChainKind.ALEMBIC]
-    if not urls or not alembic_specs:
-        return
-    from migration_guard.chains.alembic import reader as alembic
-    from migration_guard.chains.alembic.script import ScriptInfo
-    from migration_guard.databases.alembic_version import applied, deployed_versions
-    from migration_guard.databases.targets import mask_url
-
-    for spec in alembic_specs:
-        scripts = [
-            s for s in alembic.read_scripts(workspace.tree, spec) if isinstance(s, ScriptInfo)
-        ]
-        parents = {s.revision: s.down_revisions for s in scripts}
-        moved_paths = {m.migration.path for m in moves if m.spec.name == spec.name}
-        moved_ids = {s.revision for s in scripts if s.path in moved_paths}
-        for url in urls:
-            versions = deployed_versions(url)
-            hit = sorted(moved_ids & applied(versions, parents))
-            if hit:
-                raise DeployedChangeError(
-                    f"revision {hit[0]} is applied on {mask_url(url)} (alembic_version: "
-                    f"{', '.join(sorted(versions))}); renumbering it would leave that "
-                    "database pointing at a revision that no longer exists, or skipping "
-                    "migrations",
-                    hint="downgrade that database below it first (alembic downgrade <its "
-                    "parent>), renumber, then upgrade; --allow-deployed applies to sqitch "
-                    "changes only",
-                )
-
-
 def _deployed_procedure(
     workspace: Workspace,
     specs: Mapping[str, ChainSpec],
     moves: Sequence[Move],
     options: Options,
 ) -> Registry | None:
-    sqitch_specs = [s for s in specs.values() if s.kind is ChainKind.SQITCH]
-    if not sqitch_specs:
-        return None
-    if len(sqitch_specs) > 1:
-        raise UsageError("renumber one sqitch chain at a time")
-    spec = sqitch_specs[0]
-    return deployed_procedure(
-        workspace,
-        spec,
-        [m for m in moves if m.spec.name == spec.name],
-        allow_deployed=options.allow_deployed,
-        extra_targets=[t for t in options.targets_uri if t not in _alembic_urls([t])],
-    )
+    """Each kind's rule for deployed migrations (``--target``, ``--allow-deployed``): a
+    refusal, or the registry steps that move the record of one chain along."""
+    registries: list[Registry] = []
+    for spec in specs.values():
+        kind = registry.kind_of(spec.kind)
+        if Capability.DEPLOYED not in kind.capabilities:
+            if options.targets_uri:
+                raise unsupported(kind, "renumber --target", [spec.name])
+            continue
+        found = kind.deployed_guard(
+            workspace.root,
+            workspace.tree,
+            spec,
+            [m for m in moves if m.spec.name == spec.name],
+            targets=options.targets_uri,
+            allow_deployed=options.allow_deployed,
+        )
+        if found is not None:
+            registries.append(found)
+    if len(registries) > 1:
+        raise UsageError(
+            "renumber one chain with deployed changes at a time",
+            hint="run renumber once for each of them",
+        )
+    return registries[0] if registries else None
 
 
 # --- an interrupted run: --abort / --continue -------------------------------------------------
@@ -1008,7 +723,7 @@ def _recorded_validation(workspace: Workspace, record: journal.Journal) -> Calla
                 details = "\n".join(
                     finding_lines([f for f in state.findings if f.severity is Severity.ERROR])
                 )
-                heads = f" ({heads_brief(state)})" if spec.kind is ChainKind.ALEMBIC else ""
+                heads = f" ({heads_brief(state)})" if _graph(spec) else ""
                 raise ValidationError(
                     f"chain {bound.chain!r} would be left with new problems{heads}"
                     + (f":\n{details}" if details else "")
@@ -1033,15 +748,16 @@ def _report_touched(workspace: Workspace, touched: Sequence[str], out: TextIO) -
     specs = [
         spec
         for spec in workspace.config.chains
-        if any(p == f or p.startswith(f"{f}/") for p in touched for f in _chain_folders(spec))
+        if any(
+            p == f or p.startswith(f"{f}/")
+            for p in touched
+            for f in registry.kind_of(spec.kind).owned_folders(spec)
+        )
     ]
     code = 0
     for spec in specs:
         state = read_chain(workspace.tree, spec)
-        if spec.kind is ChainKind.ALEMBIC:
-            print(f"{state.spec.title}: {heads_brief(state)}", file=out)
-        else:
-            print(f"{state.spec.title}: lint {'OK' if state.ok else 'FAIL'}", file=out)
+        print(_state_line(state), file=out)
         for line in finding_lines(state.findings):
             print(line, file=out)
         if not _clean(state):
@@ -1049,7 +765,8 @@ def _report_touched(workspace: Workspace, touched: Sequence[str], out: TextIO) -
     return code
 
 
-def _chain_folders(spec: ChainSpec) -> list[str]:
-    if spec.kind is ChainKind.ALEMBIC:
-        return list(spec.folders)
-    return [spec.path.rpartition("/")[0] or spec.path]
+def _state_line(state: ChainState) -> str:
+    """A chain after the run: its heads (a graph), or its lint verdict."""
+    if _graph(state.spec):
+        return f"{state.spec.title}: {heads_brief(state)}"
+    return f"{state.spec.title}: lint {'OK' if state.ok else 'FAIL'}"

@@ -23,6 +23,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -31,9 +32,10 @@ from migration_guard.chains.alembic import config as alembic_config
 from migration_guard.chains.alembic import downgrade as alembic_downgrade
 from migration_guard.chains.alembic import reader as alembic
 from migration_guard.chains.alembic.config import AlembicConfig
+from migration_guard.chains.kind import GateSetup
 from migration_guard.databases import watch
 from migration_guard.databases.roundtrip import ChainResult, Floor, StepResult, first_line
-from migration_guard.databases.targets import ChainDatabase
+from migration_guard.databases.targets import ChainDatabase, postgres_driver, require_modules
 from migration_guard.errors import ConfigError
 from migration_guard.model import ChainSpec
 from migration_guard.tree import Tree
@@ -321,3 +323,48 @@ def run_chain(
         seconds=seconds,
         floor=floor,
     )
+
+
+class _AlembicGate:
+    """The Alembic chains of one ``gate`` run, with their configurations read."""
+
+    def __init__(
+        self,
+        configs: dict[str, AlembicConfig],
+        floors: dict[str, tuple[FloorCandidate, ...]],
+    ) -> None:
+        self.configs = configs
+        self.floors = floors
+
+    def run(
+        self,
+        spec: ChainSpec,
+        db: ChainDatabase,
+        *,
+        root: Path,
+        tree: Tree,
+        stairway: bool,
+        timeout: float | None,
+    ) -> ChainResult:
+        return run_chain(
+            root=root,
+            spec=spec,
+            config=self.configs[spec.name],
+            db=db,
+            stairway=stairway,
+            floors=self.floors[spec.name],
+            timeout=timeout,
+        )
+
+
+def prepare(tree: Tree, specs: Sequence[ChainSpec], setup: GateSetup) -> _AlembicGate:
+    """Read each chain's Alembic configuration and downgrade floor, and check that Alembic
+    (and a PostgreSQL driver for --temp-postgres) is installed: all before a database starts."""
+    configs = {s.name: find_alembic_config(tree, s) for s in specs}
+    floors = {s.name: floor_candidates(tree, s, setup.config_source) for s in specs}
+    require_modules(
+        "alembic", "sqlalchemy", why="the gate runs Alembic chains with Alembic's own API"
+    )
+    if setup.temp_postgres and postgres_driver() is None:
+        require_modules("psycopg2", why="Alembic chains reach PostgreSQL through psycopg2")
+    return _AlembicGate(configs, floors)

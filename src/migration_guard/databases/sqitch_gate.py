@@ -14,15 +14,17 @@ import posixpath
 import re
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from migration_guard.chains.kind import GateSetup
 from migration_guard.chains.sqitch.conf import SqitchConf, find_sqitch_conf
 from migration_guard.chains.sqitch.plan import parse_plan
 from migration_guard.databases import watch
 from migration_guard.databases.roundtrip import ChainResult, StepResult, first_line
 from migration_guard.databases.targets import ChainDatabase
-from migration_guard.errors import GuardError
+from migration_guard.errors import GuardError, UsageError
 from migration_guard.model import ChainSpec
 from migration_guard.tree import Tree
 
@@ -227,3 +229,35 @@ def run_chain(
         migrations=len(plan.changes),
         seconds=time.monotonic() - start,
     )
+
+
+class _SqitchGate:
+    """The sqitch chains of one ``gate`` run, with the sqitch executable found."""
+
+    def __init__(self, sqitch: str) -> None:
+        self.sqitch = sqitch
+
+    def run(
+        self,
+        spec: ChainSpec,
+        db: ChainDatabase,
+        *,
+        root: Path,
+        tree: Tree,
+        stairway: bool,
+        timeout: float | None,
+    ) -> ChainResult:
+        return run_chain(
+            root=root, tree=tree, spec=spec, db=db, sqitch=self.sqitch, timeout=timeout
+        )
+
+
+def prepare(tree: Tree, specs: Sequence[ChainSpec], setup: GateSetup) -> _SqitchGate:
+    """Check that sqitch can run on the gate's database, before it starts."""
+    if setup.dialect not in ("postgresql", "sqlite"):
+        raise UsageError(
+            f"sqitch chains cannot run on a {setup.dialect} URL here",
+            hint="the gate gives sqitch PostgreSQL (postgresql://...) and SQLite "
+            "(sqlite:///...) targets; pass --chain to gate the other chains",
+        )
+    return _SqitchGate(require_sqitch({setup.dialect}))

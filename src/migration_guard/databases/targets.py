@@ -19,6 +19,7 @@ import re
 import secrets
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from migration_guard.databases.temp_postgres import TempPostgres
-from migration_guard.errors import DatabaseError, UsageError
+from migration_guard.errors import DatabaseError, GuardError, UsageError
 from migration_guard.redact import mask_passwords
 
 GATE_EXTRA_HINT = "pip install 'migration-guard[gate]'"
@@ -399,3 +400,13 @@ def open_database(*, url: str | None, temp_postgres: bool) -> Iterator[Database]
         yield TempSqlite(folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def require_modules(*modules: str, why: str) -> None:
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise GuardError(
+            f"{why}, and {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not "
+            f"installed in this Python ({sys.executable})",
+            hint=f"{GATE_EXTRA_HINT} into the environment the project's migrations run in",
+        )

@@ -21,8 +21,8 @@ from collections.abc import Collection, Sequence
 from typing import NamedTuple
 
 from migration_guard import git
-from migration_guard.chains import read_chain
-from migration_guard.model import ChainKind, ChainSpec
+from migration_guard.chains import read_chain, registry
+from migration_guard.model import ChainSpec
 from migration_guard.tree import GitTree, Tree
 from migration_guard.workspace import Workspace
 
@@ -54,7 +54,7 @@ def history_edits(
     for spec in workspace.config.chains:
         if not before.exists(spec.path):
             continue
-        if spec.kind is ChainKind.SQITCH:
+        if not registry.kind_of(spec.kind).shown_by_path:  # a plan lists the chain
             found = _sqitch_edits(workspace, spec, before, head_tree, merge_base, head)
         else:
             found = _file_edits(workspace, spec, before, merge_base, head)

@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from migration_guard import git
-from migration_guard.chains import read_readable
+from migration_guard.chains import read_readable, registry
+from migration_guard.chains.kind import Capability
 from migration_guard.collisions import ChainFacts, Claim, ClaimSource
 from migration_guard.errors import ForgeError
 from migration_guard.forges.base import Forge, OpenChange, others
-from migration_guard.model import ChainKind, ChainSpec, ChainState, Migration, NumberingMode
+from migration_guard.model import ChainSpec, ChainState, Migration, NumberingMode
 from migration_guard.numbering import Numbering
 from migration_guard.paths import PathRule, classify, rules_for
 from migration_guard.tree import GitTree, Tree, WorkTree
@@ -75,7 +76,7 @@ def facts_of(state: ChainState) -> ChainFacts:
     """What the collision core needs of a chain read from the base."""
     return ChainFacts(
         numbering=Numbering(state.numbering, state.width),
-        forks=state.spec.kind is ChainKind.ALEMBIC,
+        forks=Capability.HEADS in registry.kind_of(state.spec.kind).capabilities,
         base=state.migrations,
     )
 
@@ -203,7 +204,7 @@ class _ClaimReader:
 
     def claims(self, changes: Sequence[OpenChange]) -> list[Claim]:
         found: dict[tuple[str, str, str], Claim] = {}
-        alembic_files: dict[int, list[tuple[Migration, OpenChange]]] = {}
+        graph_files: dict[int, list[tuple[Migration, OpenChange]]] = {}
         for change in changes:
             for changed in change.files:
                 if changed.status not in _CLAIMING_STATUSES:
@@ -215,23 +216,22 @@ class _ClaimReader:
                 if key in found:
                     continue
                 found[key] = _claim(migration, change)
-                if self.specs[migration.chain].kind is ChainKind.ALEMBIC:
-                    alembic_files.setdefault(id(change), []).append((migration, change))
-        self._read_alembic(list(alembic_files.values()), found)
+                kind = registry.kind_of(self.specs[migration.chain].kind)
+                if Capability.HEADS in kind.capabilities:
+                    graph_files.setdefault(id(change), []).append((migration, change))
+        self._read_graph_files(list(graph_files.values()), found)
         self._read_plans(changes, found)
         return list(found.values())
 
-    def _read_alembic(
+    def _read_graph_files(
         self,
         groups: Sequence[Sequence[tuple[Migration, OpenChange]]],
         found: dict[tuple[str, str, str], Claim],
     ) -> None:
-        """Read other changes' new revision files (one batched request where the provider
-        allows): their ids and parents say whether they fork with this change. Chains that
-        are not ``sequential`` depend on it; in the others a fork between open changes is
-        only a note, left out when the files cannot be read."""
-        from migration_guard.chains.alembic.script import ScriptInfo, parse_script
-
+        """Read other changes' new migration files in graph chains (one batched request
+        where the provider allows): their ids and parents say whether they fork with this
+        change. Chains that are not ``sequential`` depend on it; in the others a fork between
+        open changes is only a note, left out when the files cannot be read."""
         if not groups:
             return
         decisive = [
@@ -258,32 +258,30 @@ class _ClaimReader:
                 data = files.get(migration.path)
                 if data is None:
                     continue
-                parsed = parse_script(migration.path, data)
+                kind = registry.kind_of(self.specs[migration.chain].kind)
+                refined = kind.refine_claim(migration, data)
                 key = (migration.chain, migration.name, change.ref)
-                if isinstance(parsed, ScriptInfo):
-                    found[key] = _claim(
-                        migration._replace(id=parsed.revision, parents=parsed.down_revisions),
-                        change,
-                    )
+                if not isinstance(refined, str):
+                    found[key] = _claim(refined, change)
                 elif (migration, change) in decisive:
                     self.problems.append(
                         f"{change.label}: {migration.path} cannot be read statically "
-                        f"({parsed.reason}), so cannot tell what it builds on"
+                        f"({refined}), so cannot tell what it builds on"
                     )
 
     def _read_plans(
         self, changes: Sequence[OpenChange], found: dict[tuple[str, str, str], Claim]
     ) -> None:
-        """Other changes' version of each sqitch plan: the changes they add, with numbers."""
-        sqitch_specs = [s for s in self.specs.values() if s.kind is ChainKind.SQITCH]
-        if not sqitch_specs or not self.forge.supports_read_files:
+        """Other changes' version of each plan (a chain that is one file listing its
+        migrations, as a sqitch plan): the migrations they add, with numbers."""
+        plan_specs = [s for s in self.specs.values() if not registry.kind_of(s.kind).shown_by_path]
+        if not plan_specs or not self.forge.supports_read_files:
             return
-        from migration_guard.chains.sqitch import reader as sqitch
 
         requests = []
         for change in changes:
             touched = {f.path for f in change.files}
-            plans = [s for s in sqitch_specs if s.path in touched]
+            plans = [s for s in plan_specs if s.path in touched]
             if plans:
                 requests.append((change, plans))
         if not requests:
@@ -294,7 +292,7 @@ class _ClaimReader:
             )
         except ForgeError as exc:
             labels = ", ".join(change.label for change, _ in requests)
-            self.problems.append(f"could not read the sqitch plan of {labels}: {exc}")
+            self.problems.append(f"could not read the plan of {labels}: {exc}")
             return
         for (change, plans), files in zip(requests, contents, strict=True):
             for spec in plans:
@@ -303,12 +301,14 @@ class _ClaimReader:
                     continue
                 state = self.base_states[spec.name]
                 numbering = Numbering(state.numbering, state.width)
-                unread = sqitch.plan_unread(data, spec)
+                listed, unread = registry.kind_of(spec.kind).listed_migrations(
+                    spec, data, numbering
+                )
                 if unread:
                     self.problems.append(
                         f"could not read chain {spec.name} in {change.label}: {'; '.join(unread)}"
                     )
-                for migration in sqitch.plan_migrations(data, spec, numbering):
+                for migration in listed:
                     if (spec.name, migration.name) in self.base_names:
                         continue
                     key = (spec.name, migration.name, change.ref)
