@@ -60,7 +60,8 @@ class Move(NamedTuple):
 class PathRule(NamedTuple):
     """Which paths are migrations of one chain, for another change known only by the paths
     it touches. ``folders`` are searched (below them too when ``recursive``); ``suffix`` is
-    the file ending the kind's own rule looks for first (a quick filter)."""
+    the file ending the kind's own rule looks for first (a quick filter); ``pattern`` is the
+    chain's configured file name pattern (numbered kinds)."""
 
     chain: str
     kind: ChainKind
@@ -68,6 +69,7 @@ class PathRule(NamedTuple):
     recursive: bool
     suffix: str
     numbering: Numbering = ANY_NUMBER
+    pattern: str | None = None  # numbered chains: the configured file-name pattern
 
 
 class Discovered(NamedTuple):

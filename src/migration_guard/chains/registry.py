@@ -1,4 +1,5 @@
-"""The chain kinds there are: one line each, the package that provides its ``KIND``.
+"""The chain kinds there are: one line each, the package that provides its ``KIND`` (or
+``module:NAME`` for a module providing several kinds, as the numbered presets).
 
 Packages are imported on first use, so a command that touches only sqitch chains never
 loads the Alembic reader (start-up time is measured in ``benchmarks/``).
@@ -18,6 +19,11 @@ if TYPE_CHECKING:
 _PACKAGES: dict[ChainKind, str] = {
     ChainKind.ALEMBIC: "migration_guard.chains.alembic.kind",
     ChainKind.SQITCH: "migration_guard.chains.sqitch.kind",
+    ChainKind.NUMBERED: "migration_guard.chains.numbered.kind:NUMBERED",
+    ChainKind.FLYWAY: "migration_guard.chains.numbered.kind:FLYWAY",
+    ChainKind.GOLANG_MIGRATE: "migration_guard.chains.numbered.kind:GOLANG_MIGRATE",
+    ChainKind.GOOSE: "migration_guard.chains.numbered.kind:GOOSE",
+    ChainKind.DBMATE: "migration_guard.chains.numbered.kind:DBMATE",
 }
 
 # The kind that lints a file no configured chain names (``lint path/to/sqitch.plan``).
@@ -37,5 +43,6 @@ def kind_of(key: ChainKind) -> Kind:
             f"chain kind {key.value!r} is not supported yet",
             hint=f"supported kinds: {', '.join(k.value for k in _PACKAGES)}",
         )
-    kind: Kind = importlib.import_module(package).KIND
+    module, _, name = package.partition(":")
+    kind: Kind = getattr(importlib.import_module(module), name or "KIND")
     return kind

@@ -1,0 +1,37 @@
+"""Repairing a collision that reached the base in a folder of numbered files (``recover``):
+two files with one version; the one that landed later moves to the next free number."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from migration_guard.chains.kind import Move, moves_on_top
+from migration_guard.chains.numbered import rename
+from migration_guard.chains.numbered.presets import Preset
+from migration_guard.edits import EditPlan
+from migration_guard.model import ChainSpec, ChainState, Migration
+from migration_guard.recovery import Member, Repair, diagnose
+from migration_guard.services.landings import file_landings
+from migration_guard.tree import Tree
+
+
+def plan_repair(
+    tree: Tree, spec: ChainSpec, state: ChainState, root: Path, rev: str, preset: Preset
+) -> Repair:
+    history = file_landings(root, rev, [spec.path])
+    members = [
+        # (the version as the framework keys it: Flyway's V1 and V1.0 are one version)
+        Member(m.path, m.number if m.number is not None else -1 - i, m.number_text, m.id or None)
+        for i, m in enumerate(state.migrations)
+    ]
+    diagnosis = diagnose(spec.name, members, history, several_heads=False)
+    if diagnosis.ok:
+        return Repair(spec, state, diagnosis, history, (), None, EditPlan())
+    by_path = {m.path: m for m in state.migrations}
+
+    def moved(spec: ChainSpec, migration: Migration, number: str) -> Move:
+        return rename.moved(spec, migration, number, preset)
+
+    moves = moves_on_top(moved, spec, state, [by_path[key] for key in diagnosis.block])
+    plan = rename.plan_renumber(tree, spec, moves, preset)
+    return Repair(spec, state, diagnosis, history, moves, None, plan)
