@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 _PACKAGES: dict[ChainKind, str] = {
     ChainKind.ALEMBIC: "migration_guard.chains.alembic.kind",
     ChainKind.SQITCH: "migration_guard.chains.sqitch.kind",
+    ChainKind.DJANGO: "migration_guard.chains.django.kind",
 }
 
 
