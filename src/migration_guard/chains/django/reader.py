@@ -7,7 +7,8 @@ name (Django's default ``AppConfig.label``). Numbers come from the leading digit
 name (``0002_add_x`` -> 0002), when the chain is ``sequential``. Files are parsed by
 :mod:`.source`, the graph is built by :mod:`.graph`; the findings are:
 
-- MG301 several leaf nodes (Django's "Conflicting migrations detected" wording),
+- MG301 several leaf nodes (Django's "Conflicting migrations detected" wording), when Django
+  would get that far (no MG303/MG307, every file read),
 - MG302 two files with one number (a squashed migration and the files it replaces are
   exempt: that is how ``squashmigrations`` leaves them),
 - MG303 a same-app dependency on a migration that does not exist (NodeNotFoundError),
@@ -311,7 +312,8 @@ def _graph_findings(
                 "a migration cannot depend on one that depends on it",
             )
         )
-    if decided and len(graph.leaves) > 1:
+    # Django stops at a missing node or a loop before it looks at the leaves.
+    if decided and not graph.missing and not graph.cycle and len(graph.leaves) > 1:
         names = ", ".join(graph.leaves)
         folder = posixpath.dirname(files[graph.leaves[0]])
         findings.append(
