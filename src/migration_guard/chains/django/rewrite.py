@@ -10,7 +10,8 @@ Re-parenting, as ``renumber`` does for Alembic: the moved migrations form a bloc
 by number; the block's first root (a moved migration with no same-app dependency inside
 the block) goes onto the leaf the app keeps without the block (after a merged collision:
 the migration that landed first), and every later root onto the block member before it, so
-the app ends with one leaf again. A root already after its target keeps its dependencies.
+the app ends with one leaf again. A root already after its target keeps its dependencies,
+and so does a migration a squashed one replaces (it is not in Django's graph).
 """
 
 from __future__ import annotations
@@ -70,9 +71,10 @@ def plan_renumber(tree: Tree, spec: ChainSpec, moves: Sequence[Move]) -> EditPla
             raise InputError(f"{move.migration.path} is not a migration of {spec.path}")
         if posixpath.dirname(move.new_path) != spec.path:
             raise InputError(f"{move.new_path}: a migration stays in {spec.path}")
-        if new != old and new in files and new not in renames:
-            raise InputError(f"{move.new_path} already exists")
         renames[old] = new
+    for old, new in renames.items():
+        if new != old and new in files and new not in renames:
+            raise InputError(f"{spec.path}/{new}.py already exists")
     changes: dict[str, dict[Literal, str]] = {}
     notes: list[str] = []
     _reparent(app, sources, files, moves, renames, changes, notes)
@@ -125,6 +127,8 @@ def _reparent(
     previous: str | None = None
     for name in ordered:
         own = [r for r in sources[name].dependencies if r.app == app and r.name != "__first__"]
+        if name in whole.replaced:
+            continue  # a squashed migration stands in for it: not in the graph
         if any(r.name in moved for r in own):
             previous = name
             continue
