@@ -81,3 +81,7 @@ def test_syntax_error_and_missing_class() -> None:
     assert compile_only.error_code == "syntax"
     assert parse("from django.db import migrations\n").error_code == "no-class"
     assert parse("from shop.base import Migration\n").error_code == "no-class"
+    star_first = parse("from django.db.migrations import *\nclass Migration:\n    pass\n")
+    assert not star_first.error
+    rebound = parse("class Migration:\n    pass\nfrom shop.base import *\n")
+    assert rebound.error_code == "no-class" and "bound by code" in rebound.error

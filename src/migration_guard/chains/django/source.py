@@ -103,16 +103,15 @@ def parse_source(path: str, data: bytes) -> SourceInfo:
 def _migration_class(module: ast.Module) -> tuple[ast.ClassDef | None, str]:
     """The module-level ``class Migration`` that the import leaves bound, or why none."""
     found: ast.ClassDef | None = None
+    bound_by_code = False
     for node in module.body:
         if isinstance(node, ast.ClassDef) and node.name == "Migration":
-            found = node
-        elif _binds(node, "Migration"):
-            return None, "Migration is bound by code migration-guard does not run"
+            found, bound_by_code = node, False
+        elif _binds(node, "Migration"):  # after the class, it replaces it
+            found, bound_by_code = None, True
+    nested = any(isinstance(n, ast.ClassDef) and n.name == "Migration" for n in ast.walk(module))
     if found is None:
-        nested = any(
-            isinstance(n, ast.ClassDef) and n.name == "Migration" for n in ast.walk(module)
-        )
-        if nested:
+        if bound_by_code or nested:
             return None, "Migration is bound by code migration-guard does not run"
         return None, "no Migration class"
     return found, ""
