@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 _PACKAGES: dict[ChainKind, str] = {
     ChainKind.ALEMBIC: "migration_guard.chains.alembic.kind",
     ChainKind.SQITCH: "migration_guard.chains.sqitch.kind",
+    ChainKind.DJANGO: "migration_guard.chains.django.kind",
     ChainKind.NUMBERED: "migration_guard.chains.numbered.kind:NUMBERED",
     ChainKind.FLYWAY: "migration_guard.chains.numbered.kind:FLYWAY",
     ChainKind.GOLANG_MIGRATE: "migration_guard.chains.numbered.kind:GOLANG_MIGRATE",

@@ -410,3 +410,11 @@ def require_modules(*modules: str, why: str) -> None:
             f"installed in this Python ({sys.executable})",
             hint=f"{GATE_EXTRA_HINT} into the environment the project's migrations run in",
         )
+
+
+def sqlite_file(url: str) -> str:
+    """The file of a SQLite database URL (the gate's temporary database is always one)."""
+    path = _sqlite_path(url)
+    if path is None:
+        raise UsageError(f"{url} is not a SQLite database file")
+    return path

@@ -1,0 +1,1 @@
+"""Django: one chain per app, the ``migrations`` package of the app, read statically."""
