@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from migration_guard.chains import registry
+from migration_guard.chains.kind import Capability
 from migration_guard.model import ChainSpec, ChainState, Finding, Head, Severity
 
 
@@ -198,3 +199,10 @@ def chains_text(states: Sequence[ChainState], source: str, notes: Sequence[Findi
         names = ", ".join(s.spec.name for s in undecided)
         out.append(f"Could not decide the heads of {names}: run `migration-guard heads`.")
     return "\n".join(out + noted)
+
+
+def state_line(state: ChainState) -> str:
+    """A chain after a write: its heads (a graph: Alembic, Django), or its lint verdict."""
+    if Capability.HEADS in registry.kind_of(state.spec.kind).capabilities:
+        return f"{state.spec.title}: {heads_brief(state)}"
+    return f"{state.spec.title}: lint {'OK' if state.ok else 'FAIL'}"

@@ -255,6 +255,6 @@ def unsupported(kind: Kind, what: str, chains: Sequence[str] = ()) -> UsageError
     named = f" ({', '.join(chains)})" if chains else ""
     return UsageError(
         f"{what} does not run {kind.key.value} chains yet{named}",
-        hint=f"leave {'them' if len(chains) > 1 else 'it'} out with --only, or see the "
-        "README's list of what each framework supports",
+        hint="name the other chains with --chain NAME (see `migration-guard chains`); the "
+        "README lists what each framework supports",
     )

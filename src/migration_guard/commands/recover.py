@@ -19,7 +19,7 @@ from migration_guard.model import (
     Severity,
 )
 from migration_guard.recovery import Landing, Repair
-from migration_guard.report import finding_json, finding_lines, heads_brief, where
+from migration_guard.report import finding_json, finding_lines, state_line, where
 from migration_guard.tree import Tree
 from migration_guard.workspace import Workspace
 
@@ -257,7 +257,7 @@ def run(
         if applied:
             after = [read_chain(workspace.tree, r.spec) for r in broken]
             for state in after:
-                print(f"{state.spec.title}: {heads_brief(state)}", file=out)
+                print(state_line(state), file=out)
             if branch:
                 print(
                     f"Committed on branch {branch}: push it and open the hotfix PR "

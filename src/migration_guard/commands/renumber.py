@@ -44,7 +44,7 @@ from migration_guard.model import (
 )
 from migration_guard.numbering import Numbering, format_number, leading_number
 from migration_guard.paths import classify, rules_for
-from migration_guard.report import finding_lines, heads_brief
+from migration_guard.report import finding_lines, heads_brief, state_line
 from migration_guard.tree import GitTree, Tree
 from migration_guard.workspace import Workspace
 
@@ -130,11 +130,14 @@ def _resolve_one(
                 f"{target} is ambiguous: {listed}", hint="name the file or change instead"
             )
         return _placeholder(spec, hits[0])
-    for spec in workspace.config.chains:  # a plan entry's name (a sqitch change)
-        if not registry.kind_of(spec.kind).shown_by_path:
-            for migration in states[spec.name].migrations:
-                if migration.name == target:
-                    return _placeholder(spec, migration)
+    named = [  # a migration's name: a sqitch change, a golang-migrate up/down pair...
+        (spec, migration)
+        for spec in workspace.config.chains
+        for migration in states[spec.name].migrations
+        if migration.name == target
+    ]
+    if len(named) == 1:
+        return _placeholder(*named[0])
     given = cwd / target  # (an absolute target stays absolute)
     if given.is_symlink():  # the path form resolves links: name this one before it does
         folder = workspace.relpath(str(given.parent), cwd)
@@ -594,7 +597,7 @@ def _report(
         lines.append(f"Changed {len(plan.edits)} file(s), renamed {len(plan.renames)}.")
         assert after is not None
         for state in after.values():
-            lines.append(_state_line(state))
+            lines.append(state_line(state))
             if _graph(state.spec):
                 lines += [f"  {reason}" for reason in state.undecided]
             lines += finding_lines(state.findings)
@@ -757,16 +760,9 @@ def _report_touched(workspace: Workspace, touched: Sequence[str], out: TextIO) -
     code = 0
     for spec in specs:
         state = read_chain(workspace.tree, spec)
-        print(_state_line(state), file=out)
+        print(state_line(state), file=out)
         for line in finding_lines(state.findings):
             print(line, file=out)
         if not _clean(state):
             code = 1
     return code
-
-
-def _state_line(state: ChainState) -> str:
-    """A chain after the run: its heads (a graph), or its lint verdict."""
-    if _graph(state.spec):
-        return f"{state.spec.title}: {heads_brief(state)}"
-    return f"{state.spec.title}: lint {'OK' if state.ok else 'FAIL'}"
