@@ -121,6 +121,7 @@ class NumberedKind:
             number_text=text if number is not None else "",
             name=migration_name(rest, match, patterns[0]),
             path=path,
+            id=self.preset.identity(text),  # (the version as the tool keys it: V1 = V1.0)
         )
 
     def refine_claim(self, migration: Migration, data: bytes) -> Migration | str:
