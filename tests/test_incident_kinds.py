@@ -197,3 +197,64 @@ def test_golang_migrate_merged_collision_is_found_and_recovered(
     assert "gate does not run golang-migrate chains yet (db)" in err
     code, out, err = run(repo, capsys, "heads")
     assert code == 2 and "no Alembic or Django chains to check" in err
+
+
+def test_flyway_dotted_versions_renumber_only_to_a_named_version(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = GitRepo.create(tmp_path)
+    for name in ("V1.0.0__init.sql", "V1.2.0__stats.sql", "V1.11__uuid.sql", "R__views.sql"):
+        repo.write(f"db/migration/{name}", "select 1;\n")
+    repo.commit_all("main")
+    repo.push("main")
+    _branch(repo, "pr-2", {"db/migration/V1.12__mine.sql": "select 2;\n"})
+    prs = _open_prs(tmp_path, 1, ["db/migration/V1.12.0__theirs.sql"])
+    common = ("--open-prs", str(prs), "--base-sha", "origin/main")
+    code, out, _ = run(repo, capsys, "check", *common)
+    assert code == 1, out
+    assert "COLLISION [db] 1.12 — db/migration/V1.12__mine.sql" in out  # 1.12 = 1.12.0
+    assert "also used by PR #1 (db/migration/V1.12.0__theirs.sql)" in out
+    code, out, err = run(
+        repo, capsys, "renumber", "db/migration/V1.12__mine.sql", "--to", "next", *common
+    )
+    assert (code, out) == (2, "")
+    assert "chain 'db' has no sequential or timestamp versions (numbering: none)" in err
+    assert "hint: name the new version, e.g. --to 1.13" in err
+    code, out, err = run(
+        repo, capsys, "renumber", "db/migration/V1.12__mine.sql", "--to", "1.13", *common
+    )
+    assert code == 0, out + err
+    assert out.splitlines()[0] == (
+        "[db] 1.12 -> 1.13: db/migration/V1.12__mine.sql -> db/migration/V1.13__mine.sql"
+    )
+    repo.commit_all("renumber")
+    code, out, _ = run(repo, capsys, "check", *common)
+    assert code == 0, out
+
+
+def test_timestamped_golang_migrate_collision_is_recovered_one_second_later(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = GitRepo.create(tmp_path)
+    for stamp in ("20240826120919", "20240918204720"):
+        repo.write(f"{MIGRATIONS}/{stamp}_s{stamp}.up.sql", "select 1;\n")
+        repo.write(f"{MIGRATIONS}/{stamp}_s{stamp}.down.sql", "select 1;\n")
+    repo.commit_all("main")
+    for pr, slug in ((1, "add_a"), (2, "add_b")):
+        _branch(
+            repo,
+            f"pr-{pr}",
+            {
+                f"{MIGRATIONS}/20240920070940_{slug}.up.sql": "select 1;\n",
+                f"{MIGRATIONS}/20240920070940_{slug}.down.sql": "select 1;\n",
+            },
+        )
+    _merge_both(repo)
+    code, out, err = run(repo, capsys, "recover", "--apply")
+    assert code == 0, out + err
+    assert (
+        f"  repair: {MIGRATIONS}/20240920070940_add_b.up.sql -> "
+        f"{MIGRATIONS}/20240920070941_add_b.up.sql"
+    ) in out
+    code, out, _ = run(repo, capsys, "lint")
+    assert code == 0, out

@@ -161,6 +161,13 @@ class Kind(Protocol):
         some could not be read."""
         ...
 
+    def new_versions(self, state: ChainState, count: int, requested: str) -> tuple[str, ...] | None:
+        """For a chain whose versions are not sequential numbers: the versions ``count``
+        migrations move to (``requested``: "next", or the version given with ``--to``).
+        None when the kind has no such versions (a graph re-parents instead; a sqitch plan
+        keeps its names); UsageError when it cannot choose."""
+        ...
+
     def moved(self, spec: ChainSpec, migration: Migration, number: str) -> Move:
         """``migration`` with the new ``number``: name keeps its slug, a file its folder."""
         ...

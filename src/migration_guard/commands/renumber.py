@@ -232,6 +232,15 @@ def choose_numbers(
         chain_claims = claims[chain]
         numbering = chain_claims.numbering
         if numbering.mode is not NumberingMode.SEQUENTIAL:
+            versions = registry.kind_of(spec.kind).new_versions(
+                read_readable(workspace.tree, spec), len(chain_moves), options.to
+            )
+            if versions is not None:  # (its own versions: timestamps, Flyway's 1.2.3)
+                ordered = sorted(chain_moves, key=lambda m: m.migration.path)
+                result += [
+                    make_move(spec, m.migration, v) for m, v in zip(ordered, versions, strict=True)
+                ]
+                continue
             if options.to != "next":
                 raise UsageError(
                     f"chain {chain!r} has no numbers (numbering: {numbering.mode.value}), so "
@@ -439,7 +448,8 @@ def run(
     remaining = [
         f"[{m.spec.name}] {m.new_number} is also claimed by {owner}"
         for m in moves
-        if m.new_number and (owner := claims[m.spec.name].taken.get(int(m.new_number))) is not None
+        if m.new_number.isdigit()
+        and (owner := claims[m.spec.name].taken.get(int(m.new_number))) is not None
     ]
     plan = EditPlan()
     specs: dict[str, ChainSpec] = {}
@@ -584,9 +594,7 @@ def _report(
     for m in moves:
         kind = registry.kind_of(m.spec.kind)
         what, new = shown(kind, m.migration), shown_new(kind, m)
-        lines.append(
-            f"[{m.spec.name}] {m.migration.number_text} -> {m.new_number}: {what} -> {new}"
-        )
+        lines.append(f"[{m.spec.name}] {_version(m)} -> {m.new_number}: {what} -> {new}")
     lines += [f"  {note}" for note in plan.notes]
     if dry_run:
         lines.append("")
@@ -612,9 +620,7 @@ def _report(
             lines += [f"COLLISION {r} (forced)" for r in remaining]
         elif base is not None:
             lines.append(f"Collision check against {base} and open PRs: OK.")
-        names = ", ".join(
-            f"{m.spec.name} {m.migration.number_text} to {m.new_number}" for m in moves
-        )
+        names = ", ".join(f"{m.spec.name} {_version(m)} to {m.new_number}" for m in moves)
         lines.append("Next: review `git diff`, then")
         lines.append(f'  git add -A && git commit -m "Renumber {names}" && git push')
         lines.append("  migration-guard check   # the collision guard should pass now")
@@ -766,3 +772,11 @@ def _report_touched(workspace: Workspace, touched: Sequence[str], out: TextIO) -
         if not _clean(state):
             code = 1
     return code
+
+
+def _version(move: Move) -> str:
+    """What the migration is numbered now: its number, or (a timestamp, Flyway's 1.2.3) the
+    version it is keyed by."""
+    if move.migration.number_text or not move.new_number:
+        return move.migration.number_text
+    return move.migration.id

@@ -104,6 +104,9 @@ class AlembicKind:
     ) -> tuple[tuple[Migration, ...], tuple[str, ...]]:
         return (), ()  # (each revision is its own file)
 
+    def new_versions(self, state: ChainState, count: int, requested: str) -> tuple[str, ...] | None:
+        return None
+
     def moved(self, spec: ChainSpec, migration: Migration, number: str) -> Move:
         from migration_guard.chains.alembic.renumber import moved
 

@@ -116,6 +116,9 @@ class DjangoKind:
     ) -> tuple[tuple[Migration, ...], tuple[str, ...]]:
         return (), ()
 
+    def new_versions(self, state: ChainState, count: int, requested: str) -> tuple[str, ...] | None:
+        return None
+
     def moved(self, spec: ChainSpec, migration: Migration, number: str) -> Move:
         from migration_guard.chains.django.repair import moved
 

@@ -132,6 +132,9 @@ class NumberedKind:
     ) -> tuple[tuple[Migration, ...], tuple[str, ...]]:
         return (), ()
 
+    def new_versions(self, state: ChainState, count: int, requested: str) -> tuple[str, ...] | None:
+        return rename.new_versions(state, count, requested)
+
     def moved(self, spec: ChainSpec, migration: Migration, number: str) -> Move:
         return rename.moved(spec, migration, number, self.preset)
 

@@ -5,6 +5,7 @@ migration by its file name, so nothing else is rewritten."""
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Sequence
 
 from migration_guard.chains.kind import Move
@@ -12,8 +13,8 @@ from migration_guard.chains.numbered.presets import Preset, chain_patterns
 from migration_guard.chains.numbered.reader import folder_names
 from migration_guard.chains.numbered.scan import NamedFile, migration_name, read_name, scan
 from migration_guard.edits import EditPlan, Rename
-from migration_guard.errors import InputError
-from migration_guard.model import ChainSpec, Migration
+from migration_guard.errors import InputError, UsageError
+from migration_guard.model import ChainSpec, ChainState, Migration, NumberingMode
 from migration_guard.tree import Tree
 
 
@@ -100,3 +101,38 @@ def _check_targets(tree: Tree, renames: Sequence[Rename]) -> None:
                 hint="choose another number",
             )
         targets.add(rename.new_path)
+
+
+_LEADING_DIGITS = re.compile(r"[0-9]+")
+
+
+def new_versions(state: ChainState, count: int, requested: str) -> tuple[str, ...]:
+    """Versions for a chain that is not ``sequential``. A ``date`` chain (timestamps) moves
+    to the versions right after its highest, at the same width (the tools order versions as
+    integers, so a timestamp one second past the last is as good as a fresh one and says
+    where it goes); in a ``none`` chain (Flyway's dotted versions) only the user can choose.
+    An explicit version is taken as given, for one migration."""
+    if requested != "next":
+        if count != 1:
+            raise UsageError(
+                f"--to {requested} names one version; {count} migrations of chain "
+                f"{state.spec.name!r} would share it",
+                hint="renumber them one at a time",
+            )
+        return (requested,)
+    if state.numbering is not NumberingMode.DATE:
+        raise UsageError(
+            f"chain {state.spec.name!r} has no sequential or timestamp versions "
+            f"(numbering: {state.numbering.value}), so there is no next one to pick",
+            hint="name the new version, e.g. --to 1.13",
+        )
+    versions = [
+        match.group()
+        for m in state.migrations
+        if (match := _LEADING_DIGITS.search(posixpath.basename(m.path))) is not None
+    ]
+    if not versions:
+        raise UsageError(f"chain {state.spec.name!r} has no versions to follow")
+    width = max(len(v) for v in versions)
+    highest = max(int(v) for v in versions)
+    return tuple(str(highest + 1 + i).zfill(width) for i in range(count))

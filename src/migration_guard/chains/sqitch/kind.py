@@ -120,6 +120,9 @@ class SqitchKind:
         migrations = tuple(sqitch.plan_migrations(data, spec, numbering))
         return migrations, sqitch.plan_unread(data, spec)
 
+    def new_versions(self, state: ChainState, count: int, requested: str) -> tuple[str, ...] | None:
+        return None
+
     def moved(self, spec: ChainSpec, migration: Migration, number: str) -> Move:
         from migration_guard.chains.sqitch.renumber import moved
 
