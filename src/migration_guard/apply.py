@@ -42,9 +42,7 @@ class _Snapshot:
 
 
 def _index_entries(root: Path, paths: list[str]) -> str:
-    if not paths:
-        return ""
-    return git.git_text("ls-files", "-s", "-z", "--", *paths, cwd=root)
+    return git.index_entries(paths, cwd=root)
 
 
 def refuse_links(root: Path, paths: list[str]) -> None:
@@ -100,7 +98,7 @@ def check_preconditions(root: Path, plan: EditPlan, *, in_git: bool, force: bool
 def _move(root: Path, old: str, new: str, in_git: bool) -> None:
     (root / new).parent.mkdir(parents=True, exist_ok=True)
     if in_git and _index_entries(root, [old]):
-        git.run_git("mv", "-k", "--", old, new, cwd=root)
+        git.move(old, new, cwd=root)
         if not (root / new).exists():
             raise ApplyError(f"git mv {old} {new} did not move the file")
     else:
@@ -210,13 +208,7 @@ def _why(exc: BaseException) -> str:
 
 
 def _check_new_branch(root: Path, branch: str) -> None:
-    exists = (
-        git.run_git(
-            "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", cwd=root, check=False
-        ).returncode
-        == 0
-    )
-    if exists:
+    if git.branch_exists(branch, cwd=root):
         raise UsageError(f"branch {branch!r} already exists", hint="name a new branch")
 
 
@@ -235,7 +227,7 @@ def _start(
     touched = list(plan.touched_paths)
     hotfix_record = None
     if hotfix is not None:
-        head = git.git_text("rev-parse", "HEAD", cwd=root).strip()
+        head = git.head_commit(cwd=root)
         original = git.current_branch(cwd=root) or head
         hotfix_record = {
             "branch": hotfix.branch,
@@ -305,7 +297,7 @@ def execute(
         elif op == "branch":
             assert hotfix is not None
             if git.current_branch(cwd=root) != hotfix["branch"]:
-                git.run_git("checkout", "-q", "-b", hotfix["branch"], cwd=root)
+                git.create_branch(hotfix["branch"], cwd=root)
         elif op == "commit":
             assert hotfix is not None
             _commit_once(root, record, hotfix)
@@ -317,12 +309,11 @@ def execute(
 
 
 def _commit_once(root: Path, record: journal.Journal, hotfix: dict[str, Any]) -> None:
-    if git.git_text("rev-parse", "HEAD", cwd=root).strip() != hotfix["head"]:
+    if git.head_commit(cwd=root) != hotfix["head"]:
         return  # committed already (the run was killed before the journal said so)
     touched = list(record.data["originals"])
     paths = [p for p in touched if (root / p).exists()]
-    git.run_git("add", "--", *paths, cwd=root)
-    git.run_git("commit", "-q", "-m", hotfix["message"], "--", *touched, cwd=root)
+    git.commit_paths(hotfix["message"], paths, touched, cwd=root)
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
@@ -359,9 +350,9 @@ def undo(record: journal.Journal, root: Path, registry: Registry | None) -> list
             target.with_name(f".{target.name}.migration-guard.tmp").unlink(missing_ok=True)
     if hotfix is not None and in_git:
         on_branch = git.current_branch(cwd=root) == hotfix["branch"]
-        head = git.git_text("rev-parse", "HEAD", cwd=root).strip()
+        head = git.head_commit(cwd=root)
         if on_branch and head != hotfix["head"]:
-            git.run_git("reset", "-q", "--soft", hotfix["head"], cwd=root)
+            git.reset_soft(hotfix["head"], cwd=root)
     for step in reversed(data["steps"]):  # renames back first: a file keeps its mode
         if step["op"] == "rename" and not (root / step["from"]).exists():
             with contextlib.suppress(OSError):
@@ -379,9 +370,9 @@ def undo(record: journal.Journal, root: Path, registry: Registry | None) -> list
             problems.append(exc.message + (f" ({exc.hint})" if exc.hint else ""))
     if hotfix is not None and in_git:
         if git.current_branch(cwd=root) == hotfix["branch"]:
-            git.run_git("checkout", "-q", hotfix["original"], cwd=root, check=False)
+            git.checkout_quietly(hotfix["original"], cwd=root)
         if git.current_branch(cwd=root) != hotfix["branch"]:
-            git.run_git("branch", "-q", "-D", hotfix["branch"], cwd=root, check=False)
+            git.delete_branch(hotfix["branch"], cwd=root)
         else:
             problems.append(f"still on branch {hotfix['branch']}")
     return problems
@@ -417,13 +408,4 @@ def _restore_snapshot(root: Path, before: _Snapshot, touched: list[str], in_git:
 
 
 def _restore_index(root: Path, paths: list[str], entries: str) -> None:
-    """Put the index entries of ``paths`` back exactly as ``git ls-files -s -z`` showed them."""
-    git.run_git("update-index", "--force-remove", "--", *paths, cwd=root)
-    if entries:
-        git.run_git(
-            "update-index",
-            "-z",
-            "--index-info",
-            cwd=root,
-            input_bytes=entries.encode("utf-8", "surrogateescape"),
-        )
+    git.restore_index_entries(paths, entries, cwd=root)

@@ -413,3 +413,62 @@ def fetch_ref(ref: str, *, cwd: Path, remote: str = "origin") -> bool:
     """Fetch one ref (no tags) from ``remote``; whether git succeeded."""
     proc = run_git("fetch", "-q", "--no-tags", remote, ref, cwd=cwd, check=False)
     return proc.returncode == 0
+
+
+# --- the steps of an all-or-nothing write (apply.py) ------------------------------------------
+
+
+def head_commit(*, cwd: Path) -> str:
+    return git_text("rev-parse", "HEAD", cwd=cwd).strip()
+
+
+def branch_exists(name: str, *, cwd: Path) -> bool:
+    proc = run_git("rev-parse", "--verify", "--quiet", f"refs/heads/{name}", cwd=cwd, check=False)
+    return proc.returncode == 0
+
+
+def index_entries(paths: Sequence[str], *, cwd: Path) -> str:
+    """``git ls-files -s -z`` of ``paths``: what ``restore_index_entries`` puts back."""
+    return git_text("ls-files", "-s", "-z", "--", *paths, cwd=cwd) if paths else ""
+
+
+def restore_index_entries(paths: Sequence[str], entries: str, *, cwd: Path) -> None:
+    """Put the index entries of ``paths`` back exactly as ``index_entries`` showed them."""
+    run_git("update-index", "--force-remove", "--", *paths, cwd=cwd)
+    if entries:
+        data = entries.encode("utf-8", "surrogateescape")
+        run_git("update-index", "-z", "--index-info", cwd=cwd, input_bytes=data)
+
+
+def move(old: str, new: str, *, cwd: Path) -> None:
+    """``git mv -k``: the file and its index entry."""
+    run_git("mv", "-k", "--", old, new, cwd=cwd)
+
+
+def create_branch(name: str, *, cwd: Path) -> None:
+    """Create branch ``name`` at HEAD and check it out (the working tree is kept)."""
+    run_git("checkout", "-q", "-b", name, cwd=cwd)
+
+
+def commit_paths(message: str, added: Sequence[str], touched: Sequence[str], *, cwd: Path) -> None:
+    """Stage ``added`` and commit ``touched`` (deleted ones included) with ``message``."""
+    run_git("add", "--", *added, cwd=cwd)
+    run_git("commit", "-q", "-m", message, "--", *touched, cwd=cwd)
+
+
+def reset_soft(commit: str, *, cwd: Path) -> None:
+    run_git("reset", "-q", "--soft", commit, cwd=cwd)
+
+
+def checkout_quietly(ref: str, *, cwd: Path) -> None:
+    """Check out ``ref`` if git can (undo steps go on whatever happens)."""
+    run_git("checkout", "-q", ref, cwd=cwd, check=False)
+
+
+def delete_branch(name: str, *, cwd: Path) -> None:
+    run_git("branch", "-q", "-D", name, cwd=cwd, check=False)
+
+
+def git_path(name: str, *, cwd: Path) -> Path:
+    """``git rev-parse --git-path NAME``: a file of the repository's own (in .git)."""
+    return Path(git_text("rev-parse", "--git-path", name, cwd=cwd).strip())

@@ -56,7 +56,7 @@ def location(root: Path, in_git: bool) -> Path:
     """The journal folder of the repository at ``root`` (it need not exist)."""
     if not in_git:
         return root / _NON_GIT_DIR
-    path = Path(git.git_text("rev-parse", "--git-path", "migration-guard", cwd=root).strip())
+    path = git.git_path("migration-guard", cwd=root)
     return path if path.is_absolute() else root / path
 
 
