@@ -250,7 +250,7 @@ def test_renumber_refuses_a_number_wider_than_the_chain(
 
 
 def test_one_more_digit_is_how_a_chain_outgrows_its_width() -> None:
-    from migration_guard.commands.renumber import _check_width
+    from migration_guard.services.renumbering import _check_width
 
     _check_width("c", 10000, 1, 4, {9999: "main"})  # 9999 -> 10000: fine
     _check_width("c", 9999, 2, 4, {9998: "main"})  # a block that crosses over

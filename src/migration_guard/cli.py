@@ -668,6 +668,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             if args.targets or args.branch or args.to or args.dry_run:
                 raise UsageError(f"--{args.resume} takes no target, --branch, --to or --dry-run")
             return renumber.resume(workspace=workspace, action=args.resume, out=out)
+        from migration_guard.services.renumbering import Options
+
         if args.to is None:
             raise UsageError(
                 "--to is required (N or next)",
@@ -677,7 +679,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             workspace=workspace,
             targets=args.targets,
             branch=args.branch,
-            options=renumber.Options(
+            options=Options(
                 to=args.to,
                 **_sources(args, workspace),
                 down_revision=args.down_revision,
