@@ -258,3 +258,38 @@ def test_timestamped_golang_migrate_collision_is_recovered_one_second_later(
     ) in out
     code, out, _ = run(repo, capsys, "lint")
     assert code == 0, out
+
+
+@pytest.mark.slow
+def test_gate_round_trips_a_configured_django_app_and_names_a_broken_one(
+    django_repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = django_repo
+    repo.git("checkout", "-q", "main")
+    repo.write(
+        "migration-guard.toml",
+        '[[chains]]\nname = "tenancy"\nkind = "django"\npath = "tenancy/migrations"\n'
+        'settings = "settings"\n',
+    )
+    code, out, err = run(repo, capsys, "gate")
+    assert code == 0, out + err
+    assert "Tenancy (django, sqlite): forward OK · zero OK · forward again OK" in out
+    assert out.splitlines()[-1] == "gate: 1 chain round-tripped. OK."
+    repo.write(
+        f"{TENANCY}/0015_irreversible.py",
+        "from django.db import migrations\n\n\n"
+        "def forward(apps, schema_editor):\n    pass\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        f'    dependencies = [("tenancy", "{LEAF}")]\n'
+        "    operations = [migrations.RunPython(forward)]\n",
+    )
+    code, out, err = run(repo, capsys, "gate")
+    assert code == 1, out + err
+    assert "zero FAIL" in out and "IrreversibleError" in out
+    repo.write(
+        "migration-guard.toml",
+        '[[chains]]\nname = "tenancy"\nkind = "django"\npath = "tenancy/migrations"\n',
+    )
+    code, out, err = run(repo, capsys, "gate")
+    assert (code, out) == (2, "")
+    assert "chain 'tenancy' names none" in err and 'settings = "mysite.settings"' in err
