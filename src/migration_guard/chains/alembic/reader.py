@@ -31,6 +31,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -330,8 +331,6 @@ def _widen(pipe: int) -> None:
 
 
 def _kill(pid: int) -> None:
-    import signal  # only here: importing it costs ~0.5 ms
-
     os.kill(pid, signal.SIGKILL)
 
 
