@@ -1,19 +1,17 @@
-"""The one place that runs git. Every call goes through ``run_git``, except ``repo_root``'s
-(see ``_output``)."""
+"""The one place that runs git. Every call goes through ``run_git``."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import subprocess
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from migration_guard.errors import GitError
-
-if TYPE_CHECKING:
-    import subprocess
 
 # Variables a git hook or a parent git process may set; they would point our calls elsewhere.
 _GIT_ENV_KEEP = {
@@ -39,8 +37,6 @@ def _env() -> dict[str, str]:
 def run_git(
     *args: str, cwd: Path, input_bytes: bytes | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[bytes]:
-    import subprocess  # here: most runs only need repo_root (see _output)
-
     if not cwd.is_dir():
         raise GitError(f"cannot run git in {cwd}: no such folder")
     started = time.time()
@@ -73,18 +69,23 @@ def _killed(args: Sequence[str], cwd: Path, signum: int, started: float) -> str:
     """What to say when a signal (a file-size or memory limit, the OOM killer) killed git.
     A killed git leaves its ``index.lock``, which blocks every later git command: one that
     appeared during this call is ours to remove; an older one is only named."""
-    import signal
-
     try:
         name = signal.Signals(signum).name
     except ValueError:
         name = f"signal {signum}"
     shown = " ".join([a for a in args if not a.startswith("-")][:2])
     message = f"git {shown} was killed by {name}"
-    returncode, stdout = _output("rev-parse", "--git-path", "index.lock", cwd=cwd)
-    if returncode != 0 or not stdout.strip():
+    # Not run_git: a git killed again (the same limit) must not recurse into this function.
+    proc = subprocess.run(
+        ["git", "rev-parse", "--git-path", "index.lock"],
+        cwd=cwd,
+        capture_output=True,
+        env=_env(),
+        check=False,
+    )
+    if proc.returncode != 0 or not proc.stdout.strip():
         return message
-    lock = Path(stdout.decode("utf-8", "surrogateescape").strip())
+    lock = Path(proc.stdout.decode("utf-8", "surrogateescape").strip())
     lock = lock if lock.is_absolute() else cwd / lock
     try:
         made = lock.stat().st_mtime
@@ -103,50 +104,10 @@ def git_text(*args: str, cwd: Path) -> str:
 
 def repo_root(cwd: Path) -> Path | None:
     """The top of the work tree containing ``cwd``, or None outside a repository."""
-    returncode, stdout = _output("rev-parse", "--show-toplevel", cwd=cwd)
-    if returncode != 0:
+    proc = run_git("rev-parse", "--show-toplevel", cwd=cwd, check=False)
+    if proc.returncode != 0:
         return None
-    return Path(stdout.decode().strip())
-
-
-def _output(*args: str, cwd: Path) -> tuple[int, bytes]:
-    """Exit status and output of a git command that reads nothing and prints little, and
-    whose error output is not used: ``run_git(*args, cwd=cwd, check=False)`` without the
-    ``subprocess`` module. Every command asks for ``repo_root`` first, and importing
-    ``subprocess`` (with ``threading``, ``selectors`` and ``signal``) costs about 3 ms of
-    every run, while many runs need git for nothing else. Same environment; git changes
-    into ``cwd`` itself (``-C``); its error output goes to /dev/null."""
-    if not hasattr(os, "posix_spawnp"):
-        proc = run_git(*args, cwd=cwd, check=False)
-        return proc.returncode, proc.stdout
-    if not cwd.is_dir():
-        raise GitError(f"cannot run git in {cwd}: no such folder")
-    read_end, write_end = os.pipe()
-    try:
-        pid = os.posix_spawnp(
-            "git",
-            ["git", "-C", str(cwd), *args],
-            _env(),
-            file_actions=[
-                (os.POSIX_SPAWN_DUP2, write_end, 1),
-                (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
-            ],
-        )
-    except BaseException as exc:
-        os.close(read_end)
-        if isinstance(exc, FileNotFoundError):
-            raise GitError("git is not installed or not on PATH") from exc
-        raise
-    finally:
-        os.close(write_end)
-    chunks: list[bytes] = []
-    try:
-        while chunk := os.read(read_end, 65536):  # to the end: git never meets a closed pipe
-            chunks.append(chunk)
-    finally:
-        os.close(read_end)
-        status = os.waitpid(pid, 0)[1]
-    return os.waitstatus_to_exitcode(status), b"".join(chunks)
+    return Path(proc.stdout.decode().strip())
 
 
 def resolve_commit(rev: str, *, cwd: Path) -> str:
