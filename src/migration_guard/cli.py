@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import re
 import sys
@@ -526,7 +527,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     wrapped = RedactingStream(stdout), RedactingStream(stderr)
     sys.stdout, sys.stderr = wrapped
     try:
-        return _main(args_list)
+        return _main(args_list, program=argv is None)
     finally:
         for stream in wrapped:
             with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to say
@@ -534,7 +535,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout, sys.stderr = stdout, stderr
 
 
-def _main(args_list: list[str]) -> int:
+def _main(args_list: list[str], *, program: bool) -> int:
     parser = build_parser()
     args = parser.parse_args(_expand_only_flags(args_list))
     if args.command in ("renumber", "recover"):
@@ -575,6 +576,12 @@ def _main(args_list: list[str]) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+    finally:
+        if program:  # we are the program, which ends next
+            # Freeze what is alive, so that the cyclic collector's passes at interpreter exit
+            # skip it: they cost ~7 ms after reading a 5,000-file chain. Exit behaviour is
+            # otherwise unchanged (objects are still released, atexit handlers still run).
+            gc.freeze()
 
 
 def _sources(args: argparse.Namespace, workspace: Workspace) -> dict[str, Any]:
