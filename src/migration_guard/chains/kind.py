@@ -99,13 +99,21 @@ class GateSetup(NamedTuple):
     config_source: str  # where the configuration came from (for messages)
 
 
+class GateJob(NamedTuple):
+    """One chain's round trip: on which database, from which checkout, how."""
+
+    spec: ChainSpec
+    db: ChainDatabase
+    root: Path
+    tree: Tree
+    stairway: bool
+    timeout: float | None
+
+
 class ChainGate(Protocol):
     """One kind's round trip, prepared: runs one chain on one database."""
 
-    def run(
-        self, spec: ChainSpec, db: ChainDatabase, *, root: Path, tree: Tree, stairway: bool,
-        timeout: float | None,
-    ) -> ChainResult: ...  # fmt: skip
+    def run(self, job: GateJob) -> ChainResult: ...
 
 
 class Kind(Protocol):
@@ -216,6 +224,46 @@ class Kind(Protocol):
         ...
 
 
+class KindDefaults:
+    """What a kind without a capability answers: inherit it and override what the kind has
+    (a kind lacking GATE, DEPLOYED or FILE_LINT keeps these; ``tests/test_architecture.py``
+    and mypy check every ``KIND`` against ``Kind``)."""
+
+    key: ChainKind
+
+    def refine_claim(self, migration: Migration, data: bytes) -> Migration | str:
+        return migration  # (its file name says all a claim needs)
+
+    def listed_migrations(
+        self, spec: ChainSpec, data: bytes, numbering: Numbering
+    ) -> tuple[tuple[Migration, ...], tuple[str, ...]]:
+        return (), ()  # (each migration is its own file)
+
+    def new_versions(self, state: ChainState, count: int, requested: str) -> tuple[str, ...] | None:
+        return None
+
+    def deployed_guard(
+        self,
+        root: Path,
+        tree: Tree,
+        spec: ChainSpec,
+        moves: Sequence[Move],
+        *,
+        targets: Sequence[str],
+        allow_deployed: bool,
+    ) -> Registry | None:
+        raise unsupported(self, "renumber --target", [spec.name])
+
+    def owned_folders(self, spec: ChainSpec) -> tuple[str, ...]:
+        return (spec.path,)
+
+    def lint_only(self, tree: Tree, spec: ChainSpec, *, syntax_only: bool) -> ChainState | None:
+        return None
+
+    def prepare_gate(self, tree: Tree, specs: Sequence[ChainSpec], setup: GateSetup) -> ChainGate:
+        raise unsupported(self, "gate", [s.name for s in specs])
+
+
 def path_name_parts(path: str, generic: tuple[str, ...] = ("versions", "sqitch.plan")) -> list[str]:
     """The words a discovered chain's name is made of: its path's folders, without the
     folder names ``generic`` (Alembic's ``versions``, the ``sqitch.plan`` file)."""
@@ -257,7 +305,7 @@ def renamed(name: str, old_text: str, new_text: str, separator: str) -> str:
     return new_text + name[len(old_text) :]
 
 
-def unsupported(kind: Kind, what: str, chains: Sequence[str] = ()) -> UsageError:
+def unsupported(kind: Kind | KindDefaults, what: str, chains: Sequence[str] = ()) -> UsageError:
     """The exit-2 error of a command that needs a capability ``kind`` lacks."""
     named = f" ({', '.join(chains)})" if chains else ""
     return UsageError(

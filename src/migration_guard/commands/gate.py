@@ -16,7 +16,7 @@ from types import FrameType
 from typing import TextIO
 
 from migration_guard.chains import registry
-from migration_guard.chains.kind import Capability, ChainGate, GateSetup, unsupported
+from migration_guard.chains.kind import Capability, ChainGate, GateJob, GateSetup, unsupported
 from migration_guard.databases.roundtrip import ChainResult, StepResult
 from migration_guard.databases.targets import (
     dialect_of,
@@ -128,10 +128,8 @@ def run(
         for spec in specs:
             db = database.chain_database(spec.name)
             try:
-                result = gates[spec.kind].run(
-                    spec, db, root=workspace.root, tree=workspace.tree, stairway=stairway,
-                    timeout=timeout,
-                )  # fmt: skip
+                job = GateJob(spec, db, workspace.root, workspace.tree, stairway, timeout)
+                result = gates[spec.kind].run(job)
             finally:
                 database.release(db)
             if result.steps and result.steps[0].step == "connect" and not result.ok:

@@ -32,7 +32,7 @@ from migration_guard.chains.alembic import config as alembic_config
 from migration_guard.chains.alembic import downgrade as alembic_downgrade
 from migration_guard.chains.alembic import reader as alembic
 from migration_guard.chains.alembic.config import AlembicConfig
-from migration_guard.chains.kind import GateSetup
+from migration_guard.chains.kind import GateJob, GateSetup
 from migration_guard.databases import watch
 from migration_guard.databases.roundtrip import ChainResult, Floor, StepResult, first_line
 from migration_guard.databases.targets import ChainDatabase, postgres_driver, require_modules
@@ -336,16 +336,8 @@ class _AlembicGate:
         self.configs = configs
         self.floors = floors
 
-    def run(
-        self,
-        spec: ChainSpec,
-        db: ChainDatabase,
-        *,
-        root: Path,
-        tree: Tree,
-        stairway: bool,
-        timeout: float | None,
-    ) -> ChainResult:
+    def run(self, job: GateJob) -> ChainResult:
+        spec, db, root, _, stairway, timeout = job
         return run_chain(
             root=root,
             spec=spec,

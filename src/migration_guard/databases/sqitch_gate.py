@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from migration_guard.chains.kind import GateSetup
+from migration_guard.chains.kind import GateJob, GateSetup
 from migration_guard.chains.sqitch.conf import SqitchConf, find_sqitch_conf
 from migration_guard.chains.sqitch.plan import parse_plan
 from migration_guard.databases import watch
@@ -237,16 +237,8 @@ class _SqitchGate:
     def __init__(self, sqitch: str) -> None:
         self.sqitch = sqitch
 
-    def run(
-        self,
-        spec: ChainSpec,
-        db: ChainDatabase,
-        *,
-        root: Path,
-        tree: Tree,
-        stairway: bool,
-        timeout: float | None,
-    ) -> ChainResult:
+    def run(self, job: GateJob) -> ChainResult:
+        spec, db, root, tree, _, timeout = job  # (no stairway for sqitch)
         return run_chain(
             root=root, tree=tree, spec=spec, db=db, sqitch=self.sqitch, timeout=timeout
         )

@@ -16,6 +16,7 @@ from migration_guard.chains.kind import (
     Discovered,
     GateSetup,
     Kind,
+    KindDefaults,
     Move,
     PathRule,
     RenumberContext,
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from migration_guard.tree import Tree
 
 
-class AlembicKind:
+class AlembicKind(KindDefaults):
     key = ChainKind.ALEMBIC
     noun = "revision"
     capabilities = frozenset(
@@ -99,14 +100,6 @@ class AlembicKind:
             return migration._replace(id=parsed.revision, parents=parsed.down_revisions)
         return parsed.reason
 
-    def listed_migrations(
-        self, spec: ChainSpec, data: bytes, numbering: Numbering
-    ) -> tuple[tuple[Migration, ...], tuple[str, ...]]:
-        return (), ()  # (each revision is its own file)
-
-    def new_versions(self, state: ChainState, count: int, requested: str) -> tuple[str, ...] | None:
-        return None
-
     def moved(self, spec: ChainSpec, migration: Migration, number: str) -> Move:
         from migration_guard.chains.alembic.renumber import moved
 
@@ -143,9 +136,6 @@ class AlembicKind:
 
     def owned_folders(self, spec: ChainSpec) -> tuple[str, ...]:
         return spec.folders
-
-    def lint_only(self, tree: Tree, spec: ChainSpec, *, syntax_only: bool) -> ChainState | None:
-        return None
 
     def prepare_gate(self, tree: Tree, specs: Sequence[ChainSpec], setup: GateSetup) -> ChainGate:
         from migration_guard.databases.alembic_gate import prepare

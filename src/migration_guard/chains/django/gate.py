@@ -17,13 +17,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from migration_guard.chains.kind import GateSetup
+from migration_guard.chains.kind import GateJob, GateSetup
 from migration_guard.errors import ConfigError, UsageError
 from migration_guard.model import ChainSpec
 
 if TYPE_CHECKING:
     from migration_guard.databases.roundtrip import ChainResult
-    from migration_guard.databases.targets import ChainDatabase
     from migration_guard.tree import Tree
 
 __all__ = ["GateResult", "GateStep", "run_round_trip"]
@@ -147,16 +146,8 @@ class _DjangoGate:
     def __init__(self, dialect: str) -> None:
         self.dialect = dialect
 
-    def run(
-        self,
-        spec: ChainSpec,
-        db: ChainDatabase,
-        *,
-        root: Path,
-        tree: Tree,
-        stairway: bool,
-        timeout: float | None,
-    ) -> ChainResult:
+    def run(self, job: GateJob) -> ChainResult:
+        spec, db, root, tree, _, timeout = job  # (no stairway: Django migrates by app)
         from migration_guard.chains.django.reader import app_label, read_chain
         from migration_guard.databases.roundtrip import ChainResult, StepResult
         from migration_guard.databases.targets import sqlite_file

@@ -13,17 +13,16 @@ from migration_guard.chains.kind import (
     Discovered,
     GateSetup,
     Kind,
+    KindDefaults,
     Move,
     PathRule,
     RenumberContext,
-    unsupported,
 )
 from migration_guard.errors import ConfigError
 from migration_guard.model import ChainKind, ChainSpec, ChainState, Finding, Migration
 from migration_guard.numbering import Numbering
 
 if TYPE_CHECKING:
-    from migration_guard.apply import Registry
     from migration_guard.edits import EditPlan
     from migration_guard.recovery import Repair
     from migration_guard.tree import Tree
@@ -33,7 +32,7 @@ __all__ = ["KIND", "DjangoKind"]
 _OTHER_KINDS_KEYS = (("alembic_config", "alembic chains"),)
 
 
-class DjangoKind:
+class DjangoKind(KindDefaults):
     """One chain per Django app: ``<app>/migrations``, migrations ``NNNN_slug.py``."""
 
     key = ChainKind.DJANGO
@@ -111,14 +110,6 @@ class DjangoKind:
         parents = tuple(sorted({r.name for r in info.dependencies if r.app == app}))
         return migration._replace(id=migration.name, parents=parents)
 
-    def listed_migrations(
-        self, spec: ChainSpec, data: bytes, numbering: Numbering
-    ) -> tuple[tuple[Migration, ...], tuple[str, ...]]:
-        return (), ()
-
-    def new_versions(self, state: ChainState, count: int, requested: str) -> tuple[str, ...] | None:
-        return None
-
     def moved(self, spec: ChainSpec, migration: Migration, number: str) -> Move:
         from migration_guard.chains.django.repair import moved
 
@@ -137,24 +128,6 @@ class DjangoKind:
         from migration_guard.chains.django.repair import plan_repair
 
         return plan_repair(tree, spec, state, root, rev)
-
-    def deployed_guard(
-        self,
-        root: Path,
-        tree: Tree,
-        spec: ChainSpec,
-        moves: Sequence[Move],
-        *,
-        targets: Sequence[str],
-        allow_deployed: bool,
-    ) -> Registry | None:
-        raise unsupported(self, "renumber --target", [spec.name])
-
-    def owned_folders(self, spec: ChainSpec) -> tuple[str, ...]:
-        return (spec.path,)
-
-    def lint_only(self, tree: Tree, spec: ChainSpec, *, syntax_only: bool) -> ChainState | None:
-        return None
 
     def prepare_gate(self, tree: Tree, specs: Sequence[ChainSpec], setup: GateSetup) -> ChainGate:
         from migration_guard.chains.django.gate import prepare

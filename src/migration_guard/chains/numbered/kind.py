@@ -13,15 +13,13 @@ from typing import TYPE_CHECKING
 
 from migration_guard.chains.kind import (
     Capability,
-    ChainGate,
     Discovered,
-    GateSetup,
     Kind,
+    KindDefaults,
     Move,
     PathRule,
     RenumberContext,
     path_name_parts,
-    unsupported,
 )
 from migration_guard.chains.numbered import discover, reader, rename
 from migration_guard.chains.numbered.presets import PRESETS, Preset, file_patterns
@@ -31,13 +29,12 @@ from migration_guard.model import ChainKind, ChainSpec, ChainState, Finding, Mig
 from migration_guard.numbering import ANY_NUMBER, Numbering
 
 if TYPE_CHECKING:
-    from migration_guard.apply import Registry
     from migration_guard.edits import EditPlan
     from migration_guard.recovery import Repair
     from migration_guard.tree import Tree
 
 
-class NumberedKind:
+class NumberedKind(KindDefaults):
     """One preset (or the generic kind) as a ``Kind``."""
 
     noun = "migration"
@@ -124,14 +121,6 @@ class NumberedKind:
             id=self.preset.identity(text),  # (the version as the tool keys it: V1 = V1.0)
         )
 
-    def refine_claim(self, migration: Migration, data: bytes) -> Migration | str:
-        return migration  # (the file name says it all)
-
-    def listed_migrations(
-        self, spec: ChainSpec, data: bytes, numbering: Numbering
-    ) -> tuple[tuple[Migration, ...], tuple[str, ...]]:
-        return (), ()
-
     def new_versions(self, state: ChainState, count: int, requested: str) -> tuple[str, ...] | None:
         return rename.new_versions(state, count, requested)
 
@@ -149,27 +138,6 @@ class NumberedKind:
         from migration_guard.chains.numbered.repair import plan_repair
 
         return plan_repair(tree, spec, state, root, rev, self.preset)
-
-    def deployed_guard(
-        self,
-        root: Path,
-        tree: Tree,
-        spec: ChainSpec,
-        moves: Sequence[Move],
-        *,
-        targets: Sequence[str],
-        allow_deployed: bool,
-    ) -> Registry | None:
-        raise unsupported(self, "renumber --target", [spec.name])
-
-    def owned_folders(self, spec: ChainSpec) -> tuple[str, ...]:
-        return (spec.path,)
-
-    def lint_only(self, tree: Tree, spec: ChainSpec, *, syntax_only: bool) -> ChainState | None:
-        return None
-
-    def prepare_gate(self, tree: Tree, specs: Sequence[ChainSpec], setup: GateSetup) -> ChainGate:
-        raise unsupported(self, "gate", [s.name for s in specs])
 
 
 # (annotated: mypy checks each against the protocol)

@@ -16,6 +16,7 @@ from migration_guard.chains.kind import (
     Discovered,
     GateSetup,
     Kind,
+    KindDefaults,
     Move,
     PathRule,
     RenumberContext,
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from migration_guard.tree import Tree
 
 
-class SqitchKind:
+class SqitchKind(KindDefaults):
     key = ChainKind.SQITCH
     noun = "change"
     capabilities = frozenset(
@@ -109,9 +110,6 @@ class SqitchKind:
         text = (leading or "") if number is not None else ""
         return Migration(rule.chain, number, text, name, path)
 
-    def refine_claim(self, migration: Migration, data: bytes) -> Migration | str:
-        return migration  # (a script says nothing of the plan: listed_migrations does)
-
     def listed_migrations(
         self, spec: ChainSpec, data: bytes, numbering: Numbering
     ) -> tuple[tuple[Migration, ...], tuple[str, ...]]:
@@ -119,9 +117,6 @@ class SqitchKind:
 
         migrations = tuple(sqitch.plan_migrations(data, spec, numbering))
         return migrations, sqitch.plan_unread(data, spec)
-
-    def new_versions(self, state: ChainState, count: int, requested: str) -> tuple[str, ...] | None:
-        return None
 
     def moved(self, spec: ChainSpec, migration: Migration, number: str) -> Move:
         from migration_guard.chains.sqitch.renumber import moved
