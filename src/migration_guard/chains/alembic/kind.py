@@ -11,12 +11,14 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from migration_guard.chains.kind import (
+    Author,
     Capability,
     ChainGate,
     Discovered,
     GateSetup,
     Kind,
     Move,
+    NewMigration,
     PathRule,
     RenumberContext,
 )
@@ -25,6 +27,8 @@ from migration_guard.model import ChainKind, ChainSpec, ChainState, Finding, Mig
 from migration_guard.numbering import ANY_NUMBER, Numbering
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from migration_guard.apply import Registry
     from migration_guard.edits import EditPlan
     from migration_guard.recovery import Repair
@@ -140,6 +144,21 @@ class AlembicKind:
 
         refuse_applied(tree, spec, moves, targets)  # (--allow-deployed: sqitch only)
         return None
+
+    def plan_new(
+        self,
+        tree: Tree,
+        spec: ChainSpec,
+        state: ChainState,
+        number: str,
+        slug: str,
+        message: str,
+        now: datetime,
+        author: Author,
+    ) -> NewMigration:
+        from migration_guard.chains.alembic.new import plan_new
+
+        return plan_new(tree, spec, state, number, slug, message, now)
 
     def owned_folders(self, spec: ChainSpec) -> tuple[str, ...]:
         return spec.folders

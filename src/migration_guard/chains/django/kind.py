@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING
 
 from migration_guard.chains.django import reader
 from migration_guard.chains.kind import (
+    Author,
     Capability,
     ChainGate,
     Discovered,
     GateSetup,
     Kind,
     Move,
+    NewMigration,
     PathRule,
     RenumberContext,
     unsupported,
@@ -23,6 +25,8 @@ from migration_guard.model import ChainKind, ChainSpec, ChainState, Finding, Mig
 from migration_guard.numbering import Numbering
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from migration_guard.apply import Registry
     from migration_guard.edits import EditPlan
     from migration_guard.recovery import Repair
@@ -149,6 +153,21 @@ class DjangoKind:
         allow_deployed: bool,
     ) -> Registry | None:
         raise unsupported(self, "renumber --target", [spec.name])
+
+    def plan_new(
+        self,
+        tree: Tree,
+        spec: ChainSpec,
+        state: ChainState,
+        number: str,
+        slug: str,
+        message: str,
+        now: datetime,
+        author: Author,
+    ) -> NewMigration:
+        from migration_guard.chains.django.new import plan_new
+
+        return plan_new(tree, spec, state, number, slug, message, now)
 
     def owned_folders(self, spec: ChainSpec) -> tuple[str, ...]:
         return (spec.path,)

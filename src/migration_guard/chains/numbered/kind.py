@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from migration_guard.chains.kind import (
+    Author,
     Capability,
     ChainGate,
     Discovered,
     GateSetup,
     Kind,
     Move,
+    NewMigration,
     PathRule,
     RenumberContext,
     path_name_parts,
@@ -31,6 +33,8 @@ from migration_guard.model import ChainKind, ChainSpec, ChainState, Finding, Mig
 from migration_guard.numbering import ANY_NUMBER, Numbering
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from migration_guard.apply import Registry
     from migration_guard.edits import EditPlan
     from migration_guard.recovery import Repair
@@ -161,6 +165,21 @@ class NumberedKind:
         allow_deployed: bool,
     ) -> Registry | None:
         raise unsupported(self, "renumber --target", [spec.name])
+
+    def plan_new(
+        self,
+        tree: Tree,
+        spec: ChainSpec,
+        state: ChainState,
+        number: str,
+        slug: str,
+        message: str,
+        now: datetime,
+        author: Author,
+    ) -> NewMigration:
+        from migration_guard.chains.numbered.new import plan_new
+
+        return plan_new(tree, spec, state, number, slug, message, self.preset)
 
     def owned_folders(self, spec: ChainSpec) -> tuple[str, ...]:
         return (spec.path,)

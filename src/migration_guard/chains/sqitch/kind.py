@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from migration_guard.chains.kind import (
+    Author,
     Capability,
     ChainGate,
     Discovered,
     GateSetup,
     Kind,
     Move,
+    NewMigration,
     PathRule,
     RenumberContext,
 )
@@ -32,6 +34,8 @@ from migration_guard.model import (
 from migration_guard.numbering import ANY_NUMBER, Numbering
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from migration_guard.apply import Registry
     from migration_guard.edits import EditPlan
     from migration_guard.recovery import Repair
@@ -157,6 +161,21 @@ class SqitchKind:
         return deployed_procedure(
             root, tree, spec, moves, allow_deployed=allow_deployed, extra_targets=targets
         )
+
+    def plan_new(
+        self,
+        tree: Tree,
+        spec: ChainSpec,
+        state: ChainState,
+        number: str,
+        slug: str,
+        message: str,
+        now: datetime,
+        author: Author,
+    ) -> NewMigration:
+        from migration_guard.chains.sqitch.new import plan_new
+
+        return plan_new(tree, spec, state, number, slug, message, now, author)
 
     def owned_folders(self, spec: ChainSpec) -> tuple[str, ...]:
         return (spec.path.rpartition("/")[0] or spec.path,)
