@@ -17,7 +17,7 @@ from alembic.script import ScriptDirectory
 
 from migration_guard.apply import apply_plan
 from migration_guard.chains.alembic import new
-from migration_guard.chains.kind import Author
+from migration_guard.chains.kind import Author, NewMigration
 from migration_guard.chains.registry import kind_of
 from migration_guard.errors import UsageError
 from migration_guard.model import ChainKind, ChainSpec, Head
@@ -44,7 +44,9 @@ def _config(root: Path) -> Config:
     return Config(str(root / "console/migrations/alembic.ini"))
 
 
-def _plan(root: Path, number: str = "0193", slug: str = "add_users", message: str = "") -> Any:
+def _plan(
+    root: Path, number: str = "0193", slug: str = "add_users", message: str = ""
+) -> NewMigration:
     tree = WorkTree(root)
     state = KIND.read_chain(tree, SPEC)
     return KIND.plan_new(tree, SPEC, state, number, slug, message, NOW, AUTHOR)

@@ -50,7 +50,7 @@ def plan_new(
     newfile.check_slug(slug)
     newfile.check_number(spec, number, needed=True)
     name = f"{number}_{slug}"
-    if not name.isidentifier() or not slug.isidentifier():
+    if not slug.isidentifier():
         raise UsageError(
             f"{slug!r} cannot name a Django migration: the name must be a Python identifier",
             hint="makemigrations --name refuses it too; use letters, digits and '_'",
