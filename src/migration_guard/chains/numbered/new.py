@@ -43,6 +43,8 @@ def plan_new(
     newfile.single_head(spec, state, "migration")
     patterns = chain_patterns(preset, spec)
     primary = patterns[0]
+    if "{number}{slug}" in primary.text:  # dbmate's: the separator is the name's own
+        slug = newfile.separator(state, "_") + slug
     name = primary.primary_name(number, slug)
     match = read_name(name, patterns, preset)
     if match is None or match.number != number or match.slug != slug or not match.primary:
