@@ -103,3 +103,57 @@ def test_works_outside_git(tmp_path: Path) -> None:
     )
     apply_plan(tmp_path, plan, in_git=False)
     assert (tmp_path / "v/0193_a.py").read_text() == "revision = '0193'\n"
+
+
+def _create_plan() -> EditPlan:
+    return EditPlan(
+        edits=(
+            FileEdit("v/0146_b.py", "down_revision = '0145'\n", "down_revision = '0148'\n"),
+            FileEdit.new_file("v/0148_new.py", "revision = '0148'\n"),
+            FileEdit.new_file("v/deploy/new/0148.sql", "SELECT 1;\n"),
+        )
+    )
+
+
+def test_creates_new_files_and_their_folders(repo: GitRepo) -> None:
+    apply_plan(repo.path, _create_plan(), in_git=True)
+    assert (repo.path / "v/0148_new.py").read_text() == "revision = '0148'\n"
+    assert (repo.path / "v/deploy/new/0148.sql").read_text() == "SELECT 1;\n"
+    assert sorted(repo.git("status", "--porcelain", "--untracked-files=all").splitlines()) == [
+        " M v/0146_b.py",
+        "?? v/0148_new.py",
+        "?? v/deploy/new/0148.sql",
+    ]
+
+
+def test_refuses_to_create_a_file_that_exists(repo: GitRepo) -> None:
+    repo.write("v/0148_new.py", "someone else's\n")
+    before = _state(repo)
+    with pytest.raises(InputError, match=re.escape("v/0148_new.py already exists")):
+        apply_plan(repo.path, _create_plan(), in_git=True, force=True)
+    assert _state(repo) == before
+
+
+def test_refuses_to_create_through_a_symbolic_link(repo: GitRepo) -> None:
+    (repo.path / "v/deploy").symlink_to(repo.path)
+    with pytest.raises(InputError, match="symbolic link"):
+        apply_plan(repo.path, _create_plan(), in_git=True)
+    assert not (repo.path / "v/0148_new.py").exists()
+
+
+def test_a_failed_create_rolls_back_to_no_file_and_no_new_folder(repo: GitRepo) -> None:
+    before = _state(repo)
+
+    def validate() -> None:
+        raise InputError("the chain has two heads after the edit")
+
+    with pytest.raises(InputError, match="two heads"):
+        apply_plan(repo.path, _create_plan(), in_git=True, after_apply=validate)
+    assert _state(repo) == before
+    assert not (repo.path / "v/deploy").exists()
+    assert (repo.path / "v").is_dir()
+
+
+def test_creates_outside_git(tmp_path: Path) -> None:
+    apply_plan(tmp_path, EditPlan(edits=(FileEdit.new_file("a/b.sql", "x\n"),)), in_git=False)
+    assert (tmp_path / "a/b.sql").read_text() == "x\n"

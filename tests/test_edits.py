@@ -135,3 +135,18 @@ def test_git_apply_accepts_the_diff(tmp_path: Path) -> None:
     assert not (repo.path / f"{V}/0100_b.py").exists()
     assert (repo.path / "q/sqitch.plan").read_text() == "08-a\n"
     assert (repo.path / "n.txt").read_text() == "one\n2\n"
+
+
+def test_git_apply_accepts_the_diff_of_a_new_file(tmp_path: Path) -> None:
+    repo = GitRepo.create(tmp_path)
+    repo.write("README", "x\n")
+    repo.commit_all("before")
+    plan = EditPlan((FileEdit.new_file(f"{V}/0194_new.py", "revision = '0194'\n"),))
+    diff = unified_diff(plan)
+    assert diff.startswith(
+        f"diff --git a/{V}/0194_new.py b/{V}/0194_new.py\nnew file mode 100644\n"
+        f"--- /dev/null\n+++ b/{V}/0194_new.py\n"
+    )
+    (tmp_path / "plan.diff").write_text(diff, encoding="utf-8")
+    repo.git("apply", "--index", str(tmp_path / "plan.diff"))
+    assert (repo.path / f"{V}/0194_new.py").read_text() == "revision = '0194'\n"

@@ -74,19 +74,25 @@ def check_preconditions(root: Path, plan: EditPlan, *, in_git: bool, force: bool
             r.old_path for r in plan.renames
         }:
             raise InputError(f"{rename.new_path} already exists; not overwriting it")
-    for path in [e.path for e in plan.edits] + [r.old_path for r in plan.renames]:
+    created = [e.path for e in plan.edits if e.create]
+    for path in created:
+        target = root / path
+        if target.exists() or target.is_symlink():
+            raise InputError(f"{path} already exists; not overwriting it")
+        if path in {r.new_path for r in plan.renames} or created.count(path) > 1:
+            raise InputError(f"{path} is created twice by the plan")
+    kept = [e for e in plan.edits if not e.create]
+    for path in [e.path for e in kept] + [r.old_path for r in plan.renames]:
         if not (root / path).is_file():
             raise InputError(f"{path} does not exist in the working tree")
-    for edit in plan.edits:
+    for edit in kept:
         current = (root / edit.path).read_text(encoding="utf-8", errors="surrogateescape")
         if current != edit.old_text:
             raise InputError(
                 f"{edit.path} changed while the plan was made", hint="run the command again"
             )
     if in_git and not force:
-        dirty = git.dirty_paths(
-            root, [e.path for e in plan.edits] + [r.old_path for r in plan.renames]
-        )
+        dirty = git.dirty_paths(root, [e.path for e in kept] + [r.old_path for r in plan.renames])
         if dirty:
             raise UncommittedChangesError(
                 f"{dirty[0]} has uncommitted changes; not touching it"
@@ -251,6 +257,7 @@ def _start(
             content = target.read_bytes() if target.is_file() else None
             originals[path] = None if content is None else record.store(str(number), content)
         record.data["originals"] = originals
+        record.data["made_folders"] = _missing_folders(root, [e.path for e in plan.edits])
         record.data["bounds"] = [bound.to_json() for bound in bounds]
         edits = iter(plan.edits)
         for number, step in enumerate(steps):
@@ -263,6 +270,19 @@ def _start(
         record.remove()
         raise
     return record
+
+
+def _missing_folders(root: Path, paths: Sequence[str]) -> list[str]:
+    """The folders of ``paths`` that do not exist yet (a created file's), deepest first:
+    what a rollback removes again when they are empty."""
+    missing: set[str] = set()
+    for path in paths:
+        parts = path.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            folder = "/".join(parts[:depth])
+            if not (root / folder).exists():
+                missing.add(folder)
+    return sorted(missing, key=lambda f: (-f.count("/"), f))
 
 
 def execute(
@@ -317,6 +337,7 @@ def _commit_once(root: Path, record: journal.Journal, hotfix: dict[str, Any]) ->
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)  # (a created file's new folder)
     tmp = path.with_name(f".{path.name}.migration-guard.tmp")
     try:
         tmp.write_bytes(data)
@@ -363,6 +384,9 @@ def undo(record: journal.Journal, root: Path, registry: Registry | None) -> list
         for path, rel in originals.items()
     }
     problems += _restore_snapshot(root, _Snapshot(files, data["index"]), list(files), in_git)
+    for folder in data.get("made_folders", []):  # (journals of earlier runs have none)
+        with contextlib.suppress(OSError):
+            (root / folder).rmdir()  # only when empty
     if registry is not None:
         try:
             registry.restore_all()

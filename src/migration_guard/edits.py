@@ -12,12 +12,19 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class FileEdit:
-    """Replace the whole text of ``path`` (its path *before* any rename)."""
+    """Replace the whole text of ``path`` (its path *before* any rename). With ``create``,
+    ``path`` is a new file (``old_text`` is "") that must not exist yet."""
 
     path: str
     old_text: str
     new_text: str
     reason: str = ""
+    create: bool = False
+
+    @staticmethod
+    def new_file(path: str, text: str, reason: str = "") -> FileEdit:
+        """The edit that creates ``path`` with ``text``."""
+        return FileEdit(path, "", text, reason, create=True)
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,8 @@ def unified_diff(plan: EditPlan) -> str:
             chunks.append(_diff(edit, rename.old_path, rename.new_path))
     for edit in edits.values():
         chunks.append(f"diff --git a/{edit.path} b/{edit.path}\n")
+        if edit.create:
+            chunks.append("new file mode 100644\n")
         chunks.append(_diff(edit, edit.path, edit.path))
     return "".join(chunks)
 
@@ -74,7 +83,7 @@ def _diff(edit: FileEdit, old: str, new: str) -> str:
     lines = difflib.unified_diff(
         edit.old_text.splitlines(keepends=True),
         edit.new_text.splitlines(keepends=True),
-        fromfile=f"a/{old}",
+        fromfile="/dev/null" if edit.create else f"a/{old}",
         tofile=f"b/{new}",
     )
     out = []

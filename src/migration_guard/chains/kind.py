@@ -27,6 +27,8 @@ from migration_guard.model import (
 from migration_guard.numbering import ANY_NUMBER, Numbering, format_number
 
 if TYPE_CHECKING:  # (edits imports dataclasses: ~5 ms that heads does not need)
+    from datetime import datetime
+
     from migration_guard.apply import Registry
     from migration_guard.databases.roundtrip import ChainResult
     from migration_guard.databases.targets import ChainDatabase
@@ -88,6 +90,21 @@ class RenumberContext(NamedTuple):
     base_tree: Tree | None = None
     onto: str | None = None
     follow_new_files: bool = True
+
+
+class Author(NamedTuple):
+    """Who plans a new migration: a sqitch plan line's planner (``name <email>``)."""
+
+    name: str
+    email: str
+
+
+class NewMigration(NamedTuple):
+    """A new migration, planned: the edits that create its files (and add it to a plan file
+    that lists migrations), and the paths it creates, in order (printed one a line)."""
+
+    plan: EditPlan
+    paths: tuple[str, ...]
 
 
 class GateSetup(NamedTuple):
@@ -206,6 +223,25 @@ class Kind(Protocol):
     ) -> Registry | None:
         """Refuse to move what a ``--target`` database has deployed (DeployedChangeError),
         or return the registry steps that move its record along (Capability.DEPLOYED)."""
+        ...
+
+    def plan_new(
+        self,
+        tree: Tree,
+        spec: ChainSpec,
+        state: ChainState,
+        number: str,
+        slug: str,
+        message: str,
+        now: datetime,
+        author: Author,
+    ) -> NewMigration:
+        """The files of a new migration ``slug`` on top of the chain's single head (several
+        heads: UsageError naming them), as the framework's own "new migration" command
+        writes them. ``number`` is the reserved number at the chain's width, or "" for a
+        chain that is not numbered; ``message`` ("" for none) is its description, ``now``
+        when it is planned (aware: converted as the framework writes it; naive: local
+        time), ``author`` its planner (sqitch)."""
         ...
 
     def owned_folders(self, spec: ChainSpec) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from migration_guard.chains.kind import (
+    Author,
     Capability,
     ChainGate,
     Discovered,
@@ -18,6 +19,7 @@ from migration_guard.chains.kind import (
     Kind,
     KindDefaults,
     Move,
+    NewMigration,
     PathRule,
     RenumberContext,
 )
@@ -26,6 +28,8 @@ from migration_guard.model import ChainKind, ChainSpec, ChainState, Finding, Mig
 from migration_guard.numbering import ANY_NUMBER, Numbering
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from migration_guard.apply import Registry
     from migration_guard.edits import EditPlan
     from migration_guard.recovery import Repair
@@ -133,6 +137,21 @@ class AlembicKind(KindDefaults):
 
         refuse_applied(tree, spec, moves, targets)  # (--allow-deployed: sqitch only)
         return None
+
+    def plan_new(
+        self,
+        tree: Tree,
+        spec: ChainSpec,
+        state: ChainState,
+        number: str,
+        slug: str,
+        message: str,
+        now: datetime,
+        author: Author,
+    ) -> NewMigration:
+        from migration_guard.chains.alembic.new import plan_new
+
+        return plan_new(tree, spec, state, number, slug, message, now)
 
     def owned_folders(self, spec: ChainSpec) -> tuple[str, ...]:
         return spec.folders

@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from migration_guard.chains.kind import (
+    Author,
     Capability,
     Discovered,
     Kind,
     KindDefaults,
     Move,
+    NewMigration,
     PathRule,
     RenumberContext,
     path_name_parts,
@@ -29,6 +31,8 @@ from migration_guard.model import ChainKind, ChainSpec, ChainState, Finding, Mig
 from migration_guard.numbering import ANY_NUMBER, Numbering
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from migration_guard.edits import EditPlan
     from migration_guard.recovery import Repair
     from migration_guard.tree import Tree
@@ -138,6 +142,21 @@ class NumberedKind(KindDefaults):
         from migration_guard.chains.numbered.repair import plan_repair
 
         return plan_repair(tree, spec, state, root, rev, self.preset)
+
+    def plan_new(
+        self,
+        tree: Tree,
+        spec: ChainSpec,
+        state: ChainState,
+        number: str,
+        slug: str,
+        message: str,
+        now: datetime,
+        author: Author,
+    ) -> NewMigration:
+        from migration_guard.chains.numbered.new import plan_new
+
+        return plan_new(tree, spec, state, number, slug, message, self.preset)
 
 
 # (annotated: mypy checks each against the protocol)

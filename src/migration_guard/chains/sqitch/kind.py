@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from migration_guard.chains.kind import (
+    Author,
     Capability,
     ChainGate,
     Discovered,
@@ -18,6 +19,7 @@ from migration_guard.chains.kind import (
     Kind,
     KindDefaults,
     Move,
+    NewMigration,
     PathRule,
     RenumberContext,
 )
@@ -33,6 +35,8 @@ from migration_guard.model import (
 from migration_guard.numbering import ANY_NUMBER, Numbering
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from migration_guard.apply import Registry
     from migration_guard.edits import EditPlan
     from migration_guard.recovery import Repair
@@ -152,6 +156,21 @@ class SqitchKind(KindDefaults):
         return deployed_procedure(
             root, tree, spec, moves, allow_deployed=allow_deployed, extra_targets=targets
         )
+
+    def plan_new(
+        self,
+        tree: Tree,
+        spec: ChainSpec,
+        state: ChainState,
+        number: str,
+        slug: str,
+        message: str,
+        now: datetime,
+        author: Author,
+    ) -> NewMigration:
+        from migration_guard.chains.sqitch.new import plan_new
+
+        return plan_new(tree, spec, state, number, slug, message, now, author)
 
     def owned_folders(self, spec: ChainSpec) -> tuple[str, ...]:
         return (spec.path.rpartition("/")[0] or spec.path,)
