@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import time
@@ -552,7 +553,17 @@ def _push(remote: str, refspec: str, lease: str, *, cwd: Path) -> PushResult:
         if flag in "*+- =" and proc.returncode == 0:
             return PushResult("ok", summary)
         if flag == "!":
-            return PushResult("rejected", summary)
+            # "[remote rejected] (pre-receive hook declined)" -> "pre-receive hook declined",
+            # with what the remote said (a hook's message).
+            reason = re.sub(r"^\[[^]]*\]\s*", "", summary).strip("() ") or summary
+            said = [
+                line.removeprefix("remote:").strip()
+                for line in proc.stderr.decode("utf-8", "replace").splitlines()
+                if line.startswith("remote:") and line.removeprefix("remote:").strip()
+            ]
+            if said:
+                reason += f"; the remote said: {' '.join(said)}"
+            return PushResult("rejected", reason)
     if proc.returncode == 0:
         return PushResult("ok", "")
     return PushResult("failed", _stderr(proc))

@@ -94,7 +94,8 @@ def create(
     """Reserve ``chain`` ``number_text`` on ``remote``: the reservation, or None when someone
     else holds it (it existed, or another claimant won the race)."""
     created = (now or datetime.now(UTC)).replace(microsecond=0)
-    text = message(chain, number_text, who, created)
+    # A fresh nonce per commit: no two pushes can ever send the same object.
+    text = message(chain, number_text, who._replace(nonce=secrets.token_hex(8)), created)
     commit = git.commit_tree(
         git.empty_tree(cwd=root), text, name=who.who, email=who.email or "unknown", cwd=root
     )
@@ -104,7 +105,7 @@ def create(
         raise GitError(f"could not push {ref} to {remote}: {result.reason}")
     if result.status == "rejected":
         holder = git.remote_ref(remote, ref, cwd=root)
-        if holder is None:
+        if holder is None and "stale info" not in result.reason:
             raise RefusedError(
                 f"the remote {remote} refused to create {ref} ({result.reason}): it does not "
                 f"accept reservations ({NAMESPACE}*)",
