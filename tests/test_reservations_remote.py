@@ -333,3 +333,13 @@ def test_the_changes_own_reservation_is_no_collision(
     code, out, _ = run(repo, capsys, "check", "--base-sha", "origin/main", "--provider", "git")
     assert code == 0, out
     assert out.splitlines()[-1] == "No migration-number collisions detected. OK."
+
+
+@pytest.mark.parametrize("value", ["0", "-1", '"14"', "true"])
+def test_a_bad_max_age_in_the_configuration(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    repo.write("migration-guard.toml", f"reservation_max_age_days = {value}\n")
+    code, _, err = run(repo, capsys, "reservations")
+    assert code == 2
+    assert "'reservation_max_age_days' must be a positive number" in err
