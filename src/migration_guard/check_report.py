@@ -115,6 +115,8 @@ def _ownership(collision: Collision) -> str | None:
         return None
     if owner.source is ClaimSource.BASE:
         return "  the base branch has it already: this PR must move"
+    if owner.source is ClaimSource.RESERVATION and owner.detail:
+        return f"  {owner.detail}: this PR must move"
     if owner.source is ClaimSource.RESERVATION:
         return f"  {owner.who} reserved it: this PR must move"
     first = "opened first" if owner.pr is not None else "added it first"
@@ -209,6 +211,10 @@ def text(report: CheckReport) -> str:
         f"Found {report.claims_seen} migration file(s) across {sources.changes_scanned} other "
         "open PR(s)."
     )
+    if sources.reservations:
+        lines.append(
+            f"Found {len(sources.reservations)} reservation(s) on {sources.reservations_from}."
+        )
     lines += [f"warning: {p}" for p in (*sources.problems, *sources.warnings)]
     lines += [f"warning: {w}" for w in outcome.warnings]
     for collision in outcome.collisions:
@@ -243,6 +249,7 @@ def _claim_json(claim: Claim) -> dict[str, Any]:
         "path": claim.path,
         **({"name": claim.name} if claim.name else {}),
         **({"id": claim.id} if claim.id else {}),
+        **({"detail": claim.detail} if claim.detail else {}),
     }
 
 
@@ -288,6 +295,11 @@ def to_json(report: CheckReport) -> dict[str, Any]:
         "next_available": {chain: list(n.numbers) for chain, n in outcome.next_by_chain.items()},
         "open_prs_scanned": sources.changes_scanned,
         "claims_seen": report.claims_seen,
+        **(
+            {"reservations_seen": len(sources.reservations)}
+            if sources.reservations_from is not None
+            else {}
+        ),
         "problems": list(sources.problems),
         "warnings": [*sources.warnings, *outcome.warnings],
     }

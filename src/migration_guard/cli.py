@@ -183,6 +183,59 @@ def build_parser() -> argparse.ArgumentParser:
     _add_format(p)
 
     p = sub.add_parser(
+        "reserve",
+        help="reserve the next free number(s) of a chain for everyone, atomically",
+        description="Claim the next free number(s) of CHAIN (as `next` finds them: above the "
+        "base branch's highest, not claimed by an open PR) that nobody has reserved, by "
+        "creating refs/migration-guard/CHAIN/NUMBER on the remote with a create-only push "
+        "(git push --force-with-lease=REF:). Concurrent callers always get distinct numbers: "
+        "the loser of a race takes the next one. `check` and `next` count reservations as "
+        "claims; `release` gives a number back, `reservations --gc` collects old ones.",
+        epilog="exit codes: 0 reserved, 2 bad usage (a chain that is not numbered), 3 the "
+        "remote or a forge could not be read or refused the reservation namespace",
+    )
+    p.add_argument("chain", metavar="CHAIN", help="chain name (see `migration-guard chains`)")
+    p.add_argument("--count", type=int, default=1, metavar="K", help="how many numbers (default 1)")
+    p.add_argument(
+        "--slug",
+        metavar="S",
+        help="what the number is for (recorded; a PR whose "
+        "new migration has this slug owns the reservation)",
+    )
+    _add_remote(p)
+    _add_sources(p)
+    _add_format(p)
+
+    p = sub.add_parser(
+        "release",
+        help="delete a reservation",
+        description="Delete the reservation of NUMBER in CHAIN on the remote (only if it is "
+        "still what was read).",
+        epilog="exit codes: 0 released, 2 no such reservation, 3 the remote failed",
+    )
+    p.add_argument("chain", metavar="CHAIN", help="chain name")
+    p.add_argument("number", metavar="NUMBER", help="the reserved number")
+    _add_remote(p)
+
+    p = sub.add_parser(
+        "reservations",
+        help="list reservations (who, age, branch, slug); --gc collects stale ones",
+        description="List the reservations on the remote (of CHAIN only, when given). --gc "
+        "deletes those whose number is on the base branch and those older than the maximum "
+        "age (--max-age, else reservation_max_age_days in the configuration, else 14 days).",
+    )
+    p.add_argument("chain", nargs="?", metavar="CHAIN", help="only this chain")
+    p.add_argument("--gc", action="store_true", help="delete landed and stale reservations")
+    p.add_argument("--max-age", type=float, metavar="DAYS", help="with --gc: the oldest age kept")
+    p.add_argument(
+        "--base-sha",
+        metavar="REF",
+        help="with --gc: the base branch (default: as `check` resolves it, else origin/main)",
+    )
+    _add_remote(p)
+    _add_format(p)
+
+    p = sub.add_parser(
         "renumber",
         help="move a migration (Alembic file or sqitch change) to a new number, safely",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -424,6 +477,15 @@ chains need sqitch (Debian: apt-get install sqitch libdbd-pg-perl libdbd-sqlite3
     return parser
 
 
+def _add_remote(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--remote",
+        default="origin",
+        metavar="REMOTE",
+        help="the remote holding the reservations: a remote's name or a URL (default: origin)",
+    )
+
+
 def _add_sources(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--base-sha",
@@ -662,6 +724,38 @@ def _dispatch(args: argparse.Namespace) -> int:
             output_format=args.output_format,
             out=out,
             **_sources(args, workspace),
+        )
+    if args.command == "reserve":
+        from migration_guard.commands import reserve
+
+        return reserve.run(
+            workspace=workspace,
+            chain=args.chain,
+            count=args.count,
+            remote=args.remote,
+            slug=args.slug,
+            output_format=args.output_format,
+            out=out,
+            **_sources(args, workspace),
+        )
+    if args.command == "release":
+        from migration_guard.commands import release
+
+        return release.run(
+            workspace=workspace, chain=args.chain, number=args.number, remote=args.remote, out=out
+        )
+    if args.command == "reservations":
+        from migration_guard.commands import reservations
+
+        return reservations.run(
+            workspace=workspace,
+            chain=args.chain,
+            remote=args.remote,
+            gc=args.gc,
+            max_age_days=args.max_age,
+            base_sha=args.base_sha,
+            output_format=args.output_format,
+            out=out,
         )
     if args.command == "renumber":
         from migration_guard.commands import renumber

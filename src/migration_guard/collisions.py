@@ -89,6 +89,7 @@ class Claim:
     rank: int | None = None
     fingerprint: str = ""
     uncommitted: bool = False
+    detail: str = ""  # a reservation: who reserved it, from which branch, when
 
     @classmethod
     def of(
@@ -139,6 +140,8 @@ class Claim:
             who = "base branch"
         elif self.source is ClaimSource.SELF:
             who = "this PR (uncommitted)" if self.uncommitted else "this PR"
+        elif self.detail:
+            return f"reservation {self.number_text or self.number} ({self.detail})"
         else:
             who = f"reservation {self.ref}" if self.ref else "reservation"
         return f"{who} ({where(self.path, self.name)})"

@@ -20,7 +20,7 @@ from migration_guard.model import ChainKind, ChainSpec, Finding, NumberingMode
 from migration_guard.tree import FILE_LIMIT, LEAVES_REPOSITORY, Refusal, Tree, refusal_error
 
 CONFIG_FILE = "migration-guard.toml"
-_TOP_KEYS = {"chains", "base", "provider"}
+_TOP_KEYS = {"chains", "base", "provider", "reservation_max_age_days"}
 _CHAIN_KEYS = {
     "name",
     "title",
@@ -80,6 +80,7 @@ class Config(NamedTuple):
     base: str | None = None
     provider: str | None = None
     notes: tuple[Finding, ...] = ()  # what discovery could not turn into a chain, and why
+    reservation_max_age_days: float | None = None  # `reservations --gc` collects older ones
 
     def nothing_to(self, what: str, hint: str) -> UsageError:
         """The error of a command left with no chain: with discovery's notes, it says what
@@ -187,6 +188,7 @@ def _validate(data: Mapping[str, Any], source: str, tree: Tree) -> Config:
             base=_opt_str(data, "base", source),
             provider=_opt_str(data, "provider", source),
             notes=notes,
+            reservation_max_age_days=_max_age(data, source),
         )
     if not isinstance(raw_chains, list) or not all(isinstance(c, dict) for c in raw_chains):
         raise ConfigError(f"{source}: 'chains' must be an array of tables ([[chains]])")
@@ -202,7 +204,17 @@ def _validate(data: Mapping[str, Any], source: str, tree: Tree) -> Config:
         source=source,
         base=_opt_str(data, "base", source),
         provider=_opt_str(data, "provider", source),
+        reservation_max_age_days=_max_age(data, source),
     )
+
+
+def _max_age(data: Mapping[str, Any], source: str) -> float | None:
+    value = data.get("reservation_max_age_days")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(f"{source}: 'reservation_max_age_days' must be a positive number")
+    return float(value)
 
 
 _PROVIDERS = ("auto", "github", "gitlab", "git", "none")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import time
@@ -433,3 +434,159 @@ def delete_branch(name: str, *, cwd: Path) -> None:
 def git_path(name: str, *, cwd: Path) -> Path:
     """``git rev-parse --git-path NAME``: a file of the repository's own (in .git)."""
     return Path(git_text("rev-parse", "--git-path", name, cwd=cwd).strip())
+
+
+# --- reservations: refs on a remote (services/reservations.py) --------------------------------
+
+
+def config_value(key: str, *, cwd: Path) -> str | None:
+    """``git config --get KEY``, or None when unset."""
+    proc = run_git("config", "--get", key, cwd=cwd, check=False)
+    value = proc.stdout.decode("utf-8", "surrogateescape").strip()
+    return value if proc.returncode == 0 and value else None
+
+
+def remote_known(remote: str, *, cwd: Path) -> bool:
+    """Whether ``remote`` is a configured remote's name, or a URL or path git can push to."""
+    if "/" in remote or ":" in remote:
+        return True
+    return config_value(f"remote.{remote}.url", cwd=cwd) is not None
+
+
+def _stderr(proc: subprocess.CompletedProcess[bytes]) -> str:
+    lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    useful = [line.removeprefix("fatal: ").removeprefix("error: ") for line in lines]
+    return "; ".join(line for line in useful if line) or f"exit {proc.returncode}"
+
+
+def fetch_namespace(remote: str, source: str, destination: str, *, cwd: Path) -> None:
+    """Mirror the remote's refs below ``source`` (``refs/x/``) into ``destination`` here,
+    removing those the remote no longer has: one ``git fetch`` (ref names and the objects
+    they point at, nothing else; no FETCH_HEAD, no tags)."""
+    for attempt in range(3):
+        proc = run_git(
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--prune",
+            "--no-write-fetch-head",
+            remote,
+            f"+{source}*:{destination}*",
+            cwd=cwd,
+            check=False,
+        )
+        # Another process of this clone updating the same local refs holds their locks.
+        if proc.returncode == 0 or b"lock" not in proc.stderr:
+            break
+        time.sleep(0.2 * (attempt + 1))
+    if proc.returncode != 0:
+        raise GitError(f"could not read {source}* from {remote}: {_stderr(proc)}")
+
+
+class RefMessage(NamedTuple):
+    ref: str
+    oid: str
+    committed: int | None
+    message: str
+
+
+def refs_with_messages(prefix: str, *, cwd: Path) -> list[RefMessage]:
+    """Every local ref below ``prefix`` with its commit's committer time and message."""
+    out = git_text(
+        "for-each-ref",
+        "--format=%(refname)%00%(objectname)%00%(committerdate:unix)%00%(contents)%01",
+        prefix,
+        cwd=cwd,
+    )
+    found = []
+    for record in out.split("\x01"):
+        fields = record.lstrip("\n").split("\0", 3)
+        if len(fields) != 4:
+            continue
+        ref, oid, committed, message = fields
+        found.append(RefMessage(ref, oid, int(committed) if committed.isdigit() else None, message))
+    return found
+
+
+def empty_tree(*, cwd: Path) -> str:
+    """The empty tree's id (written to the object store, as ``git mktree < /dev/null``)."""
+    return run_git("mktree", cwd=cwd, input_bytes=b"").stdout.decode().strip()
+
+
+def commit_tree(tree: str, message: str, *, name: str, email: str, cwd: Path) -> str:
+    """A new parentless commit of ``tree`` with ``message``, by ``name <email>``."""
+    return (
+        run_git(
+            "-c",
+            f"user.name={name}",
+            "-c",
+            f"user.email={email}",
+            "commit-tree",
+            tree,
+            "-F",
+            "-",
+            cwd=cwd,
+            input_bytes=message.encode("utf-8"),
+        )
+        .stdout.decode()
+        .strip()
+    )
+
+
+class PushResult(NamedTuple):
+    """How a one-ref push ended: ``ok``, ``rejected`` (by the client's lease or the remote:
+    ``reason`` says which), or ``failed`` (git could not push at all)."""
+
+    status: str
+    reason: str
+
+
+def _push(remote: str, refspec: str, lease: str, *, cwd: Path) -> PushResult:
+    proc = run_git(
+        "push", "--porcelain", f"--force-with-lease={lease}", remote, refspec, cwd=cwd, check=False
+    )
+    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+        parts = line.split("\t")
+        if len(parts) < 3 or len(parts[0]) != 1:
+            continue
+        flag, summary = parts[0], parts[2]
+        if flag in "*+- =" and proc.returncode == 0:
+            return PushResult("ok", summary)
+        if flag == "!":
+            # "[remote rejected] (pre-receive hook declined)" -> "pre-receive hook declined",
+            # with what the remote said (a hook's message).
+            reason = re.sub(r"^\[[^]]*\]\s*", "", summary).strip("() ") or summary
+            said = [
+                line.removeprefix("remote:").strip()
+                for line in proc.stderr.decode("utf-8", "replace").splitlines()
+                if line.startswith("remote:") and line.removeprefix("remote:").strip()
+            ]
+            if said:
+                reason += f"; the remote said: {' '.join(said)}"
+            return PushResult("rejected", reason)
+    if proc.returncode == 0:
+        return PushResult("ok", "")
+    return PushResult("failed", _stderr(proc))
+
+
+def push_create(remote: str, commit: str, ref: str, *, cwd: Path) -> PushResult:
+    """Create ``ref`` on ``remote`` at ``commit`` only if it does not exist (a lease whose
+    expected value is empty): the loser of a race is rejected."""
+    return _push(remote, f"{commit}:{ref}", f"{ref}:", cwd=cwd)
+
+
+def push_delete(remote: str, ref: str, expected: str, *, cwd: Path) -> PushResult:
+    """Delete ``ref`` on ``remote`` only while it still points at ``expected``."""
+    return _push(remote, f":{ref}", f"{ref}:{expected}", cwd=cwd)
+
+
+def remote_ref(remote: str, ref: str, *, cwd: Path) -> str | None:
+    """What ``ref`` points at on ``remote`` now (None: it does not exist)."""
+    proc = run_git("ls-remote", remote, ref, cwd=cwd, check=False)
+    if proc.returncode != 0:
+        raise GitError(f"could not read {ref} from {remote}: {_stderr(proc)}")
+    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+        oid, _, name = line.partition("\t")
+        if name == ref:
+            return oid
+    return None

@@ -15,7 +15,10 @@ from migration_guard.forges.base import Forge
 from migration_guard.forges.context import CIContext, detect_context
 from migration_guard.forges.http import ForgeLimits
 from migration_guard.redact import scrub
+from migration_guard.reservations import claims as reservation_claims
+from migration_guard.reservations import slug_of
 from migration_guard.services.history import history_edits
+from migration_guard.services.reservations import DEFAULT_REMOTE
 from migration_guard.services.sources import (
     Sources,
     changed_migrations,
@@ -77,6 +80,7 @@ def run(
         exclude_refs=[branch, f"origin/{branch}"] if branch else [],
         env=env,
         forge_limits=forge_limits,
+        reservations_remote=DEFAULT_REMOTE,
     )
     own = sources.own_change
     own_pr = pr_number or (own.number if own is not None else None)
@@ -89,9 +93,17 @@ def run(
         rank_by_time=own_pr is None and sources.provider == "git",
         uncommitted=dirty,
     )
-    outcome = detect(
-        mine, sources.chains_without(removed), ranked(workspace, sources, mine, base=base_commit)
-    )
+    # A reservation made from this change's branch, or for one of its migrations (same
+    # slug), is its own; every other one outranks it.
+    slugs: dict[str, list[str]] = {}
+    for migration in new:
+        slugs.setdefault(migration.chain, []).append(slug_of(migration.name))
+    heads = [b for b in (branch, context.head_ref if context is not None else None) if b]
+    others = [
+        *ranked(workspace, sources, mine, base=base_commit),
+        *reservation_claims(sources.reservations, branches=heads, slugs=slugs),
+    ]
+    outcome = detect(mine, sources.chains_without(removed), others)
     history = history_edits(
         workspace,
         merge_base=merge_base,

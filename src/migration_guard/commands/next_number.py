@@ -14,6 +14,8 @@ from migration_guard.collisions import free_numbers
 from migration_guard.errors import UsageError
 from migration_guard.model import NumberingMode
 from migration_guard.numbering import format_number
+from migration_guard.reservations import claims as reservation_claims
+from migration_guard.services.reservations import DEFAULT_REMOTE
 from migration_guard.services.sources import gather_sources, resolve_base
 from migration_guard.workspace import Workspace
 
@@ -54,11 +56,13 @@ def run(
         exclude_refs=(),
         env=env,
         forge_limits=forge_limits,
+        reservations_remote=DEFAULT_REMOTE,
     )
     state = sources.base_states[spec.name]
     _require_numbered(spec.name, state.numbering)
     facts = sources.chains[spec.name]
-    numbers = free_numbers(spec.name, facts, sources.claims, count=count)
+    reserved = reservation_claims(sources.reservations)
+    numbers = free_numbers(spec.name, facts, [*sources.claims, *reserved], count=count)
     highest = state.highest
     highest_text = format_number(facts.highest, state.width) if highest else None
     if output_format == "json":
@@ -72,6 +76,9 @@ def run(
             "claimed_by_open_prs": sorted(
                 {c.number for c in sources.claims if c.chain == spec.name and c.number is not None}
             ),
+            "reserved": sorted(
+                {c.number for c in reserved if c.chain == spec.name and c.number is not None}
+            ),
             "problems": list(sources.problems),
             "warning": numbers.warning,
         }
@@ -82,6 +89,11 @@ def run(
             f"next {spec.title} number after {base} (highest {highest_text or 'none'}), "
             f"skipping numbers claimed by {sources.changes_scanned} open change(s) via "
             f"{sources.provider}"
+            + (
+                f" and {len(reserved)} reservation(s) on {sources.reservations_from}"
+                if reserved
+                else ""
+            )
         )
         print(note, file=sys.stderr)
         for problem in sources.problems:

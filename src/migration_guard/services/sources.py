@@ -19,11 +19,12 @@ from migration_guard import git
 from migration_guard.chains import read_readable, registry
 from migration_guard.chains.kind import Capability
 from migration_guard.collisions import ChainFacts, Claim, ClaimSource
-from migration_guard.errors import ForgeError
+from migration_guard.errors import ForgeError, GitError
 from migration_guard.forges.base import Forge, OpenChange, others
 from migration_guard.model import ChainSpec, ChainState, Migration, NumberingMode
 from migration_guard.numbering import Numbering
 from migration_guard.paths import PathRule, classify, rules_for
+from migration_guard.reservations import Reservation
 from migration_guard.tree import GitTree, Tree, WorkTree
 from migration_guard.workspace import Workspace
 
@@ -50,6 +51,8 @@ class Sources:
     forge: Forge | None
     warnings: tuple[str, ...] = ()  # worth saying, but no verdict depends on it
     own_change: OpenChange | None = None  # this branch's own PR, found in the listing
+    reservations: tuple[Reservation, ...] = ()  # every live reservation on the remote
+    reservations_from: str | None = None  # the remote they were read from (None: not read)
 
     @property
     def base_migrations(self) -> tuple[Migration, ...]:
@@ -116,7 +119,11 @@ def gather_sources(
     exclude_refs: Sequence[str],
     env: Mapping[str, str],
     forge_limits: ForgeLimits | None = None,
+    reservations_remote: str | None = None,
 ) -> Sources:
+    """What every other claimant holds. Reservations are read from ``reservations_remote``
+    when that remote exists (None, or ``--provider none``: not read); a remote that cannot be
+    read makes the result incomplete."""
     from migration_guard.forges.context import select_forge
 
     base_tree = GitTree(workspace.root, base)
@@ -149,6 +156,7 @@ def gather_sources(
     rules = rules_for(base_tree, specs, numbering)
     reader = _ClaimReader(specs, base_states, rules, forge)
     claims = reader.claims(changes)
+    reservations, remote, problem = _reservations(workspace, reservations_remote)
     return Sources(
         base=base,
         base_ref=base_ref,
@@ -157,13 +165,29 @@ def gather_sources(
         base_states=base_states,
         claims=tuple(claims),
         changes_scanned=len(changes),
-        complete=listing.complete and not reader.problems,
-        problems=(*listing.problems, *reader.problems),
+        complete=listing.complete and not reader.problems and problem is None,
+        problems=(*listing.problems, *reader.problems, *([problem] if problem else [])),
         requests=listing.requests,
         forge=forge,
         warnings=tuple(reader.warnings),
         own_change=own,
+        reservations=tuple(reservations),
+        reservations_from=remote,
     )
+
+
+def _reservations(
+    workspace: Workspace, remote: str | None
+) -> tuple[list[Reservation], str | None, str | None]:
+    """(reservations, the remote read, the problem that kept them from being read)."""
+    from migration_guard.services import reservations
+
+    if remote is None or not reservations.available(workspace.root, remote):
+        return [], None, None
+    try:
+        return reservations.read(workspace.root, remote), remote, None
+    except GitError as exc:
+        return [], remote, f"could not read the reservations on {remote}: {exc.message}"
 
 
 def _own_change(
