@@ -207,6 +207,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_format(p)
 
     p = sub.add_parser(
+        "new",
+        help="reserve the next number and write a new migration from the chain's template",
+        description="What `ls versions/ | sort | tail -1` becomes: reserve the next free "
+        "number of CHAIN on the remote (as `reserve`), then create the migration on top of "
+        "the chain's head from the chain's own template (Alembic: script.py.mako; sqitch: "
+        "plan line and deploy/revert/verify scripts, as `sqitch add`; Django: as "
+        "makemigrations; the numbered presets: as their tools). Prints the created paths, "
+        "one a line. A chain without numbers (hex ids) gets a fresh id and no reservation.",
+        epilog="exit codes: 0 created, 2 bad usage (several heads, a taken name, no remote), "
+        "3 the remote or a forge could not be read or refused the reservation",
+    )
+    p.add_argument("chain", metavar="CHAIN", help="chain name (see `migration-guard chains`)")
+    p.add_argument("slug", metavar="SLUG", help="what the migration does, e.g. add_refund_audit")
+    p.add_argument("-m", "--message", default="", help="the migration's description")
+    _add_remote(p)
+    _add_sources(p)
+
+    p = sub.add_parser(
         "release",
         help="delete a reservation",
         description="Delete the reservation of NUMBER in CHAIN on the remote (only if it is "
@@ -722,6 +740,18 @@ def _dispatch(args: argparse.Namespace) -> int:
             chain=args.chain,
             count=args.count,
             output_format=args.output_format,
+            out=out,
+            **_sources(args, workspace),
+        )
+    if args.command == "new":
+        from migration_guard.commands import new
+
+        return new.run(
+            workspace=workspace,
+            chain=args.chain,
+            slug=args.slug,
+            message=args.message,
+            remote=args.remote,
             out=out,
             **_sources(args, workspace),
         )

@@ -10,17 +10,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from migration_guard.chains import read_readable
-from migration_guard.collisions import free_numbers
-from migration_guard.errors import UndecidableError, UsageError
-from migration_guard.reservations import Reservation
-from migration_guard.reservations import claims as reservation_claims
 from migration_guard.services import reservations as remote_reservations
-from migration_guard.services.sources import gather_sources, resolve_base
 from migration_guard.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -42,46 +36,19 @@ def run(
     env: Mapping[str, str] | None = None,
     forge_limits: ForgeLimits | None = None,
 ) -> int:
-    env = dict(os.environ if env is None else env)
-    if count < 1:
-        raise UsageError("--count must be at least 1")
-    if not workspace.in_git:
-        raise UsageError("reserve needs a git repository", hint="run it inside your clone")
     (spec,) = workspace.config.select([chain])
-    remote_reservations.require_sequential(spec.name, read_readable(workspace.tree, spec).numbering)
-    if not remote_reservations.available(workspace.root, remote):
-        raise UsageError(
-            f"there is no remote {remote!r} to keep reservations on",
-            hint="name one with --remote (a remote's name or URL)",
-        )
-    base, base_ref = resolve_base(workspace, base_sha, env)
-    sources = gather_sources(
+    won = remote_reservations.reserve_numbers(
         workspace,
-        base=base,
-        base_ref=base_ref,
+        spec,
+        count=count,
+        remote=remote,
+        slug=slug,
+        base_sha=base_sha,
         provider=provider,
         open_prs=open_prs,
-        exclude_number=None,
-        exclude_head=None,
-        exclude_refs=(),
-        env=env,
+        env=dict(os.environ if env is None else env),
         forge_limits=forge_limits,
     )
-    state = sources.base_states[spec.name]
-    remote_reservations.require_sequential(spec.name, state.numbering)
-    if not sources.complete:
-        raise UndecidableError(
-            "could not see every claim, so nothing was reserved: " + "; ".join(sources.problems),
-            hint="fix what stops the open changes from being read, or pass --open-prs FILE",
-        )
-    facts = sources.chains[spec.name]
-
-    def candidates(current: Sequence[Reservation], wanted: int) -> Sequence[str]:
-        claims = [*sources.claims, *reservation_claims(current)]
-        return free_numbers(spec.name, facts, claims, count=wanted).numbers
-
-    who = remote_reservations.claimant(workspace.root, slug=slug)
-    won = remote_reservations.claim(workspace.root, remote, spec.name, count, who, candidates)
     if output_format == "json":
         payload = [
             {
