@@ -102,8 +102,8 @@ def wave(clones: list[Path], make: str) -> tuple[dict[int, list[str]], list[floa
 
 
 def checks(clones: list[Path], created: dict[int, list[str]], tmp: Path) -> int:
-    """Push every agent's branch, then run ``check`` on each against the others; the number
-    of PRs it fails."""
+    """Push every agent's branch (agent i opens PR #i+1), then run ``check`` on each against
+    the others; the number of PRs it fails (the PR opened first keeps a contested number)."""
     for index, work in enumerate(clones):
         git(work, "add", "-A")
         git(work, "commit", "-q", "-m", f"agent {index}: add a migration")
@@ -119,7 +119,7 @@ def checks(clones: list[Path], created: dict[int, list[str]], tmp: Path) -> int:
         listed.write_text(json.dumps(others))
         done = subprocess.run(
             [sys.executable, "-m", "migration_guard", "check", "--open-prs", str(listed),
-             "--base-sha", "origin/main"],
+             "--base-sha", "origin/main", "--pr-number", str(index + 1)],
             cwd=work, env=ENV, capture_output=True, text=True, check=False,
         )  # fmt: skip
         if done.returncode == 1:
