@@ -177,14 +177,14 @@ def _fix(
         raise UsageError(
             "--fix commits on the checkout, and under pull_request_target it is the base branch",
             hint="check out the pull request's head (actions/checkout with "
-            "ref: ${{ github.event.pull_request.head.ref }})",
+            "ref: ${{ github.event.pull_request.head.sha }})",
         )
     if context is not None and context.head_sha and head_commit != context.head_sha:
         raise UsageError(
             f"--fix commits on the checkout, and it is not the pull request's head commit "
             f"{context.head_sha[:12]} (actions/checkout checks out a merge commit by default)",
             hint="check out the pull request's head (actions/checkout with "
-            "ref: ${{ github.event.pull_request.head.ref }})",
+            "ref: ${{ github.event.pull_request.head.sha }})",
         )
     where = fixing.push_target(workspace, context)
     if isinstance(where, fixing.Declined):

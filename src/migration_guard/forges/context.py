@@ -3,7 +3,8 @@
 ``detect_context(env)`` reads the CI environment into a ``CIContext``:
 
 * GitHub Actions (``GITHUB_ACTIONS=true``): the event payload at ``GITHUB_EVENT_PATH``
-  (``pull_request.number``, ``.base.ref``, ``.base.sha``, ``.head.sha``, ``.head.ref``; or a
+  (``pull_request.number``, ``.base.ref``, ``.base.sha``, ``.head.sha``, ``.head.ref``,
+  ``.head.repo.full_name`` and ``.base.repo.full_name`` (a fork's head repo differs); or a
   ``merge_group``), ``GITHUB_BASE_REF``, ``GITHUB_REPOSITORY``, ``GITHUB_API_URL``.
   ``base_sha`` is the base branch tip when the event fired, not the merge base.
 * GitLab CI (``GITLAB_CI=true``): ``CI_MERGE_REQUEST_IID``,
