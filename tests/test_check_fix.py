@@ -4,6 +4,7 @@ rejected push leaves everything as it was."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -59,13 +60,14 @@ def _github(
     repo: GitRepo,
     *,
     head_repo: str = "acme/app",
+    head_sha: str | None = None,
 ) -> None:
     env = ci_env.github_actions(
         tmp_path,
         pr=3322,
         forge=fake,
         head_ref="pr-3322",
-        head_sha=repo.git("rev-parse", "HEAD").strip(),
+        head_sha=head_sha or repo.git("rev-parse", "HEAD").strip(),
         head_repo=head_repo,
         base_repo="acme/app",
     )
@@ -133,6 +135,36 @@ def test_never_pushes_to_a_fork(
     assert _remote_tip(incident, "pr-3322") == head
     assert incident.git("rev-parse", "HEAD").strip() == head
     assert snapshot(incident) == before
+
+
+def test_refuses_a_checkout_that_is_not_the_pr_head(
+    incident: GitRepo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """actions/checkout's default is the merge commit: committing there would push a merge."""
+    before = snapshot(incident)
+    head = incident.git("rev-parse", "HEAD").strip()
+    with FakeForge() as fake:
+        _forge(fake)
+        _github(monkeypatch, tmp_path, fake, incident, head_sha="7" * 40)
+        code, out, err = _run(incident, capsys, "check", "--fix", "--base-sha", "origin/main")
+    assert code == 2, out + err
+    assert "it is not the pull request's head commit 777777777777" in err
+    assert _remote_tip(incident, "pr-3322") == head
+    assert snapshot(incident) == before
+
+
+def test_json_report_stays_json(incident: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(
+        incident,
+        capsys,
+        *("check", "--fix", "--provider", "git", "--base-sha", "origin/main", "--format", "json"),
+    )
+    assert code == 1, err
+    assert json.loads(out)["ok"] is False
+    assert "Fixed: renumbered console 0145 to 0146" in err
 
 
 def test_never_stacks_a_fix_on_a_fix(incident: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
