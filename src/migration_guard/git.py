@@ -475,8 +475,19 @@ def push(remote: str, refspec: str, *, cwd: Path) -> str | None:
     proc = run_git("push", "-q", "--porcelain", remote, refspec, cwd=cwd, check=False)
     if proc.returncode == 0:
         return None
-    text = (proc.stderr + proc.stdout).decode("utf-8", "replace").strip()
-    return text or f"exit {proc.returncode}"
+    said = []
+    for line in (proc.stderr + proc.stdout).decode("utf-8", "replace").splitlines():
+        line = line.strip()
+        if line.startswith("!"):  # --porcelain: "!<TAB>from:to<TAB>[rejected] (why)"
+            said.append(line.rsplit("\t", 1)[-1])
+        elif line.startswith("remote:") and line.removeprefix("remote:").strip():
+            said.append(line.removeprefix("remote:").strip())
+        elif line.startswith(("fatal:", "error:")) and "failed to push some refs" not in line:
+            said.append(line.split(":", 1)[1].strip())
+    return (
+        "; ".join(dict.fromkeys(s.rstrip(".") for s in said))
+        or f"git push exited {proc.returncode}"
+    )
 
 
 def reset_keep(commit: str, *, cwd: Path) -> None:
