@@ -240,3 +240,19 @@ def test_a_rejected_push_takes_the_commit_back(
     assert incident.git("rev-parse", "HEAD").strip() == head
     assert snapshot(incident) == before
     assert _remote_tip(incident, "pr-3322") == head
+
+
+def test_a_failed_commit_restores_the_files(
+    incident: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hook = incident.path / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'no commits today' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    before = snapshot(incident)
+    head = incident.git("rev-parse", "HEAD").strip()
+    code, out, err = _local_fix(incident, capsys)
+    assert code == 3, out + err
+    assert "could not commit the fix (git commit failed: no commits today)" in err
+    assert incident.git("rev-parse", "HEAD").strip() == head
+    assert snapshot(incident) == before
+    assert _remote_tip(incident, "pr-3322") == head

@@ -452,7 +452,21 @@ def commit_files(message: str, paths: Sequence[str], *, cwd: Path) -> str:
     existing = [p for p in paths if (cwd / p).exists()]
     if existing:
         run_git("add", "--", *existing, cwd=cwd)
-    run_git(*identity, "commit", "-q", "-m", message, "--", *paths, cwd=cwd)
+    proc = run_git(
+        *identity,
+        "commit",
+        "-q",
+        "-F",
+        "-",
+        "--",
+        *paths,
+        cwd=cwd,
+        input_bytes=message.encode(),
+        check=False,
+    )
+    if proc.returncode != 0:
+        said = (proc.stderr + proc.stdout).decode("utf-8", "replace").strip()
+        raise GitError(f"git commit failed: {said or f'exit {proc.returncode}'}")
     return head_commit(cwd=cwd)
 
 

@@ -212,9 +212,13 @@ def fix(
     text = message(done, collisions)
     try:
         commit = git.commit_files(text, done.paths, cwd=root)
-    except GuardError:
+    except GuardError as exc:
         git.restore_paths(done.paths, cwd=root)
-        raise
+        raise UndecidableError(
+            f"could not commit the fix ({exc.message}); the renumber was undone, nothing "
+            "was changed",
+            hint=exc.hint,
+        ) from exc
     problem = git.push(where.remote, f"HEAD:{where.ref}", cwd=root)
     if problem is not None:
         git.reset_keep(before, cwd=root)
