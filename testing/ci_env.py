@@ -18,18 +18,22 @@ def github_actions(
     event_name: str = "pull_request",
     head_ref: str | None = None,
     head_sha: str | None = "1" * 40,
+    head_repo: str | None = None,
+    base_repo: str | None = None,
 ) -> dict[str, str]:
     """A pull-request job: the event file is written into ``event_dir``; with ``forge`` the
-    job's token and API addresses point at it."""
-    head: dict[str, str] = {"ref": head_ref or f"pr-{pr}"}
+    job's token and API addresses point at it. ``head_repo``/``base_repo``: the event's
+    ``head.repo.full_name`` and ``base.repo.full_name`` (a fork's head repo differs)."""
+    head: dict[str, object] = {"ref": head_ref or f"pr-{pr}"}
+    base: dict[str, object] = {"ref": "main", "sha": "0" * 40}
     if head_sha is not None:
         head["sha"] = head_sha
+    if head_repo is not None:
+        head["repo"] = {"full_name": head_repo}
+    if base_repo is not None:
+        base["repo"] = {"full_name": base_repo}
     event = event_dir / "event.json"
-    event.write_text(
-        json.dumps(
-            {"pull_request": {"number": pr, "base": {"ref": "main", "sha": "0" * 40}, "head": head}}
-        )
-    )
+    event.write_text(json.dumps({"pull_request": {"number": pr, "base": base, "head": head}}))
     env = {
         "GITHUB_ACTIONS": "true",
         "GITHUB_EVENT_NAME": event_name,

@@ -49,6 +49,34 @@ def test_github_pull_request_event(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("head_repo", "base_repo", "same"),
+    [
+        ({"full_name": "acme/app"}, {"full_name": "acme/app"}, True),
+        ({"full_name": "Acme/App"}, None, True),  # (falls back on GITHUB_REPOSITORY)
+        ({"full_name": "someone/app", "fork": True}, {"full_name": "acme/app"}, False),
+        (None, {"full_name": "acme/app"}, None),  # a deleted fork: repo is null
+    ],
+)
+def test_github_head_repository_tells_a_fork(
+    tmp_path: Path, head_repo: object, base_repo: object, same: bool | None
+) -> None:
+    head: dict[str, object] = {"ref": "feat/x", "sha": "h" * 40, "repo": head_repo}
+    base: dict[str, object] = {"ref": "main", "sha": "b" * 40}
+    if base_repo is not None:
+        base["repo"] = base_repo
+    payload = {"pull_request": {"number": 7, "base": base, "head": head}}
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_PATH": event_file(tmp_path, payload),
+        "GITHUB_REPOSITORY": "acme/app",
+    }
+    ctx = detect_context(env)
+    assert ctx is not None
+    assert ctx.head_repository == (head_repo["full_name"] if isinstance(head_repo, dict) else None)
+    assert ctx.same_repository is same
+
+
 def test_github_merge_group_and_push(tmp_path: Path) -> None:
     group = {
         "merge_group": {

@@ -162,6 +162,15 @@ def build_parser() -> argparse.ArgumentParser:
         "token: GITHUB_TOKEN/GH_TOKEN or GITLAB_TOKEN); only a comment the token's own account "
         "wrote is edited; a failed post keeps a collision's exit 1",
     )
+    p.add_argument(
+        "--fix",
+        action="store_true",
+        help="when this change is the one that must move: renumber it, commit that "
+        "(trailer 'Migration-Guard: fix') and push it to the change's branch (GitHub Actions: "
+        "the PR's head branch, same-repository PRs only; locally: the branch's upstream); exits "
+        "1 so that the run on the new commit decides. Never twice in a row, never over "
+        "uncommitted migration files (exit 2); a failed push undoes the commit (exit 3)",
+    )
     _add_format(p, "text", "json", "markdown", "github")
 
     p = sub.add_parser(
@@ -728,6 +737,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             head=args.head,
             pr_number=args.pr_number,
             post_comment=args.post_comment,
+            fix=args.fix,
             output_format=args.output_format,
             out=out,
             **_sources(args, workspace),

@@ -590,3 +590,91 @@ def remote_ref(remote: str, ref: str, *, cwd: Path) -> str | None:
         if name == ref:
             return oid
     return None
+
+
+# --- check --fix: commit, push, undo ----------------------------------------------------------
+
+_FALLBACK_IDENTITY = ("migration-guard", "migration-guard@users.noreply.github.com")
+
+
+def commit_files(message: str, paths: Sequence[str], *, cwd: Path) -> str:
+    """Commit exactly ``paths`` (as they are in the working tree, deleted ones included) and
+    return the new commit. Without a configured identity (a CI runner) the commit is made
+    as ``migration-guard``."""
+    identity: list[str] = []
+    configured = run_git("config", "user.email", cwd=cwd, check=False)
+    if configured.returncode != 0 or not configured.stdout.strip():
+        name, email = _FALLBACK_IDENTITY
+        identity = ["-c", f"user.name={name}", "-c", f"user.email={email}"]
+    existing = [p for p in paths if (cwd / p).exists()]
+    if existing:
+        run_git("add", "--", *existing, cwd=cwd)
+    proc = run_git(
+        *identity,
+        "commit",
+        "-q",
+        "-F",
+        "-",
+        "--",
+        *paths,
+        cwd=cwd,
+        input_bytes=message.encode(),
+        check=False,
+    )
+    if proc.returncode != 0:
+        said = (proc.stderr + proc.stdout).decode("utf-8", "replace").strip()
+        raise GitError(f"git commit failed: {said or f'exit {proc.returncode}'}")
+    return head_commit(cwd=cwd)
+
+
+def upstream(branch: str, *, cwd: Path) -> tuple[str, str] | None:
+    """The remote and the remote ref (``refs/heads/x``) that ``branch`` tracks, or None."""
+    remote = run_git("config", f"branch.{branch}.remote", cwd=cwd, check=False)
+    merge = run_git("config", f"branch.{branch}.merge", cwd=cwd, check=False)
+    if remote.returncode != 0 or merge.returncode != 0:
+        return None
+    name = remote.stdout.decode("utf-8", "surrogateescape").strip()
+    ref = merge.stdout.decode("utf-8", "surrogateescape").strip()
+    if not name or not ref or name == ".":
+        return None
+    return name, ref
+
+
+def push(remote: str, refspec: str, *, cwd: Path) -> str | None:
+    """``git push REMOTE REFSPEC`` with whatever credentials the clone has; None on success,
+    else git's message (rejected, no permission, unreachable)."""
+    proc = run_git("push", "-q", "--porcelain", remote, refspec, cwd=cwd, check=False)
+    if proc.returncode == 0:
+        return None
+    said = []
+    for line in (proc.stderr + proc.stdout).decode("utf-8", "replace").splitlines():
+        line = line.strip()
+        if line.startswith("!"):  # --porcelain: "!<TAB>from:to<TAB>[rejected] (why)"
+            said.append(line.rsplit("\t", 1)[-1])
+        elif line.startswith("remote:") and line.removeprefix("remote:").strip():
+            said.append(line.removeprefix("remote:").strip())
+        elif line.startswith(("fatal:", "error:")) and "failed to push some refs" not in line:
+            said.append(line.split(":", 1)[1].strip())
+    return (
+        "; ".join(dict.fromkeys(s.rstrip(".") for s in said))
+        or f"git push exited {proc.returncode}"
+    )
+
+
+def reset_keep(commit: str, *, cwd: Path) -> None:
+    """``git reset --keep``: back to ``commit``, restoring the files the commits since touched
+    and keeping every other uncommitted change."""
+    run_git("reset", "-q", "--keep", commit, cwd=cwd)
+
+
+def restore_paths(paths: Sequence[str], *, cwd: Path) -> None:
+    """Put ``paths`` back as HEAD has them (index and files); one HEAD lacks is removed."""
+    if not paths:
+        return
+    run_git("reset", "-q", "HEAD", "--", *paths, cwd=cwd, check=False)
+    known = {e.path for e in ls_tree("HEAD", cwd=cwd, paths=paths)}
+    if known:
+        run_git("checkout", "HEAD", "--", *sorted(known), cwd=cwd)
+    for path in paths:
+        if path not in known:
+            (cwd / path).unlink(missing_ok=True)

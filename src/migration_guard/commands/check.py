@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from migration_guard import check_report, git
 from migration_guard.collisions import detect
@@ -17,6 +17,7 @@ from migration_guard.forges.http import ForgeLimits
 from migration_guard.redact import scrub
 from migration_guard.reservations import claims as reservation_claims
 from migration_guard.reservations import slug_of
+from migration_guard.services import fixing
 from migration_guard.services.history import history_edits
 from migration_guard.services.reservations import DEFAULT_REMOTE
 from migration_guard.services.sources import (
@@ -47,8 +48,11 @@ def run(
     out: TextIO,
     env: Mapping[str, str] | None = None,
     forge_limits: ForgeLimits | None = None,
+    fix: bool = False,
 ) -> int:
     env = dict(os.environ if env is None else env)
+    if fix and head != "HEAD":
+        raise UsageError("--fix commits on the checkout: it cannot be combined with --head")
     if not workspace.in_git:
         raise UsageError("check needs a git repository", hint="run it inside your clone")
     if not workspace.config.chains:
@@ -132,7 +136,76 @@ def run(
             )
             if exc.hint:
                 print(f"  hint: {exc.hint}", file=sys.stderr)
+    if fix:
+        said = sys.stderr if output_format == "json" else out
+        return _fix(
+            workspace,
+            report,
+            context,
+            head_commit,
+            said,
+            base_sha=base_sha,
+            provider=provider,
+            open_prs=open_prs,
+            pr_number=pr_number or None,
+            env=env,
+            forge_limits=forge_limits,
+        )
     return exit_code(report)
+
+
+def _fix(
+    workspace: Workspace,
+    report: check_report.CheckReport,
+    context: CIContext | None,
+    head_commit: str,
+    said: TextIO,
+    **sources: Any,
+) -> int:
+    """``--fix``: when this change must move, renumber it, commit and push (services/fixing);
+    the re-run on the pushed commit decides, so a fix exits 1 too."""
+    code = exit_code(report)
+    collisions = fixing.fixable(report.outcome.collisions)
+    if not collisions:
+        if not report.ok:
+            print("Not fixed: nothing here that a renumber settles (see above).", file=said)
+        return code
+    if not report.sources.complete:
+        print(
+            "Not fixed: not every open change could be seen, so the next free number is not "
+            "certain.",
+            file=said,
+        )
+        return code
+    if fixing.last_commit_is_fix(workspace, head_commit):
+        print(
+            f"Not fixed: the last commit ({head_commit[:12]}) already is a migration-guard fix "
+            f"({fixing.TRAILER!r}), and a fix is never stacked on a fix; renumber by hand with "
+            "the command above.",
+            file=said,
+        )
+        return 1
+    if context is not None and git.head_commit(cwd=workspace.root) != head_commit:
+        raise UsageError(
+            "--fix commits on the checkout, and under pull_request_target it is the base branch",
+            hint="check out the pull request's head (actions/checkout with "
+            "ref: ${{ github.event.pull_request.head.sha }})",
+        )
+    if context is not None and context.head_sha and head_commit != context.head_sha:
+        raise UsageError(
+            f"--fix commits on the checkout, and it is not the pull request's head commit "
+            f"{context.head_sha[:12]} (actions/checkout checks out a merge commit by default)",
+            hint="check out the pull request's head (actions/checkout with "
+            "ref: ${{ github.event.pull_request.head.sha }})",
+        )
+    where = fixing.push_target(workspace, context)
+    if isinstance(where, fixing.Declined):
+        print(f"Not fixed: {where.reason}.", file=said)
+        return 1
+    fixing.refuse_uncommitted(workspace)
+    fixed = fixing.fix(workspace, collisions, where, **sources)
+    print(fixed.summary(), file=said)
+    return 1
 
 
 def _head_commit(workspace: Workspace, head: str, context: CIContext | None, pr_number: int) -> str:

@@ -21,6 +21,7 @@ from migration_guard.chains import read_readable, registry
 from migration_guard.chains.newfile import planner
 from migration_guard.model import NumberingMode
 from migration_guard.services import reservations as remote_reservations
+from migration_guard.services import reserving
 from migration_guard.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def run(
     reserved = None
     number = ""
     if state.numbering is NumberingMode.SEQUENTIAL:
-        (reserved,) = remote_reservations.reserve_numbers(
+        (reserved,) = reserving.reserve_numbers(
             workspace,
             spec,
             count=1,

@@ -7,56 +7,30 @@ and validate the chain afterwards; a result that is worse than before is rolled 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from migration_guard import journal, signals
-from migration_guard.apply import (
-    ApplyError,
-    Registry,
-    apply_plan,
-    execute,
-    undo,
-)
+from migration_guard.apply import ApplyError, Registry, execute, undo
 from migration_guard.chain_bounds import ChainBound
 from migration_guard.chains import read_chain, registry
-from migration_guard.chains.kind import (
-    Capability,
-    Move,
-    RenumberContext,
-    shown,
-    shown_new,
-    unsupported,
-)
+from migration_guard.chains.kind import Move, shown, shown_new
 from migration_guard.edits import EditPlan, unified_diff
-from migration_guard.errors import InputError, UsageError
-from migration_guard.model import (
-    ChainSpec,
-    ChainState,
-    Severity,
-)
+from migration_guard.errors import UsageError
+from migration_guard.model import ChainState, Severity
 from migration_guard.report import finding_lines, heads_brief, state_line
-from migration_guard.services.renumbering import (
-    Options,
-    branch_targets,
-    choose_numbers,
-    claimed_numbers,
-    resolve_targets,
+from migration_guard.services.renumber_apply import (
+    ValidationError,
+    clean,
+    graph,
+    renumber,
+    undecided,
 )
-from migration_guard.tree import GitTree, Tree
+from migration_guard.services.renumbering import Options
 from migration_guard.workspace import Workspace
 
-if TYPE_CHECKING:
-    pass
-
-
-class ValidationError(InputError):
-    """The renumbered chain is worse than before; everything was rolled back."""
-
-    exit_code = 1
+__all__ = ["ValidationError", "resume", "run"]
 
 
 def run(
@@ -69,131 +43,17 @@ def run(
     out: TextIO,
     cwd: Path,
 ) -> int:
-    if branch == bool(targets):
-        raise UsageError("name the migration(s) to renumber, or pass --branch (not both)")
-    journal.refuse_if_pending(workspace.root, workspace.in_git)
-    from migration_guard.services.sources import resolve_base
-
-    env = dict(options.env or os.environ)
-    options = replace(options, env=env)
-    base: str | None = None
-    base_tree: GitTree | None = None
-    if workspace.in_git:
-        # The base says which numbers are taken and which head to put the migration on.
-        base, _ = resolve_base(workspace, options.base_sha, env)
-        base_tree = GitTree(workspace.root, base)
-    elif branch or options.to == "next":
-        raise UsageError("--branch and --to next need a git repository with a base branch")
-    if branch:
-        assert base is not None
-        moves = branch_targets(workspace, base)
-    else:
-        moves = resolve_targets(workspace, targets, cwd)
-    claims = claimed_numbers(workspace, moves, options, base)
-    moves = choose_numbers(workspace, moves, options, claims)
-    remaining = [
-        f"[{m.spec.name}] {m.new_number} is also claimed by {owner}"
-        for m in moves
-        if m.new_number.isdigit()
-        and (owner := claims[m.spec.name].taken.get(int(m.new_number))) is not None
-    ]
-    plan = EditPlan()
-    specs: dict[str, ChainSpec] = {}
-    context = RenumberContext(base_tree=base_tree, onto=options.down_revision)
-    for spec_name in dict.fromkeys(m.spec.name for m in moves):
-        chain_moves = [m for m in moves if m.spec.name == spec_name]
-        spec = chain_moves[0].spec
-        specs[spec_name] = spec
-        kind = registry.kind_of(spec.kind)
-        if Capability.RENUMBER not in kind.capabilities:
-            raise unsupported(kind, "renumber", [spec_name])
-        plan = plan.merged(kind.plan_renumber(workspace.tree, spec, chain_moves, context))
-    if not plan.edits and not plan.renames:
-        first = moves[0].migration
-        raise UsageError(
-            f"{first.name} already has number {moves[0].new_number or first.number_text} and "
-            "sits where it should: nothing to change"
-            if moves[0].new_number
-            else f"{first.name} already sits on the head: nothing to change"
-        )
-    # A deployed migration is refused (or its registry surgery prepared) before anything, so a
-    # dry run says so too.
-    deployed = _deployed_procedure(workspace, specs, moves, options)
-    if options.dry_run:
+    done = renumber(workspace=workspace, targets=targets, branch=branch, options=options, cwd=cwd)
+    moves, plan, after, remaining = done.moves, done.plan, done.after, done.remaining
+    if after is None:
         _report(moves, plan, None, output_format, out, dry_run=True)
         return 0
-    view = _validation_tree(workspace, specs, base_tree, plan)
-    before = {name: read_chain(view, spec) for name, spec in specs.items()}
-    after: dict[str, ChainState] = {}
-
-    def validate() -> None:
-        for name, spec in specs.items():
-            after[name] = state = read_chain(view, spec)
-            _compare(before[name], state)
-
-    apply_plan(
-        workspace.root,
-        plan,
-        in_git=workspace.in_git,
-        force=options.force,
-        after_apply=validate,
-        registry=deployed,
-        bounds=[ChainBound.no_worse_than(state) for state in before.values()],
+    _report(
+        moves, plan, after, output_format, out, dry_run=False, base=done.base, remaining=remaining
     )
-    _report(moves, plan, after, output_format, out, dry_run=False, base=base, remaining=remaining)
-    if remaining or any(not _clean(s) and not _undecided(s) for s in after.values()):
+    if remaining or any(not clean(s) and not undecided(s) for s in after.values()):
         return 1
-    return 3 if any(_undecided(s) for s in after.values()) else 0
-
-
-def _undecided(state: ChainState) -> bool:
-    """No errors, but whether the heads are intentional branches cannot be told."""
-    return state.ok and bool(state.undecided)
-
-
-def _clean(state: ChainState) -> bool:
-    """No errors and, in a graph, one head or intentional branches (``heads_ok``)."""
-    return state.ok and (not _graph(state.spec) or state.heads_ok)
-
-
-def _graph(spec: ChainSpec) -> bool:
-    """Whether the chain's migrations form a graph with heads (Alembic, Django)."""
-    return Capability.HEADS in registry.kind_of(spec.kind).capabilities
-
-
-def _validation_tree(
-    workspace: Workspace,
-    specs: Mapping[str, ChainSpec],
-    base_tree: Tree | None,
-    plan: EditPlan,
-) -> Tree:
-    """Graph chains are checked as they will be once merged with the base."""
-    folders = [p for s in specs.values() if _graph(s) for p in s.folders]
-    if base_tree is None or not folders:
-        return workspace.tree
-    from migration_guard.merged_tree import MergedTree
-
-    return MergedTree(
-        workspace.tree, base_tree, folders=folders, hidden=[r.old_path for r in plan.renames]
-    )
-
-
-def _compare(before: ChainState, after: ChainState) -> None:
-    def errors(state: ChainState) -> list[str]:
-        return sorted(f.code for f in state.findings if f.severity is Severity.ERROR)
-
-    # More heads than before is worse unless each ends a branch of its own.
-    worse = len(errors(after)) > len(errors(before)) or (
-        _graph(before.spec) and len(after.heads) > max(1, len(before.heads)) and not after.branched
-    )
-    if worse:
-        details = "\n".join(
-            finding_lines([f for f in after.findings if f.severity is Severity.ERROR])
-        )
-        raise ValidationError(
-            f"after renumbering, chain {after.spec.name!r} would have new problems; "
-            f"nothing was changed:\n{details}"
-        )
+    return 3 if any(undecided(s) for s in after.values()) else 0
 
 
 def _report(
@@ -209,7 +69,7 @@ def _report(
 ) -> None:
     if output_format == "json":
         payload: dict[str, Any] = {
-            "ok": not remaining and all(_clean(s) for s in (after or {}).values()),
+            "ok": not remaining and all(clean(s) for s in (after or {}).values()),
             "collisions": list(remaining),
             "dry_run": dry_run,
             "moves": [
@@ -252,10 +112,10 @@ def _report(
         assert after is not None
         for state in after.values():
             lines.append(state_line(state))
-            if _graph(state.spec):
+            if graph(state.spec):
                 lines += [f"  {reason}" for reason in state.undecided]
             lines += finding_lines(state.findings)
-        if any(not _clean(s) and not _undecided(s) for s in after.values()):
+        if any(not clean(s) and not undecided(s) for s in after.values()):
             lines.append(
                 "The chain still has problems (it had them before this renumber, which added "
                 "none): see `migration-guard recover` for a collision that already merged."
@@ -271,39 +131,6 @@ def _report(
         lines.append(f'  git add -A && git commit -m "Renumber {names}" && git push')
         lines.append("  migration-guard check   # the collision guard should pass now")
     print("\n".join(lines), file=out)
-
-
-def _deployed_procedure(
-    workspace: Workspace,
-    specs: Mapping[str, ChainSpec],
-    moves: Sequence[Move],
-    options: Options,
-) -> Registry | None:
-    """Each kind's rule for deployed migrations (``--target``, ``--allow-deployed``): a
-    refusal, or the registry steps that move the record of one chain along."""
-    registries: list[Registry] = []
-    for spec in specs.values():
-        kind = registry.kind_of(spec.kind)
-        if Capability.DEPLOYED not in kind.capabilities:
-            if options.targets_uri:
-                raise unsupported(kind, "renumber --target", [spec.name])
-            continue
-        found = kind.deployed_guard(
-            workspace.root,
-            workspace.tree,
-            spec,
-            [m for m in moves if m.spec.name == spec.name],
-            targets=options.targets_uri,
-            allow_deployed=options.allow_deployed,
-        )
-        if found is not None:
-            registries.append(found)
-    if len(registries) > 1:
-        raise UsageError(
-            "renumber one chain with deployed changes at a time",
-            hint="run renumber once for each of them",
-        )
-    return registries[0] if registries else None
 
 
 # --- an interrupted run: --abort / --continue -------------------------------------------------
@@ -378,7 +205,7 @@ def _recorded_validation(workspace: Workspace, record: journal.Journal) -> Calla
                 details = "\n".join(
                     finding_lines([f for f in state.findings if f.severity is Severity.ERROR])
                 )
-                heads = f" ({heads_brief(state)})" if _graph(spec) else ""
+                heads = f" ({heads_brief(state)})" if graph(spec) else ""
                 raise ValidationError(
                     f"chain {bound.chain!r} would be left with new problems{heads}"
                     + (f":\n{details}" if details else "")
@@ -415,7 +242,7 @@ def _report_touched(workspace: Workspace, touched: Sequence[str], out: TextIO) -
         print(state_line(state), file=out)
         for line in finding_lines(state.findings):
             print(line, file=out)
-        if not _clean(state):
+        if not clean(state):
             code = 1
     return code
 

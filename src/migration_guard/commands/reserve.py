@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from migration_guard.services import reservations as remote_reservations
+from migration_guard.services import reserving
 from migration_guard.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def run(
     forge_limits: ForgeLimits | None = None,
 ) -> int:
     (spec,) = workspace.config.select([chain])
-    won = remote_reservations.reserve_numbers(
+    won = reserving.reserve_numbers(
         workspace,
         spec,
         count=count,

@@ -3,7 +3,8 @@
 ``detect_context(env)`` reads the CI environment into a ``CIContext``:
 
 * GitHub Actions (``GITHUB_ACTIONS=true``): the event payload at ``GITHUB_EVENT_PATH``
-  (``pull_request.number``, ``.base.ref``, ``.base.sha``, ``.head.sha``, ``.head.ref``; or a
+  (``pull_request.number``, ``.base.ref``, ``.base.sha``, ``.head.sha``, ``.head.ref``,
+  ``.head.repo.full_name`` and ``.base.repo.full_name`` (a fork's head repo differs); or a
   ``merge_group``), ``GITHUB_BASE_REF``, ``GITHUB_REPOSITORY``, ``GITHUB_API_URL``.
   ``base_sha`` is the base branch tip when the event fired, not the merge base.
 * GitLab CI (``GITLAB_CI=true``): ``CI_MERGE_REQUEST_IID``,
@@ -55,6 +56,19 @@ class CIContext:
     api_url: str | None = None
     event_name: str | None = None
     labels: tuple[str, ...] = ()  # the pull request's labels, when the event carries them
+    head_repository: str | None = None
+    """GitHub: the repository the pull request's head branch lives in (``owner/name``; a
+    fork's differs from the base's)."""
+    base_repository: str | None = None
+
+    @property
+    def same_repository(self) -> bool | None:
+        """Whether the change's head branch is in the repository it targets (not a fork);
+        None when the event does not say."""
+        base = self.base_repository or self.repository
+        if self.head_repository is None or base is None:
+            return None
+        return self.head_repository.lower() == base.lower()
 
 
 @dataclass(frozen=True)
@@ -75,13 +89,14 @@ def detect_context(env: Mapping[str, str]) -> CIContext | None:
 def _github_context(env: Mapping[str, str]) -> CIContext:
     event = _read_event(env.get("GITHUB_EVENT_PATH"))
     pr = event.get("pull_request") if isinstance(event.get("pull_request"), dict) else None
-    number = base_ref = base_sha = head_sha = head_ref = None
+    number = base_ref = base_sha = head_sha = head_ref = head_repo = base_repo = None
     if pr is not None:
         number = _opt_int(pr.get("number"), "pull_request.number")
         base = pr.get("base") if isinstance(pr.get("base"), dict) else {}
         head = pr.get("head") if isinstance(pr.get("head"), dict) else {}
         base_ref, base_sha = _opt_str(base.get("ref")), _opt_str(base.get("sha"))
         head_sha, head_ref = _opt_str(head.get("sha")), _opt_str(head.get("ref"))
+        head_repo, base_repo = _repo_name(head), _repo_name(base)
     elif isinstance(event.get("merge_group"), dict):
         group = event["merge_group"]
         base_ref = _branch(_opt_str(group.get("base_ref")))
@@ -101,6 +116,8 @@ def _github_context(env: Mapping[str, str]) -> CIContext:
         api_url=env.get("GITHUB_API_URL") or None,
         event_name=env.get("GITHUB_EVENT_NAME") or None,
         labels=_labels(pr),
+        head_repository=head_repo,
+        base_repository=base_repo,
     )
 
 
@@ -144,6 +161,13 @@ def _read_event(path: str | None) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InputError(f"GITHUB_EVENT_PATH {path} does not hold a JSON object")
     return data
+
+
+def _repo_name(side: dict[str, Any]) -> str | None:
+    """``head.repo.full_name`` (or ``base.repo.full_name``); None when absent (a deleted
+    fork's head has ``repo: null``)."""
+    repo = side.get("repo")
+    return _opt_str(repo.get("full_name")) if isinstance(repo, dict) else None
 
 
 def _labels(pr: dict[str, Any] | None) -> tuple[str, ...]:

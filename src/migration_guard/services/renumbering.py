@@ -43,6 +43,7 @@ class Options:
     targets_uri: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
     forge_limits: ForgeLimits | None = None
+    pr_number: int | None = None  # this change's PR, when known: not one of the others
 
 
 # --- what to move -----------------------------------------------------------------------------
@@ -314,7 +315,7 @@ def claimed_numbers(
         base_ref=base.split("/", 1)[1] if base.startswith("origin/") else base,
         provider=options.provider,
         open_prs=options.open_prs,
-        exclude_number=None,
+        exclude_number=options.pr_number or None,
         exclude_head=head,
         exclude_refs=[branch, f"origin/{branch}"] if branch else [],
         env=options.env,
@@ -327,6 +328,7 @@ def claimed_numbers(
             hint="retry, pass --provider none to ignore open PRs, or --force",
         )
     own = sources.own_change.number if sources.own_change is not None else None
+    own = own or options.pr_number or None
     base_commit = git.resolve_commit(base, cwd=workspace.root)
     # Every migration this branch adds, not only the ones moving: check ranks and assigns
     # them all, so its fix lines and --to next agree only from the same claims.

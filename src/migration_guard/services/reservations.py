@@ -20,19 +20,17 @@ import os
 import re
 import secrets
 import socket
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from migration_guard import git
-from migration_guard.chains import read_readable
 from migration_guard.errors import GitError, UndecidableError, UsageError
-from migration_guard.model import ChainSpec, NumberingMode
-from migration_guard.workspace import Workspace
+from migration_guard.model import NumberingMode
 
 if TYPE_CHECKING:
-    from migration_guard.forges.http import ForgeLimits
+    pass
 
 from migration_guard.reservations import (
     LOCAL_NAMESPACE,
@@ -179,62 +177,3 @@ def require_sequential(chain: str, numbering: NumberingMode) -> None:
             'changes built on one parent. If the chain is numbered, set numbering = "sequential" '
             "for it in migration-guard.toml",
         )
-
-
-def reserve_numbers(
-    workspace: Workspace,
-    spec: ChainSpec,
-    *,
-    count: int,
-    remote: str,
-    slug: str | None,
-    base_sha: str | None,
-    provider: str,
-    open_prs: Path | None,
-    env: Mapping[str, str],
-    forge_limits: ForgeLimits | None = None,
-) -> list[Reservation]:
-    """Claim ``count`` numbers of ``spec`` that nobody holds (the base, open changes, live
-    reservations) with create-only pushes; concurrent callers always get distinct numbers.
-    ``reserve`` prints them, ``new`` writes a migration with one."""
-    from migration_guard.collisions import free_numbers
-    from migration_guard.reservations import claims as reservation_claims
-    from migration_guard.services.sources import gather_sources, resolve_base
-
-    if count < 1:
-        raise UsageError("--count must be at least 1")
-    if not workspace.in_git:
-        raise UsageError("reserving a number needs a git repository", hint="run it in your clone")
-    require_sequential(spec.name, read_readable(workspace.tree, spec).numbering)
-    if not available(workspace.root, remote):
-        raise UsageError(
-            f"there is no remote {remote!r} to keep reservations on",
-            hint="name one with --remote (a remote's name or URL)",
-        )
-    base, base_ref = resolve_base(workspace, base_sha, env)
-    sources = gather_sources(
-        workspace,
-        base=base,
-        base_ref=base_ref,
-        provider=provider,
-        open_prs=open_prs,
-        exclude_number=None,
-        exclude_head=None,
-        exclude_refs=(),
-        env=env,
-        forge_limits=forge_limits,
-    )
-    require_sequential(spec.name, sources.base_states[spec.name].numbering)
-    if not sources.complete:
-        raise UndecidableError(
-            "could not see every claim, so nothing was reserved: " + "; ".join(sources.problems),
-            hint="fix what stops the open changes from being read, or pass --open-prs FILE",
-        )
-    facts = sources.chains[spec.name]
-
-    def candidates(current: Sequence[Reservation], wanted: int) -> Sequence[str]:
-        claims = [*sources.claims, *reservation_claims(current)]
-        return free_numbers(spec.name, facts, claims, count=wanted).numbers
-
-    who = claimant(workspace.root, slug=slug)
-    return claim(workspace.root, remote, spec.name, count, who, candidates)

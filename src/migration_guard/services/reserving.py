@@ -1,0 +1,77 @@
+"""Reserving numbers for a chain: the free ones as ``check`` sees them (the base, open
+changes, live reservations), taken with create-only pushes (``services/reservations.py``).
+``reserve`` prints them; ``new`` writes a migration with one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from migration_guard.chains import read_readable
+from migration_guard.collisions import free_numbers
+from migration_guard.errors import UndecidableError, UsageError
+from migration_guard.model import ChainSpec
+from migration_guard.reservations import Reservation
+from migration_guard.reservations import claims as reservation_claims
+from migration_guard.services.reservations import available, claim, claimant, require_sequential
+from migration_guard.services.sources import gather_sources, resolve_base
+from migration_guard.workspace import Workspace
+
+if TYPE_CHECKING:
+    from migration_guard.forges.http import ForgeLimits
+
+
+def reserve_numbers(
+    workspace: Workspace,
+    spec: ChainSpec,
+    *,
+    count: int,
+    remote: str,
+    slug: str | None,
+    base_sha: str | None,
+    provider: str,
+    open_prs: Path | None,
+    env: Mapping[str, str],
+    forge_limits: ForgeLimits | None = None,
+) -> list[Reservation]:
+    """Claim ``count`` numbers of ``spec`` that nobody holds (the base, open changes, live
+    reservations) with create-only pushes; concurrent callers always get distinct numbers.
+    ``reserve`` prints them, ``new`` writes a migration with one."""
+    if count < 1:
+        raise UsageError("--count must be at least 1")
+    if not workspace.in_git:
+        raise UsageError("reserving a number needs a git repository", hint="run it in your clone")
+    require_sequential(spec.name, read_readable(workspace.tree, spec).numbering)
+    if not available(workspace.root, remote):
+        raise UsageError(
+            f"there is no remote {remote!r} to keep reservations on",
+            hint="name one with --remote (a remote's name or URL)",
+        )
+    base, base_ref = resolve_base(workspace, base_sha, env)
+    sources = gather_sources(
+        workspace,
+        base=base,
+        base_ref=base_ref,
+        provider=provider,
+        open_prs=open_prs,
+        exclude_number=None,
+        exclude_head=None,
+        exclude_refs=(),
+        env=env,
+        forge_limits=forge_limits,
+    )
+    require_sequential(spec.name, sources.base_states[spec.name].numbering)
+    if not sources.complete:
+        raise UndecidableError(
+            "could not see every claim, so nothing was reserved: " + "; ".join(sources.problems),
+            hint="fix what stops the open changes from being read, or pass --open-prs FILE",
+        )
+    facts = sources.chains[spec.name]
+
+    def candidates(current: Sequence[Reservation], wanted: int) -> Sequence[str]:
+        claims = [*sources.claims, *reservation_claims(current)]
+        return free_numbers(spec.name, facts, claims, count=wanted).numbers
+
+    who = claimant(workspace.root, slug=slug)
+    return claim(workspace.root, remote, spec.name, count, who, candidates)
