@@ -85,12 +85,16 @@ def wave(clones: list[Path], make: str) -> tuple[dict[int, list[str]], list[floa
     barrier = threading.Barrier(len(clones))
     created: dict[int, list[str]] = {}
     times: list[float] = [0.0] * len(clones)
+    failures: list[str] = []
 
     def agent(index: int, work: Path) -> None:
         barrier.wait()
         start = time.perf_counter()
         slug = f"agent_{index}_change"
-        created[index] = ls_tail(work, slug) if make == "ls" else with_new(work, slug)
+        try:
+            created[index] = ls_tail(work, slug) if make == "ls" else with_new(work, slug)
+        except SystemExit as exc:  # (a thread's exit would be swallowed: report it)
+            failures.append(str(exc))
         times[index] = time.perf_counter() - start
 
     threads = [threading.Thread(target=agent, args=(i, w)) for i, w in enumerate(clones)]
@@ -98,6 +102,8 @@ def wave(clones: list[Path], make: str) -> tuple[dict[int, list[str]], list[floa
         thread.start()
     for thread in threads:
         thread.join()
+    if failures:
+        raise SystemExit(f"{len(failures)} agent(s) failed; the first: {failures[0]}")
     return created, times
 
 

@@ -133,7 +133,25 @@ def test_a_lost_race_takes_the_next_number(repo: GitRepo, tmp_path: Path) -> Non
 
     won = remote.claim(repo.path, "origin", "console", 1, who, candidates)
     assert [r.number_text for r in won] == ["0146"]
-    assert calls == [1, 1]
+    assert len(calls) == 2  # candidates ran out: the remote was read again
+
+
+def test_a_lost_race_moves_on_to_the_next_candidate_without_reading_again(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    """Fifty agents at once: a loser takes the next free number at once, no re-read."""
+    other = _clone(tmp_path, repo, "bob")
+    who = remote.claimant(repo.path, slug=None)
+    calls = []
+
+    def candidates(current: object, wanted: int) -> list[str]:
+        calls.append(wanted)
+        assert remote.create(other, "origin", "console", "0145", who) is not None
+        return ["0145", "0146", "0147"][:wanted]
+
+    won = remote.claim(repo.path, "origin", "console", 1, who, candidates)
+    assert [r.number_text for r in won] == ["0146"]
+    assert len(calls) == 1
 
 
 def test_release_and_a_missing_reservation(

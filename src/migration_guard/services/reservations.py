@@ -44,6 +44,7 @@ from migration_guard.reservations import (
 
 DEFAULT_REMOTE = "origin"
 MAX_ROUNDS = 20
+_SPARE = 64  # candidates beyond those wanted, tried in turn when a race is lost
 
 
 class RefusedError(UndecidableError):
@@ -132,18 +133,21 @@ def claim(
     rounds: int = MAX_ROUNDS,
 ) -> list[Reservation]:
     """Reserve ``count`` numbers of ``chain``: read the reservations, ask ``candidates``
-    (reservations, how many) for the next free numbers, try each; a lost race re-reads and
-    tries again, at most ``rounds`` times."""
+    (reservations, how many) for the next free numbers, try each in order. A lost race moves
+    on to the next candidate at once (the winner took the lower one, so no gap is left):
+    with N claimants at the same moment, the k-th pushes at most k times instead of every
+    loser re-reading the remote each round. Candidates run out: read again, at most
+    ``rounds`` times."""
     won: list[Reservation] = []
     for _ in range(rounds):
         current = read(root, remote, chain)
-        for number_text in candidates(current, count - len(won)):
+        for number_text in candidates(current, count - len(won) + _SPARE):
             reservation = create(root, remote, chain, number_text, who)
             if reservation is None:
-                break  # someone else was faster: read again
+                continue  # someone else was faster: the next one
             won.append(reservation)
-        if len(won) == count:
-            return won
+            if len(won) == count:
+                return won
     taken = ", ".join(r.number_text for r in won)
     raise UndecidableError(
         f"could not reserve {count} number(s) of {chain} on {remote} after {rounds} rounds: "
