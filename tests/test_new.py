@@ -132,3 +132,30 @@ def test_new_sqitch_change_is_one_sqitch_accepts(
     assert "08-add_owner" in (repo.path / "queue/migrations/sqitch/sqitch.plan").read_text()
     shown = sqitch(repo.path / "queue/migrations/sqitch", "plan", "--format", "oneline")
     assert "08-add_owner" in shown.stdout, shown.stderr
+
+
+def test_check_and_renumber_skip_numbers_someone_else_reserved(
+    repo: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from migration_guard import sample
+
+    other = tmp_path / "bob"
+    git(tmp_path, "clone", "-q", str(repo.origin), str(other))
+    git(other, "config", "user.name", "bob")
+    code, out, err = run(other, capsys, "reserve", "console", "--count", "2", "--slug", "bobs")
+    assert (code, out) == (0, "0145\n0146\n"), err
+    repo.write(f"{CONSOLE}/0145_mine.py", sample.alembic_script("0145", "0144", "mine", table="m"))
+    repo.commit_all("add 0145")
+    common = ("--provider", "git", "--base-sha", "origin/main")  # (none: base only)
+    code, out, _ = run(repo, capsys, "check", *common)
+    assert code == 1, out
+    assert "reserved by bob (branch main)" in out
+    assert f"fix: migration-guard renumber {CONSOLE}/0145_mine.py --to 0147" in out
+    code, out, err = run(
+        repo, capsys, "renumber", f"{CONSOLE}/0145_mine.py", "--to", "next", *common
+    )
+    assert code == 0, out + err
+    assert out.startswith(f"[console] 0145 -> 0147: {CONSOLE}/0145_mine.py")
+    repo.commit_all("renumber")
+    code, out, _ = run(repo, capsys, "check", *common)
+    assert code == 0, out

@@ -18,6 +18,9 @@ from migration_guard.errors import InputError, UndecidableError, UsageError
 from migration_guard.model import ChainSpec, ChainState, Migration, NumberingMode
 from migration_guard.numbering import Numbering, format_number, leading_number
 from migration_guard.paths import classify, rules_for
+from migration_guard.reservations import claims as reservation_claims
+from migration_guard.reservations import slug_of
+from migration_guard.services.reservations import DEFAULT_REMOTE
 from migration_guard.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -320,6 +323,7 @@ def claimed_numbers(
         exclude_refs=[branch, f"origin/{branch}"] if branch else [],
         env=options.env,
         forge_limits=options.forge_limits,
+        reservations_remote=DEFAULT_REMOTE,
     )
     if not sources.complete and not options.force:
         raise UndecidableError(
@@ -349,7 +353,15 @@ def claimed_numbers(
         rank_by_time=own is None and sources.provider == "git",
         uncommitted=dirty,
     )
-    others = ranked(workspace, sources, mine, base=base_commit)
+    # Reservations count as check counts them: this branch's own (made from it, or for one
+    # of its migrations' slugs) are not in the way, every other one is.
+    slugs: dict[str, list[str]] = {}
+    for migration in new:
+        slugs.setdefault(migration.chain, []).append(slug_of(migration.name))
+    others = [
+        *ranked(workspace, sources, mine, base=base_commit),
+        *reservation_claims(sources.reservations, branches=[branch] if branch else [], slugs=slugs),
+    ]
     for chain, chain_claims in result.items():
         taken = chain_claims.taken
         highest = chain_claims.highest
