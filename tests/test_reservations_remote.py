@@ -131,7 +131,7 @@ def test_a_lost_race_takes_the_next_number(repo: GitRepo, tmp_path: Path) -> Non
             return ["0145"]
         return ["0146"]
 
-    won = remote.claim(repo.path, "origin", "console", 1, who, candidates)
+    won = remote.claim(remote.GitStore(repo.path, "origin"), "console", 1, who, candidates)
     assert [r.number_text for r in won] == ["0146"]
     assert calls == [1, 1]
 
