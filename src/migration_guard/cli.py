@@ -197,7 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Claim the next free number(s) of CHAIN (as `next` finds them: above the "
         "base branch's highest, not claimed by an open PR) that nobody has reserved, by "
         "creating refs/migration-guard/CHAIN/NUMBER on the remote with a create-only push "
-        "(git push --force-with-lease=REF:). Concurrent callers always get distinct numbers: "
+        "(git push --force-with-lease=REF:), or with --via github GitHub's create-ref call, "
+        "which also fails when the ref exists. Concurrent callers always get distinct numbers: "
         "the loser of a race takes the next one. `check` and `next` count reservations as "
         "claims; `release` gives a number back, `reservations --gc` collects old ones.",
         epilog="exit codes: 0 reserved, 2 bad usage (a chain that is not numbered), 3 the "
