@@ -3,10 +3,10 @@
 It answers in the real services' response shapes (``data``/``errors`` GraphQL bodies, ``Link``
 and ``x-next-page`` pagination, error bodies with ``message``) but only understands the query
 shapes migration-guard's own client sends. State is programmable (pull/merge requests, files,
-drafts, base branches, comments and their authors, the token's own identity, blobs) and
-faults can be injected (a 502, a secondary rate
-limit with ``retry-after``, a primary rate limit, a truncated file list). Every request is
-recorded with the time the server spent on it.
+drafts, base branches, comments and their authors, the token's own identity, blobs, git
+refs and commits made through the Git database API) and faults can be injected (a 502, a
+secondary rate limit with ``retry-after``, a primary rate limit, a truncated file list).
+Every request is recorded with the time the server spent on it.
 
     with FakeForge() as fake:
         fake.add_pr(1, ["db/versions/0002_x.py"])
@@ -21,6 +21,7 @@ GitLab at ``/api/v4/projects/...``.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 import select
@@ -34,6 +35,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 LOOPBACK = "127.0.0.1"
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+_REF_NAME = re.compile(r"^refs/[^/\s]+(/[^/\s]+)+$")
 
 # REST status -> GraphQL changeType
 _CHANGE_TYPE = {
@@ -150,6 +153,12 @@ class FakeState:
     faults: list[Fault] = field(default_factory=list)
     stalls: list[Stall] = field(default_factory=list)
     next_comment_id: int = 1000
+    # The Git database API (``/git/refs``, ``/git/commits``): full ref name -> commit sha;
+    # sha -> the commit as GitHub answers it. ``refs_writable=False``: the token may read but
+    # not create or delete (GitHub's 403 "Resource not accessible by integration").
+    refs: dict[str, str] = field(default_factory=dict)
+    git_commits: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refs_writable: bool = True
 
 
 class FakeForge:
@@ -252,6 +261,16 @@ class FakeForge:
             self.state.comments.setdefault(number, []).append(comment)
         return comment
 
+    def add_commit(self, message: str, *, tree: str = EMPTY_TREE, date: str = "") -> str:
+        """A commit in the Git database (what ``POST /git/commits`` makes); its sha."""
+        with self.lock:
+            return _make_commit(self.state, message, tree, [], None, date)
+
+    def set_ref(self, ref: str, sha: str) -> None:
+        """Create or move ``ref`` (``refs/...``), as another client's push would."""
+        with self.lock:
+            self.state.refs[ref] = sha
+
     def add_fault(self, fault: Fault) -> Fault:
         with self.lock:
             self.state.faults.append(fault)
@@ -324,6 +343,30 @@ class FakeForge:
 
 
 # ---------------------------------------------------------------------------------------------
+
+
+def _make_commit(
+    state: FakeState,
+    message: str,
+    tree: str,
+    parents: list[str],
+    author: dict[str, Any] | None,
+    date: str,
+) -> str:
+    date = date or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    person = {"name": "Fake", "email": "fake@example.invalid", "date": date}
+    person = {**person, **(author or {})}
+    payload = json.dumps([message, tree, parents, person], sort_keys=True).encode()
+    sha = hashlib.sha1(payload).hexdigest()
+    state.git_commits[sha] = {
+        "sha": sha,
+        "message": message,
+        "tree": {"sha": tree},
+        "parents": [{"sha": p} for p in parents],
+        "author": person,
+        "committer": {**person, "date": date},
+    }
+    return sha
 
 
 class _Reply(Exception):
@@ -554,6 +597,8 @@ class _GitHub:
             return self.patch_comment(int(parts[2]), body)
         if method == "GET" and parts[0] == "contents":
             return self.contents("/".join(parts[1:]), query.get("ref", ""))
+        if parts[0] == "git" and len(parts) >= 2:
+            return self.git_database(method, path, query, parts[1], "/".join(parts[2:]), body)
         raise _Reply(404, {"message": "Not Found"})
 
     def _auth(self) -> None:
@@ -682,6 +727,72 @@ class _GitHub:
                     },
                     {},
                 )
+        raise _Reply(404, {"message": "Not Found"})
+
+    # -- the Git database API ------------------------------------------------------------------
+
+    def _ref_json(self, ref: str) -> dict[str, Any]:
+        sha = self.s.refs[ref]
+        url = f"https://api.github.example/repos/{self.s.owner}/{self.s.repo}/git/{ref}"
+        return {"ref": ref, "url": url, "object": {"sha": sha, "type": "commit"}}
+
+    def _refs_writable(self) -> None:
+        if not self.s.refs_writable:
+            raise _Reply(
+                403,
+                {
+                    "message": "Resource not accessible by integration",
+                    "documentation_url": "https://docs.github.com/rest/git/refs",
+                },
+            )
+
+    def git_database(
+        self, method: str, path: str, query: dict[str, str], kind: str, rest: str, body: Any
+    ) -> tuple[int, Any, dict[str, str]]:
+        if method == "GET" and kind == "matching-refs":
+            prefix = "refs/" + rest
+            items = [self._ref_json(r) for r in sorted(self.s.refs) if r.startswith(prefix)]
+            return self._list(path, query, items)
+        if method == "GET" and kind == "ref" and rest:
+            if f"refs/{rest}" not in self.s.refs:
+                raise _Reply(404, {"message": "Not Found"})
+            return 200, self._ref_json(f"refs/{rest}"), {}
+        if method == "GET" and kind == "commits" and rest in self.s.git_commits:
+            return 200, self.s.git_commits[rest], {}
+        if method == "POST" and kind == "commits" and not rest:
+            self._refs_writable()
+            if not isinstance(body, dict) or not isinstance(body.get("message"), str):
+                raise _Reply(422, {"message": "Invalid request."})
+            tree, parents = body.get("tree"), body.get("parents") or []
+            if tree != EMPTY_TREE or any(p not in self.s.git_commits for p in parents):
+                raise _Reply(422, {"message": "Tree SHA does not exist"})
+            sha = _make_commit(self.s, body["message"], tree, parents, body.get("author"), "")
+            return 201, self.s.git_commits[sha], {}
+        if method == "POST" and kind == "refs" and not rest:
+            self._refs_writable()
+            ref = body.get("ref") if isinstance(body, dict) else None
+            target = body.get("sha") if isinstance(body, dict) else None
+            if not isinstance(ref, str) or not _REF_NAME.match(ref):
+                raise _Reply(422, {"message": f"{ref} is not a valid ref name."})
+            if not isinstance(target, str) or target not in self.s.git_commits:
+                raise _Reply(422, {"message": "Object does not exist"})
+            if ref in self.s.refs:
+                raise _Reply(
+                    422,
+                    {
+                        "message": "Reference already exists",
+                        "documentation_url": "https://docs.github.com/rest/git/refs"
+                        "#create-a-reference",
+                        "status": "422",
+                    },
+                )
+            self.s.refs[ref] = target
+            return 201, self._ref_json(ref), {}
+        if method == "DELETE" and kind == "refs" and rest:
+            self._refs_writable()
+            if self.s.refs.pop(f"refs/{rest}", None) is None:
+                raise _Reply(422, {"message": "Reference does not exist"})
+            return 204, None, {}
         raise _Reply(404, {"message": "Not Found"})
 
     # -- GraphQL -----------------------------------------------------------------------------

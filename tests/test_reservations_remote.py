@@ -131,7 +131,7 @@ def test_a_lost_race_takes_the_next_number(repo: GitRepo, tmp_path: Path) -> Non
             return ["0145"]
         return ["0146"]
 
-    won = remote.claim(repo.path, "origin", "console", 1, who, candidates)
+    won = remote.claim(remote.GitStore(repo.path, "origin"), "console", 1, who, candidates)
     assert [r.number_text for r in won] == ["0146"]
     assert len(calls) == 2  # candidates ran out: the remote was read again
 
@@ -149,7 +149,7 @@ def test_a_lost_race_moves_on_to_the_next_candidate_without_reading_again(
         assert remote.create(other, "origin", "console", "0145", who) is not None
         return ["0145", "0146", "0147"][:wanted]
 
-    won = remote.claim(repo.path, "origin", "console", 1, who, candidates)
+    won = remote.claim(remote.GitStore(repo.path, "origin"), "console", 1, who, candidates)
     assert [r.number_text for r in won] == ["0146"]
     assert len(calls) == 1
 

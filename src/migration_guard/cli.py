@@ -197,7 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Claim the next free number(s) of CHAIN (as `next` finds them: above the "
         "base branch's highest, not claimed by an open PR) that nobody has reserved, by "
         "creating refs/migration-guard/CHAIN/NUMBER on the remote with a create-only push "
-        "(git push --force-with-lease=REF:). Concurrent callers always get distinct numbers: "
+        "(git push --force-with-lease=REF:), or with --via github GitHub's create-ref call, "
+        "which also fails when the ref exists. Concurrent callers always get distinct numbers: "
         "the loser of a race takes the next one. `check` and `next` count reservations as "
         "claims; `release` gives a number back, `reservations --gc` collects old ones.",
         epilog="exit codes: 0 reserved, 2 bad usage (a chain that is not numbered), 3 the "
@@ -507,9 +508,17 @@ chains need sqitch (Debian: apt-get install sqitch libdbd-pg-perl libdbd-sqlite3
 def _add_remote(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--remote",
-        default="origin",
         metavar="REMOTE",
-        help="the remote holding the reservations: a remote's name or a URL (default: origin)",
+        help="with --via git: the remote holding the reservations, a remote's name or a URL "
+        "(default: origin)",
+    )
+    parser.add_argument(
+        "--via",
+        choices=("git", "github"),
+        default="git",
+        help="how reservations are kept: git (fetch and create-only pushes to --remote; the "
+        "default) or github (GitHub's REST API for GITHUB_REPOSITORY with GITHUB_TOKEN, which "
+        "needs `contents: write`; for CI jobs that cannot push). Both keep the same refs",
     )
 
 
@@ -762,6 +771,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             slug=args.slug,
             message=args.message,
             remote=args.remote,
+            via=args.via,
             out=out,
             **_sources(args, workspace),
         )
@@ -773,6 +783,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             chain=args.chain,
             count=args.count,
             remote=args.remote,
+            via=args.via,
             slug=args.slug,
             output_format=args.output_format,
             out=out,
@@ -782,7 +793,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         from migration_guard.commands import release
 
         return release.run(
-            workspace=workspace, chain=args.chain, number=args.number, remote=args.remote, out=out
+            workspace=workspace,
+            chain=args.chain,
+            number=args.number,
+            remote=args.remote,
+            via=args.via,
+            out=out,
         )
     if args.command == "reservations":
         from migration_guard.commands import reservations
@@ -791,6 +807,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             workspace=workspace,
             chain=args.chain,
             remote=args.remote,
+            via=args.via,
             gc=args.gc,
             max_age_days=args.max_age,
             base_sha=args.base_sha,

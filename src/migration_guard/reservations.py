@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from migration_guard.collisions import Claim, ClaimSource
 
@@ -72,6 +72,37 @@ class Reservation(NamedTuple):
         branch = f" (branch {self.branch})" if self.branch else ""
         when = f" at {self.created:%Y-%m-%d %H:%M} UTC" if self.created else ""
         return f"reserved by {who}{branch}{when}"
+
+
+class Deleted(NamedTuple):
+    reservation: Reservation
+    ok: bool
+    reason: str
+
+
+class ReservationStore(Protocol):
+    """Where reservations are kept, whatever the transport: a git remote (fetch and
+    create-only pushes, ``services/reservations.GitStore``) or GitHub's REST API (create-ref
+    calls, ``forges/github_reservations.GitHubReservations``). Both give the same guarantee:
+    ``create`` succeeds for one claimant only."""
+
+    @property
+    def where(self) -> str:
+        """How messages name the place (``origin``, ``GitHub acme/app``)."""
+        ...
+
+    def read(self, chain: str | None = None) -> list[Reservation]:
+        """Every reservation (of ``chain`` only, when given), by chain and number."""
+        ...
+
+    def create(self, chain: str, number_text: str, who: Claimant) -> Reservation | None:
+        """The new reservation, or None when someone else holds the number (it existed, or
+        another claimant won the race)."""
+        ...
+
+    def delete(self, reservation: Reservation) -> Deleted:
+        """Delete ``reservation`` only while it is what was read."""
+        ...
 
 
 def ref_for(chain: str, number_text: str) -> str:

@@ -20,7 +20,6 @@ from migration_guard.apply import apply_plan
 from migration_guard.chains import read_readable, registry
 from migration_guard.chains.newfile import planner
 from migration_guard.model import NumberingMode
-from migration_guard.services import reservations as remote_reservations
 from migration_guard.services import reserving
 from migration_guard.workspace import Workspace
 
@@ -34,26 +33,31 @@ def run(
     chain: str,
     slug: str,
     message: str,
-    remote: str,
+    remote: str | None,
     base_sha: str | None,
     provider: str,
     open_prs: Path | None,
     out: TextIO,
     env: Mapping[str, str] | None = None,
     forge_limits: ForgeLimits | None = None,
+    via: str = "git",
 ) -> int:
     env = dict(os.environ if env is None else env)
     (spec,) = workspace.config.select([chain])
     kind = registry.kind_of(spec.kind)
     state = read_readable(workspace.tree, spec)
     reserved = None
+    store = None
     number = ""
     if state.numbering is NumberingMode.SEQUENTIAL:
+        store = reserving.store_for(
+            workspace, via=via, remote=remote, env=env, forge_limits=forge_limits
+        )
         (reserved,) = reserving.reserve_numbers(
             workspace,
             spec,
             count=1,
-            remote=remote,
+            store=store,
             slug=slug,
             base_sha=base_sha,
             provider=provider,
@@ -75,13 +79,13 @@ def run(
         )
         apply_plan(workspace.root, created.plan, in_git=workspace.in_git)
     except BaseException:
-        if reserved is not None:  # nothing was written: give the number back
-            remote_reservations.delete(workspace.root, remote, reserved)
+        if reserved is not None and store is not None:  # nothing was written: give it back
+            store.delete(reserved)
         raise
     print("\n".join(created.paths), file=out)
-    if reserved is not None:
+    if reserved is not None and store is not None:
         print(
-            f"reserved {spec.title} {number} on {remote} ({reserved.ref}); `check` counts it "
+            f"reserved {spec.title} {number} on {store.where} ({reserved.ref}); `check` counts it "
             f"as this branch's; release with `migration-guard release {spec.name} {number}` "
             "if the change is dropped",
             file=sys.stderr,

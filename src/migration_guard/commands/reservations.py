@@ -7,7 +7,7 @@ import json
 import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from migration_guard.chains import read_readable
 from migration_guard.errors import UndecidableError, UsageError
@@ -17,12 +17,15 @@ from migration_guard.services.sources import facts_of, resolve_base
 from migration_guard.tree import GitTree
 from migration_guard.workspace import Workspace
 
+if TYPE_CHECKING:
+    from migration_guard.forges.http import ForgeLimits
+
 
 def run(
     *,
     workspace: Workspace,
     chain: str | None,
-    remote: str,
+    remote: str | None,
     gc: bool,
     max_age_days: float | None,
     base_sha: str | None,
@@ -30,6 +33,8 @@ def run(
     out: TextIO,
     env: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    via: str = "git",
+    forge_limits: ForgeLimits | None = None,
 ) -> int:
     env = dict(os.environ if env is None else env)
     if not workspace.in_git:
@@ -37,10 +42,11 @@ def run(
     if max_age_days is not None and max_age_days <= 0:
         raise UsageError("--max-age must be a positive number of days")
     name = workspace.config.select([chain])[0].name if chain else None
-    if not remote_reservations.available(workspace.root, remote):
-        raise UsageError(f"there is no remote {remote!r}", hint="name one with --remote")
+    store = remote_reservations.open_store(
+        workspace.root, via=via, remote=remote, env=env, limits=forge_limits
+    )
     now = now or datetime.now(UTC)
-    held = remote_reservations.read(workspace.root, remote, name)
+    held = store.read(name)
     collected: dict[str, str] = {}  # ref -> why it was collected
     failed: list[str] = []
     if gc and held:
@@ -49,7 +55,7 @@ def run(
         for item in stale(
             held, landed=_landed(workspace, base, held), now=now, max_age_days=max_age
         ):
-            deleted = remote_reservations.delete(workspace.root, remote, item.reservation)
+            deleted = store.delete(item.reservation)
             if deleted.ok:
                 collected[item.reservation.ref] = item.reason
             else:
@@ -59,7 +65,7 @@ def run(
         print(json.dumps(payload, indent=2), file=out)
     else:
         if not held:
-            print(f"no reservations on {remote}", file=out)
+            print(f"no reservations on {store.where}", file=out)
         for r in held:
             line = (
                 f"{r.chain} {r.number_text}  {_who(r)}  {age_text(r.age_seconds(now))}"

@@ -1,8 +1,10 @@
 """``migration-guard reserve CHAIN``: take the next free number(s) for everyone, now.
 
 The numbers are those ``next`` would print (above the base branch's highest, not claimed by
-an open change), skipping every live reservation; each is taken with a create-only push of
-``refs/migration-guard/<chain>/<number>``, so concurrent callers always get distinct numbers.
+an open change), skipping every live reservation; each is taken by creating
+``refs/migration-guard/<chain>/<number>`` only if it does not exist (a create-only push with
+``--via git``, GitHub's create-ref call with ``--via github``), so concurrent callers always
+get distinct numbers.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ def run(
     workspace: Workspace,
     chain: str,
     count: int,
-    remote: str,
+    remote: str | None,
     slug: str | None,
     base_sha: str | None,
     provider: str,
@@ -35,18 +37,23 @@ def run(
     out: TextIO,
     env: Mapping[str, str] | None = None,
     forge_limits: ForgeLimits | None = None,
+    via: str = "git",
 ) -> int:
+    env = dict(os.environ if env is None else env)
     (spec,) = workspace.config.select([chain])
+    store = reserving.store_for(
+        workspace, via=via, remote=remote, env=env, forge_limits=forge_limits
+    )
     won = reserving.reserve_numbers(
         workspace,
         spec,
         count=count,
-        remote=remote,
+        store=store,
         slug=slug,
         base_sha=base_sha,
         provider=provider,
         open_prs=open_prs,
-        env=dict(os.environ if env is None else env),
+        env=env,
         forge_limits=forge_limits,
     )
     if output_format == "json":
@@ -67,7 +74,7 @@ def run(
     else:
         print("\n".join(r.number_text for r in won), file=out)
         print(
-            f"reserved {spec.title} {', '.join(r.number_text for r in won)} on {remote} "
+            f"reserved {spec.title} {', '.join(r.number_text for r in won)} on {store.where} "
             f"(refs {', '.join(r.ref for r in won)}); release with `migration-guard release "
             f"{spec.name} NUMBER`",
             file=sys.stderr,

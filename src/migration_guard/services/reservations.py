@@ -12,6 +12,9 @@ message carries a random nonce), so an "up to date" answer can never hide a lost
 rejected push is judged by reading the ref back: someone else's commit there means the race
 was lost (try the next number); nothing there means the remote refuses the namespace (a hook,
 a policy): an error, exit 3.
+
+``GitStore`` is this transport as a ``ReservationStore``; ``open_store`` picks it or GitHub's
+REST API (``--via github``: no push needed, only a token); ``claim`` works on either.
 """
 
 from __future__ import annotations
@@ -20,29 +23,33 @@ import os
 import re
 import secrets
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from migration_guard import git
 from migration_guard.errors import GitError, UndecidableError, UsageError
 from migration_guard.model import NumberingMode
-
-if TYPE_CHECKING:
-    pass
-
 from migration_guard.reservations import (
     LOCAL_NAMESPACE,
     NAMESPACE,
     Claimant,
+    Deleted,
     Reservation,
+    ReservationStore,
     message,
     ref_for,
     reservation_of,
 )
 
+if TYPE_CHECKING:
+    from migration_guard.forges.http import ForgeLimits
+
+__all__ = ["Deleted", "GitStore", "ReservationStore", "claim", "open_store"]
+
 DEFAULT_REMOTE = "origin"
+VIA = ("git", "github")
 MAX_ROUNDS = 20
 _SPARE = 64  # candidates beyond those wanted, tried in turn when a race is lost
 
@@ -122,9 +129,64 @@ def create(
     return reservation_of(ref, commit, text)
 
 
-def claim(
+class GitStore:
+    """Reservations on a git remote, as a ``ReservationStore``."""
+
+    def __init__(self, root: Path, remote: str = DEFAULT_REMOTE) -> None:
+        self.root = root
+        self.remote = remote
+
+    @property
+    def where(self) -> str:
+        return self.remote
+
+    def read(self, chain: str | None = None) -> list[Reservation]:
+        return read(self.root, self.remote, chain)
+
+    def create(self, chain: str, number_text: str, who: Claimant) -> Reservation | None:
+        return create(self.root, self.remote, chain, number_text, who)
+
+    def delete(self, reservation: Reservation) -> Deleted:
+        return delete(self.root, self.remote, reservation)
+
+
+def open_store(
     root: Path,
-    remote: str,
+    *,
+    via: str = "git",
+    remote: str | None = None,
+    env: Mapping[str, str],
+    limits: ForgeLimits | None = None,
+) -> ReservationStore:
+    """Where ``--via`` keeps reservations: the git remote ``remote`` (default origin), or
+    GitHub's REST API for ``GITHUB_REPOSITORY`` with ``GITHUB_TOKEN`` (no push needed)."""
+    if via == "github":
+        if remote is not None:
+            raise UsageError(
+                "--remote is for --via git; --via github keeps reservations in the repository "
+                "named by GITHUB_REPOSITORY",
+            )
+        from migration_guard.forges.github import GitHubSettings
+        from migration_guard.forges.github_reservations import GitHubReservations
+        from migration_guard.forges.http import ForgeLimits
+
+        return GitHubReservations(
+            GitHubSettings.from_env(env), limits=limits or ForgeLimits.resolve(env)
+        )
+    if via != "git":
+        raise UsageError(f"unknown --via {via!r}; choose one of {', '.join(VIA)}")
+    remote = remote or DEFAULT_REMOTE
+    if not available(root, remote):
+        raise UsageError(
+            f"there is no remote {remote!r} to keep reservations on",
+            hint="name one with --remote (a remote's name or URL); where only an API token is "
+            "at hand (CI), --via github",
+        )
+    return GitStore(root, remote)
+
+
+def claim(
+    store: ReservationStore,
     chain: str,
     count: int,
     who: Claimant,
@@ -140,9 +202,9 @@ def claim(
     ``rounds`` times."""
     won: list[Reservation] = []
     for _ in range(rounds):
-        current = read(root, remote, chain)
+        current = store.read(chain)
         for number_text in candidates(current, count - len(won) + _SPARE):
-            reservation = create(root, remote, chain, number_text, who)
+            reservation = store.create(chain, number_text, who)
             if reservation is None:
                 continue  # someone else was faster: the next one
             won.append(reservation)
@@ -150,17 +212,11 @@ def claim(
                 return won
     taken = ", ".join(r.number_text for r in won)
     raise UndecidableError(
-        f"could not reserve {count} number(s) of {chain} on {remote} after {rounds} rounds: "
+        f"could not reserve {count} number(s) of {chain} on {store.where} after {rounds} rounds: "
         "other claimants kept taking the next free numbers"
         + (f" (reserved so far, kept: {taken})" if taken else ""),
         hint="run it again; release what you do not need with `migration-guard release`",
     )
-
-
-class Deleted(NamedTuple):
-    reservation: Reservation
-    ok: bool
-    reason: str
 
 
 def delete(root: Path, remote: str, reservation: Reservation) -> Deleted:

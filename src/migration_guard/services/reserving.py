@@ -1,6 +1,7 @@
 """Reserving numbers for a chain: the free ones as ``check`` sees them (the base, open
-changes, live reservations), taken with create-only pushes (``services/reservations.py``).
-``reserve`` prints them; ``new`` writes a migration with one."""
+changes, live reservations), taken with create-only ref creations on a ``ReservationStore``
+(a git remote, or GitHub's REST API: ``services/reservations.py``). ``reserve`` prints them;
+``new`` writes a migration with one."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from migration_guard.chains import read_readable
 from migration_guard.collisions import free_numbers
 from migration_guard.errors import UndecidableError, UsageError
 from migration_guard.model import ChainSpec
-from migration_guard.reservations import Reservation
+from migration_guard.reservations import Reservation, ReservationStore
 from migration_guard.reservations import claims as reservation_claims
-from migration_guard.services.reservations import available, claim, claimant, require_sequential
+from migration_guard.services.reservations import claim, claimant, open_store, require_sequential
 from migration_guard.services.sources import gather_sources, resolve_base
 from migration_guard.workspace import Workspace
 
@@ -22,12 +23,26 @@ if TYPE_CHECKING:
     from migration_guard.forges.http import ForgeLimits
 
 
+def store_for(
+    workspace: Workspace,
+    *,
+    via: str,
+    remote: str | None,
+    env: Mapping[str, str],
+    forge_limits: ForgeLimits | None = None,
+) -> ReservationStore:
+    """Where ``--via`` keeps this workspace's reservations (a git repository is needed)."""
+    if not workspace.in_git:
+        raise UsageError("reserving a number needs a git repository", hint="run it in your clone")
+    return open_store(workspace.root, via=via, remote=remote, env=env, limits=forge_limits)
+
+
 def reserve_numbers(
     workspace: Workspace,
     spec: ChainSpec,
     *,
     count: int,
-    remote: str,
+    store: ReservationStore,
     slug: str | None,
     base_sha: str | None,
     provider: str,
@@ -36,18 +51,13 @@ def reserve_numbers(
     forge_limits: ForgeLimits | None = None,
 ) -> list[Reservation]:
     """Claim ``count`` numbers of ``spec`` that nobody holds (the base, open changes, live
-    reservations) with create-only pushes; concurrent callers always get distinct numbers.
-    ``reserve`` prints them, ``new`` writes a migration with one."""
+    reservations) with create-only ref creations on ``store``; concurrent callers always get
+    distinct numbers. ``reserve`` prints them, ``new`` writes a migration with one."""
     if count < 1:
         raise UsageError("--count must be at least 1")
     if not workspace.in_git:
         raise UsageError("reserving a number needs a git repository", hint="run it in your clone")
     require_sequential(spec.name, read_readable(workspace.tree, spec).numbering)
-    if not available(workspace.root, remote):
-        raise UsageError(
-            f"there is no remote {remote!r} to keep reservations on",
-            hint="name one with --remote (a remote's name or URL)",
-        )
     base, base_ref = resolve_base(workspace, base_sha, env)
     sources = gather_sources(
         workspace,
@@ -74,4 +84,4 @@ def reserve_numbers(
         return free_numbers(spec.name, facts, claims, count=wanted).numbers
 
     who = claimant(workspace.root, slug=slug)
-    return claim(workspace.root, remote, spec.name, count, who, candidates)
+    return claim(store, spec.name, count, who, candidates)
