@@ -99,6 +99,18 @@ class Author(NamedTuple):
     email: str
 
 
+class NewRequest(NamedTuple):
+    """What ``new`` asks a kind for: the reserved ``number`` at the chain's width ("" for a
+    chain that is not numbered), the ``slug``, a ``message`` ("" for none), the time and who
+    plans it."""
+
+    number: str
+    slug: str
+    message: str
+    now: datetime
+    author: Author
+
+
 class NewMigration(NamedTuple):
     """A new migration, planned: the edits that create its files (and add it to a plan file
     that lists migrations), and the paths it creates, in order (printed one a line)."""
@@ -226,15 +238,7 @@ class Kind(Protocol):
         ...
 
     def plan_new(
-        self,
-        tree: Tree,
-        spec: ChainSpec,
-        state: ChainState,
-        number: str,
-        slug: str,
-        message: str,
-        now: datetime,
-        author: Author,
+        self, tree: Tree, spec: ChainSpec, state: ChainState, request: NewRequest
     ) -> NewMigration:
         """The files of a new migration ``slug`` on top of the chain's single head (several
         heads: UsageError naming them), as the framework's own "new migration" command

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from migration_guard.apply import apply_plan
 from migration_guard.chains import read_readable, registry
+from migration_guard.chains.kind import NewRequest
 from migration_guard.chains.newfile import planner
 from migration_guard.model import NumberingMode
 from migration_guard.services import reserving
@@ -71,11 +72,9 @@ def run(
             workspace.tree,
             spec,
             state,
-            number,
-            slug,
-            message,
-            datetime.now().astimezone(),
-            planner(workspace.root, env),
+            NewRequest(
+                number, slug, message, datetime.now().astimezone(), planner(workspace.root, env)
+            ),
         )
         apply_plan(workspace.root, created.plan, in_git=workspace.in_git)
     except BaseException:

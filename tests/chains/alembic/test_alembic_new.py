@@ -17,7 +17,7 @@ from alembic.script import ScriptDirectory
 
 from migration_guard.apply import apply_plan
 from migration_guard.chains.alembic import new
-from migration_guard.chains.kind import Author, NewMigration
+from migration_guard.chains.kind import Author, NewMigration, NewRequest
 from migration_guard.chains.registry import kind_of
 from migration_guard.errors import UsageError
 from migration_guard.model import ChainKind, ChainSpec, Head
@@ -49,7 +49,7 @@ def _plan(
 ) -> NewMigration:
     tree = WorkTree(root)
     state = KIND.read_chain(tree, SPEC)
-    return KIND.plan_new(tree, SPEC, state, number, slug, message, NOW, AUTHOR)
+    return KIND.plan_new(tree, SPEC, state, NewRequest(number, slug, message, NOW, AUTHOR))
 
 
 def test_the_new_revision_is_alembics_single_head(root: Path) -> None:
@@ -126,10 +126,14 @@ def test_a_chain_without_numbers_gets_a_fresh_hex_id(root: Path) -> None:
     )
     spec = ChainSpec("hex", "Hex", ChainKind.ALEMBIC, "hex/versions")
     tree = WorkTree(root)
-    first = KIND.plan_new(tree, spec, KIND.read_chain(tree, spec), "", "init", "", NOW, AUTHOR)
+    first = KIND.plan_new(
+        tree, spec, KIND.read_chain(tree, spec), NewRequest("", "init", "", NOW, AUTHOR)
+    )
     apply_plan(root, first.plan, in_git=False)
     state = KIND.read_chain(WorkTree(root), spec)
-    second = KIND.plan_new(WorkTree(root), spec, state, "", "add_x", "add x", NOW, AUTHOR)
+    second = KIND.plan_new(
+        WorkTree(root), spec, state, NewRequest("", "add_x", "add x", NOW, AUTHOR)
+    )
     (path,) = second.paths
     revision = Path(path).name.split("_")[0]
     assert re.fullmatch(r"[0-9a-f]{12}", revision)
@@ -147,7 +151,7 @@ def test_several_heads_are_a_usage_error_naming_them(root: Path) -> None:
     state = KIND.read_chain(tree, SPEC)
     forked = state._replace(heads=(Head("0192", "a"), Head("0191b", "b")))
     with pytest.raises(UsageError, match=r"2 heads \(0192, 0191b\)"):
-        KIND.plan_new(tree, SPEC, forked, "0193", "x", "", NOW, AUTHOR)
+        KIND.plan_new(tree, SPEC, forked, NewRequest("0193", "x", "", NOW, AUTHOR))
 
 
 @pytest.mark.parametrize("slug", ["", "a/b", "has space", "add-users", ".hidden"])

@@ -15,7 +15,7 @@ import pytest
 from testing.django_apps import copy_fixture, django_oracle, write_app, write_settings
 
 from migration_guard.apply import apply_plan
-from migration_guard.chains.kind import Author
+from migration_guard.chains.kind import Author, NewRequest
 from migration_guard.chains.registry import kind_of
 from migration_guard.errors import UsageError
 from migration_guard.model import ChainKind, ChainSpec
@@ -60,7 +60,7 @@ def test_the_new_migration_is_djangos_leaf_and_writer_output(tmp_path: Path) -> 
     root = copy_fixture(tmp_path)
     tree = WorkTree(root)
     state = KIND.read_chain(tree, TENANCY)
-    planned = KIND.plan_new(tree, TENANCY, state, "0015", "add_owner", "", NOW, AUTHOR)
+    planned = KIND.plan_new(tree, TENANCY, state, NewRequest("0015", "add_owner", "", NOW, AUTHOR))
     path = "tenancy/migrations/0015_add_owner.py"
     assert planned.paths == (path,)
     text = planned.plan.edits[0].new_text
@@ -81,7 +81,7 @@ def test_an_app_without_migrations_gets_an_initial_one(tmp_path: Path) -> None:
     spec = ChainSpec("shop", "Shop", ChainKind.DJANGO, "shop/migrations", width=4)
     tree = WorkTree(tmp_path)
     planned = KIND.plan_new(
-        tree, spec, KIND.read_chain(tree, spec), "0001", "initial", "", NOW, AUTHOR
+        tree, spec, KIND.read_chain(tree, spec), NewRequest("0001", "initial", "", NOW, AUTHOR)
     )
     text = planned.plan.edits[0].new_text
     assert _without_header(text) == _writer(tmp_path, "shop", "0001_initial", [], True)
@@ -95,4 +95,4 @@ def test_a_slug_that_is_no_identifier_is_refused(tmp_path: Path, slug: str) -> N
     tree = WorkTree(root)
     state = KIND.read_chain(tree, TENANCY)
     with pytest.raises(UsageError, match="cannot name a"):
-        KIND.plan_new(tree, TENANCY, state, "0015", slug, "", NOW, AUTHOR)
+        KIND.plan_new(tree, TENANCY, state, NewRequest("0015", slug, "", NOW, AUTHOR))

@@ -14,7 +14,7 @@ from testing.numbered import GOOSE_SQL, dbmate_sql, spec, write
 from testing.numbered import numbered_kind as kind_of
 
 from migration_guard.apply import apply_plan
-from migration_guard.chains.kind import Author
+from migration_guard.chains.kind import Author, NewRequest
 from migration_guard.errors import UsageError
 from migration_guard.model import ChainKind, Severity
 from migration_guard.tree import WorkTree
@@ -74,7 +74,9 @@ def test_the_new_files_are_the_chains_next_migration(
     tree = write(tmp_path, before)
     state = kind.read_chain(tree, chain)
     message = "Add the users table" if key is ChainKind.NUMBERED else ""
-    planned = kind.plan_new(tree, chain, state, "0002", "add_users", message, NOW, AUTHOR)
+    planned = kind.plan_new(
+        tree, chain, state, NewRequest("0002", "add_users", message, NOW, AUTHOR)
+    )
     assert planned.paths == tuple(f"{chain.path}/{name}" for name in created)
     assert [e.new_text for e in planned.plan.edits] == list(created.values())
     assert all(e.create for e in planned.plan.edits)
@@ -91,11 +93,11 @@ def test_a_taken_version_a_missing_number_or_a_bad_slug_is_refused(tmp_path: Pat
     tree = write(tmp_path, {"0001_a.sql": GOOSE_SQL})
     state = kind.read_chain(tree, chain)
     with pytest.raises(UsageError, match="version 1 is taken"):
-        kind.plan_new(tree, chain, state, "1", "b", "", NOW, AUTHOR)
+        kind.plan_new(tree, chain, state, NewRequest("1", "b", "", NOW, AUTHOR))
     with pytest.raises(UsageError, match="a number is needed"):
-        kind.plan_new(tree, chain, state, "", "b", "", NOW, AUTHOR)
+        kind.plan_new(tree, chain, state, NewRequest("", "b", "", NOW, AUTHOR))
     with pytest.raises(UsageError, match="cannot name a migration"):
-        kind.plan_new(tree, chain, state, "0002", "a/b", "", NOW, AUTHOR)
+        kind.plan_new(tree, chain, state, NewRequest("0002", "a/b", "", NOW, AUTHOR))
 
 
 def _dbmate(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -117,7 +119,7 @@ def test_dbmate_writes_the_same_and_migrates_and_rolls_it_back(tmp_path: Path) -
     chain = spec(ChainKind.DBMATE)
     tree = write(root, {"0001_a.sql": dbmate_sql("a")})
     planned = kind.plan_new(
-        tree, chain, kind.read_chain(tree, chain), "0002", "add_users", "", NOW, AUTHOR
+        tree, chain, kind.read_chain(tree, chain), NewRequest("0002", "add_users", "", NOW, AUTHOR)
     )
     assert planned.plan.edits[0].new_text == made.read_text()
     apply_plan(root, planned.plan, in_git=False)

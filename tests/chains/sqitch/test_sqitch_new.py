@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from migration_guard.apply import apply_plan
-from migration_guard.chains.kind import Author, NewMigration
+from migration_guard.chains.kind import Author, NewMigration, NewRequest
 from migration_guard.chains.registry import kind_of
 from migration_guard.chains.sqitch.new import encode_note
 from migration_guard.errors import UsageError
@@ -36,7 +36,7 @@ def _plan(
 ) -> NewMigration:
     tree = WorkTree(root)
     return KIND.plan_new(
-        tree, SPEC, KIND.read_chain(tree, SPEC), number, slug, message, NOW, AUTHOR
+        tree, SPEC, KIND.read_chain(tree, SPEC), NewRequest(number, slug, message, NOW, AUTHOR)
     )
 
 
@@ -73,7 +73,7 @@ def test_a_name_in_the_plan_or_several_heads_are_refused(tmp_path: Path) -> None
     tree = WorkTree(tmp_path)
     state = KIND.read_chain(tree, SPEC)._replace(heads=(Head("a", "p"), Head("b", "p")))
     with pytest.raises(UsageError, match=r"2 heads \(a, b\)"):
-        KIND.plan_new(tree, SPEC, state, "08", "x", "", NOW, AUTHOR)
+        KIND.plan_new(tree, SPEC, state, NewRequest("08", "x", "", NOW, AUTHOR))
 
 
 def _sqitch(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -107,9 +107,11 @@ def test_the_result_is_what_sqitch_add_writes(tmp_path: Path, engine: str) -> No
     spec = ChainSpec("shop", "Shop", ChainKind.SQITCH, "db/sqitch.plan", width=2)
     tree = WorkTree(ours)
     planned = KIND.plan_new(
-        tree, spec, KIND.read_chain(tree, spec), "02", "add-orders", "Orders: one\nper line",
-        NOW, AUTHOR,
-    )  # fmt: skip
+        tree,
+        spec,
+        KIND.read_chain(tree, spec),
+        NewRequest("02", "add-orders", "Orders: one\nper line", NOW, AUTHOR),
+    )
     apply_plan(ours, planned.plan, in_git=False)
     assert _files(ours) == _files(theirs)
 

@@ -11,7 +11,6 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from migration_guard.chains.kind import (
-    Author,
     Capability,
     ChainGate,
     Discovered,
@@ -20,6 +19,7 @@ from migration_guard.chains.kind import (
     KindDefaults,
     Move,
     NewMigration,
+    NewRequest,
     PathRule,
     RenumberContext,
 )
@@ -28,8 +28,6 @@ from migration_guard.model import ChainKind, ChainSpec, ChainState, Finding, Mig
 from migration_guard.numbering import ANY_NUMBER, Numbering
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from migration_guard.apply import Registry
     from migration_guard.edits import EditPlan
     from migration_guard.recovery import Repair
@@ -139,19 +137,12 @@ class AlembicKind(KindDefaults):
         return None
 
     def plan_new(
-        self,
-        tree: Tree,
-        spec: ChainSpec,
-        state: ChainState,
-        number: str,
-        slug: str,
-        message: str,
-        now: datetime,
-        author: Author,
+        self, tree: Tree, spec: ChainSpec, state: ChainState, request: NewRequest
     ) -> NewMigration:
         from migration_guard.chains.alembic.new import plan_new
 
-        return plan_new(tree, spec, state, number, slug, message, now)
+        r = request
+        return plan_new(tree, spec, state, r.number, r.slug, r.message, r.now)
 
     def owned_folders(self, spec: ChainSpec) -> tuple[str, ...]:
         return spec.folders

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from migration_guard.chains.django import reader
 from migration_guard.chains.kind import (
-    Author,
     Capability,
     ChainGate,
     Discovered,
@@ -17,6 +16,7 @@ from migration_guard.chains.kind import (
     KindDefaults,
     Move,
     NewMigration,
+    NewRequest,
     PathRule,
     RenumberContext,
 )
@@ -25,8 +25,6 @@ from migration_guard.model import ChainKind, ChainSpec, ChainState, Finding, Mig
 from migration_guard.numbering import Numbering
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from migration_guard.edits import EditPlan
     from migration_guard.recovery import Repair
     from migration_guard.tree import Tree
@@ -134,19 +132,12 @@ class DjangoKind(KindDefaults):
         return plan_repair(tree, spec, state, root, rev)
 
     def plan_new(
-        self,
-        tree: Tree,
-        spec: ChainSpec,
-        state: ChainState,
-        number: str,
-        slug: str,
-        message: str,
-        now: datetime,
-        author: Author,
+        self, tree: Tree, spec: ChainSpec, state: ChainState, request: NewRequest
     ) -> NewMigration:
         from migration_guard.chains.django.new import plan_new
 
-        return plan_new(tree, spec, state, number, slug, message, now)
+        r = request
+        return plan_new(tree, spec, state, r.number, r.slug, r.message, r.now)
 
     def prepare_gate(self, tree: Tree, specs: Sequence[ChainSpec], setup: GateSetup) -> ChainGate:
         from migration_guard.chains.django.gate import prepare

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from migration_guard.chains.kind import (
-    Author,
     Capability,
     Discovered,
     Kind,
     KindDefaults,
     Move,
     NewMigration,
+    NewRequest,
     PathRule,
     RenumberContext,
     path_name_parts,
@@ -31,8 +31,6 @@ from migration_guard.model import ChainKind, ChainSpec, ChainState, Finding, Mig
 from migration_guard.numbering import ANY_NUMBER, Numbering
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from migration_guard.edits import EditPlan
     from migration_guard.recovery import Repair
     from migration_guard.tree import Tree
@@ -144,19 +142,12 @@ class NumberedKind(KindDefaults):
         return plan_repair(tree, spec, state, root, rev, self.preset)
 
     def plan_new(
-        self,
-        tree: Tree,
-        spec: ChainSpec,
-        state: ChainState,
-        number: str,
-        slug: str,
-        message: str,
-        now: datetime,
-        author: Author,
+        self, tree: Tree, spec: ChainSpec, state: ChainState, request: NewRequest
     ) -> NewMigration:
         from migration_guard.chains.numbered.new import plan_new
 
-        return plan_new(tree, spec, state, number, slug, message, self.preset)
+        r = request
+        return plan_new(tree, spec, state, r.number, r.slug, r.message, self.preset)
 
 
 # (annotated: mypy checks each against the protocol)

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from migration_guard.chains.kind import (
-    Author,
     Capability,
     ChainGate,
     Discovered,
@@ -20,6 +19,7 @@ from migration_guard.chains.kind import (
     KindDefaults,
     Move,
     NewMigration,
+    NewRequest,
     PathRule,
     RenumberContext,
 )
@@ -35,8 +35,6 @@ from migration_guard.model import (
 from migration_guard.numbering import ANY_NUMBER, Numbering
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from migration_guard.apply import Registry
     from migration_guard.edits import EditPlan
     from migration_guard.recovery import Repair
@@ -158,19 +156,12 @@ class SqitchKind(KindDefaults):
         )
 
     def plan_new(
-        self,
-        tree: Tree,
-        spec: ChainSpec,
-        state: ChainState,
-        number: str,
-        slug: str,
-        message: str,
-        now: datetime,
-        author: Author,
+        self, tree: Tree, spec: ChainSpec, state: ChainState, request: NewRequest
     ) -> NewMigration:
         from migration_guard.chains.sqitch.new import plan_new
 
-        return plan_new(tree, spec, state, number, slug, message, now, author)
+        r = request
+        return plan_new(tree, spec, state, r.number, r.slug, r.message, r.now, r.author)
 
     def owned_folders(self, spec: ChainSpec) -> tuple[str, ...]:
         return (spec.path.rpartition("/")[0] or spec.path,)
