@@ -16,7 +16,7 @@ from migration_guard.model import NumberingMode
 from migration_guard.numbering import format_number
 from migration_guard.reservations import claims as reservation_claims
 from migration_guard.services.reservations import DEFAULT_REMOTE
-from migration_guard.services.sources import gather_sources, resolve_base
+from migration_guard.services.sources import all_claims
 from migration_guard.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -44,16 +44,11 @@ def run(
     (spec,) = workspace.config.select([chain])
     # A chain that is not numbered is refused before the base or a forge is asked anything.
     _require_numbered(spec.name, read_readable(workspace.tree, spec).numbering)
-    base, base_ref = resolve_base(workspace, base_sha, env)
-    sources = gather_sources(
+    sources = all_claims(
         workspace,
-        base=base,
-        base_ref=base_ref,
+        base_sha=base_sha,
         provider=provider,
         open_prs=open_prs,
-        exclude_number=None,
-        exclude_head=None,
-        exclude_refs=(),
         env=env,
         forge_limits=forge_limits,
         reservations_remote=DEFAULT_REMOTE,
@@ -69,7 +64,7 @@ def run(
         payload = {
             "chain": spec.name,
             "next": list(numbers.numbers),
-            "base": base,
+            "base": sources.base,
             "base_highest": highest_text,
             "provider": sources.provider,
             "complete": sources.complete,
@@ -86,7 +81,7 @@ def run(
     else:
         print("\n".join(numbers.numbers), file=out)
         note = (
-            f"next {spec.title} number after {base} (highest {highest_text or 'none'}), "
+            f"next {spec.title} number after {sources.base} (highest {highest_text or 'none'}), "
             f"skipping numbers claimed by {sources.changes_scanned} open change(s) via "
             f"{sources.provider}"
             + (

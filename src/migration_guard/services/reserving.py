@@ -16,7 +16,7 @@ from migration_guard.model import ChainSpec
 from migration_guard.reservations import Reservation, ReservationStore
 from migration_guard.reservations import claims as reservation_claims
 from migration_guard.services.reservations import claim, claimant, open_store, require_sequential
-from migration_guard.services.sources import gather_sources, resolve_base
+from migration_guard.services.sources import all_claims
 from migration_guard.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -58,16 +58,11 @@ def reserve_numbers(
     if not workspace.in_git:
         raise UsageError("reserving a number needs a git repository", hint="run it in your clone")
     require_sequential(spec.name, read_readable(workspace.tree, spec).numbering)
-    base, base_ref = resolve_base(workspace, base_sha, env)
-    sources = gather_sources(
+    sources = all_claims(
         workspace,
-        base=base,
-        base_ref=base_ref,
+        base_sha=base_sha,
         provider=provider,
         open_prs=open_prs,
-        exclude_number=None,
-        exclude_head=None,
-        exclude_refs=(),
         env=env,
         forge_limits=forge_limits,
     )

@@ -176,6 +176,35 @@ def gather_sources(
     )
 
 
+def all_claims(
+    workspace: Workspace,
+    *,
+    base_sha: str | None,
+    provider: str,
+    open_prs: Path | None,
+    env: Mapping[str, str],
+    forge_limits: ForgeLimits | None = None,
+    reservations_remote: str | None = None,
+) -> Sources:
+    """Every claim on the chains' numbers, nobody's excluded: the base branch, every open
+    change (and the live reservations, from ``reservations_remote``). What ``next`` and
+    ``reserve`` pick free numbers from."""
+    base, base_ref = resolve_base(workspace, base_sha, env)
+    return gather_sources(
+        workspace,
+        base=base,
+        base_ref=base_ref,
+        provider=provider,
+        open_prs=open_prs,
+        exclude_number=None,
+        exclude_head=None,
+        exclude_refs=(),
+        env=env,
+        forge_limits=forge_limits,
+        reservations_remote=reservations_remote,
+    )
+
+
 def _reservations(
     workspace: Workspace, remote: str | None
 ) -> tuple[list[Reservation], str | None, str | None]:
