@@ -38,6 +38,8 @@ def _isolated_home(
         "GITLAB_TOKEN",
         "CI_API_V4_URL",
         "CI_MERGE_REQUEST_IID",
+        "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
+        "GITHUB_HEAD_REF",
         "GITHUB_STEP_SUMMARY",
         "SQITCH_CONFIG",
     ):

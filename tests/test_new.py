@@ -159,3 +159,20 @@ def test_check_and_renumber_skip_numbers_someone_else_reserved(
     repo.commit_all("renumber")
     code, out, _ = run(repo, capsys, "check", *common)
     assert code == 0, out
+
+
+def test_a_reservation_made_in_a_detached_ci_checkout_is_the_prs_own(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from migration_guard import sample
+
+    repo.git("checkout", "-q", "--detach")  # as actions/checkout leaves a PR's head
+    monkeypatch.setenv("GITHUB_HEAD_REF", "feature")
+    code, out, err = run(repo, capsys, "reserve", "console", "--provider", "git")
+    assert (code, out) == (0, "0145\n"), err  # no slug: only the branch tells it is ours
+    repo.write(f"{CONSOLE}/0145_other.py", sample.alembic_script("0145", "0144", "o", table="o"))
+    repo.commit_all("add 0145")
+    monkeypatch.delenv("GITHUB_HEAD_REF")
+    repo.git("checkout", "-q", "-B", "feature")
+    code, out, _ = run(repo, capsys, "check", "--provider", "git", "--base-sha", "origin/main")
+    assert code == 0, out  # reserved from this PR's head branch: its own

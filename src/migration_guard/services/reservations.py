@@ -83,12 +83,21 @@ def read(root: Path, remote: str = DEFAULT_REMOTE, chain: str | None = None) -> 
 
 
 def claimant(root: Path, *, slug: str | None) -> Claimant:
-    """This user, host and branch, as a reservation records them."""
+    """This user, host and branch, as a reservation records them. A detached checkout (CI)
+    records the pull request's head branch from the environment (GitHub's
+    ``GITHUB_HEAD_REF``, GitLab's ``CI_MERGE_REQUEST_SOURCE_BRANCH_NAME``), so that ``check``
+    on that PR knows the reservation as its own."""
+    branch = (
+        git.current_branch(cwd=root)
+        or os.environ.get("GITHUB_HEAD_REF")
+        or os.environ.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME")
+        or None
+    )
     return Claimant(
         who=git.config_value("user.name", cwd=root) or os.environ.get("USER", "") or "unknown",
         email=git.config_value("user.email", cwd=root) or "",
         host=socket.gethostname(),
-        branch=git.current_branch(cwd=root),
+        branch=branch,
         slug=slug,
         nonce=secrets.token_hex(8),
     )
