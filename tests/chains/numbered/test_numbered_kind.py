@@ -12,7 +12,7 @@ from testing.numbered import numbered_kind as kind_of
 
 from migration_guard.chains.kind import Capability, RenumberContext
 from migration_guard.errors import ConfigError, InputError
-from migration_guard.model import ChainKind, NumberingMode
+from migration_guard.model import ChainKind, ChainSpec, NumberingMode
 from migration_guard.numbering import Numbering
 from migration_guard.tree import WorkTree
 
@@ -157,3 +157,22 @@ def test_renumber_keeps_the_dbmate_separator(tmp_path: Path) -> None:
     )
     assert dup.name == "00000000000001-auth-schema"
     assert [r.new_path for r in plan.renames] == [f"{FOLDER}/00000000000002-dup.sql"]
+
+
+@pytest.mark.parametrize("key", [ChainKind.FLYWAY, ChainKind.GOLANG_MIGRATE])
+def test_a_link_leaving_the_repository_is_reported_for_presets_without_markers(
+    tmp_path: Path, key: ChainKind
+) -> None:
+    """Presets that check no file contents still never pass a file they did not read."""
+    outside = tmp_path / "outside.sql"
+    outside.write_text("select 1;\n")
+    root = tmp_path / "repo"
+    folder = root / "db"
+    folder.mkdir(parents=True)
+    name = "V1__init.sql" if key is ChainKind.FLYWAY else "1_init.up.sql"
+    (folder / name).symlink_to(outside)
+    if key is ChainKind.GOLANG_MIGRATE:
+        (folder / "1_init.down.sql").write_text("select 1;\n")
+    state = kind_of(key).read_chain(WorkTree(root), ChainSpec("db", "Db", key, "db"))
+    assert [f.code for f in state.findings if f.code == "MG129"] == ["MG129"]
+    assert not state.ok and state.unread

@@ -198,15 +198,11 @@ def _name_order(spec: ChainSpec, found: Scan, preset: Preset) -> list[Finding]:
 def _bodies(
     tree: Tree, spec: ChainSpec, found: Scan, preset: Preset
 ) -> tuple[list[Finding], list[str]]:
-    """Markers the framework requires in ``.sql`` files; unreadable files (and why)."""
+    """Markers the framework requires in ``.sql`` files; unreadable files (and why). Every
+    migration file is read, also for presets that check no markers: a link leaving the
+    repository or a file too large to be a migration is reported, never passed as OK."""
     check = preset.body_check
-    if check is None:
-        return [], []
-    paths = [
-        _path(spec, g.primary.name)
-        for g in found.migrations
-        if g.primary is not None and g.primary.name.endswith(".sql")
-    ]
+    paths = [_path(spec, g.primary.name) for g in found.migrations if g.primary is not None]
     refused: dict[str, Refusal] = {}
     findings: list[Finding] = []
     unread: list[str] = []
@@ -225,6 +221,8 @@ def _bodies(
         if data is None:
             findings.append(Finding("MG505", f"{path} could not be read", path))
             unread.append(f"{path}: could not be read")
+            continue
+        if check is None or not path.endswith(".sql"):
             continue
         problem = check(data.decode("utf-8", "replace"))
         if problem is not None:
