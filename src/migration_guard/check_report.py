@@ -487,15 +487,11 @@ def ci_cases(report: CheckReport) -> list[Case]:
             )
         )
     sources = report.sources
-    undecided = () if sources.complete else (sources.problems or ("incomplete data",))
+    undecided = () if sources.complete else tuple(sources.problems or ("incomplete data",))
     first = report.outcome.new[0].path if report.outcome.new else None
+    # (The name identifies the case in fingerprints: no counts in it.)
     cases.append(
-        Case(
-            "check",
-            f"open changes via {sources.provider} ({sources.changes_scanned} read)",
-            undecided=tuple(undecided),
-            path=first,
-        )
+        Case("check", f"open changes via {sources.provider}", undecided=undecided, path=first)
     )
     return cases
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -147,6 +148,22 @@ def gitlab(cases: Sequence[Case]) -> str:
     return json.dumps(issues, indent=2)
 
 
+# Characters XML 1.0 cannot hold at all, even escaped: C0 controls other than tab and line
+# breaks, lone surrogates (a non-UTF-8 file name's bytes), U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml(value: str) -> str:
+    """Text from a PR (file names) that XML can hold: what it cannot, shown as ``\\xNN``
+    (a non-UTF-8 file name's byte) or ``\\uNNNN``. Markup is escaped by ElementTree."""
+
+    def show(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+    return _NOT_XML.sub(show, value)
+
+
 def _where(issue: Issue) -> str:
     if issue.path is None:
         return ""
@@ -164,25 +181,27 @@ def junit(cases: Sequence[Case], *, suite: str) -> str:
     element = ET.SubElement(root, "testsuite", {"name": f"{TOOL} {suite}", **counts})
     for case in cases:
         node = ET.SubElement(
-            element, "testcase", {"classname": f"{TOOL}.{suite}", "name": case.name}
+            element, "testcase", {"classname": f"{TOOL}.{suite}", "name": _xml(case.name)}
         )
         failing = [i for i in case.issues if i.fails]
         if failing:
             failure = ET.SubElement(
                 node,
                 "failure",
-                {"type": failing[0].check, "message": failing[0].description},
+                {"type": failing[0].check, "message": _xml(failing[0].description)},
             )
-            failure.text = "\n".join(f"{_where(i)}{i.check} {i.description}" for i in failing)
+            failure.text = _xml("\n".join(f"{_where(i)}{i.check} {i.description}" for i in failing))
         elif case.undecided:
             error = ET.SubElement(
                 node, "error", {"type": UNDECIDED_CHECK, "message": "could not decide"}
             )
-            error.text = "\n".join(case.undecided)
+            error.text = _xml("\n".join(case.undecided))
         warnings = [i for i in case.issues if not i.fails]
         if warnings:
             out = ET.SubElement(node, "system-out")
-            out.text = "\n".join(f"{_where(i)}{i.check} warning: {i.description}" for i in warnings)
+            out.text = _xml(
+                "\n".join(f"{_where(i)}{i.check} warning: {i.description}" for i in warnings)
+            )
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
 
