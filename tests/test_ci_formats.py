@@ -237,3 +237,25 @@ def test_file_names_from_a_pr_are_escaped_and_never_run(
     assert code == 1
     assert any(i["location"]["path"] == f"{V}/{name}" for i in _gitlab(out))
     assert not any((where / "pwned").exists() for where in (sample_repo, Path.cwd(), tmp_path))
+
+
+def test_heads_that_cannot_be_decided_is_a_blocker(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """neutron's computed branch labels: heads exits 3, and the report says so."""
+    repo = tmp_path / "neutron"
+    shutil.copytree(Path(__file__).parent / "data" / "real_shapes" / "neutron", repo)
+    code, out, _ = run(repo, capsys, "heads", "--format", "gitlab")
+    assert code == 3
+    issues = _gitlab(out)
+    blockers = [i for i in issues if i["severity"] == "blocker"]
+    assert [i["check_name"] for i in blockers] == ["migration-guard/undecided"]
+    assert "cannot tell which branch heads" in blockers[0]["description"]
+    assert {i["severity"] for i in issues} == {"blocker", "minor"}  # + the MG120 warnings
+    code, out, _ = run(repo, capsys, "heads", "--format", "junit")
+    assert code == 3
+    suite = _junit(out)
+    assert (suite.get("failures"), suite.get("errors")) == ("0", "1")
+    (case,) = suite.findall("testcase")
+    assert case.find("error") is not None
+    assert "MG120 warning" in (case.findtext("system-out") or "")
