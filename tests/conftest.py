@@ -42,6 +42,8 @@ def _isolated_home(
         "GITHUB_HEAD_REF",
         "GITHUB_STEP_SUMMARY",
         "SQITCH_CONFIG",
+        "NO_COLOR",  # (the tests that colour set these themselves)
+        "FORCE_COLOR",
     ):
         monkeypatch.delenv(var, raising=False)
     yield

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
+from migration_guard import ci_report
+from migration_guard.ci_report import Case, Issue
 from migration_guard.collisions import (
     Claim,
     ClaimSource,
@@ -20,6 +22,7 @@ from migration_guard.collisions import (
 )
 from migration_guard.redact import scrub
 from migration_guard.services.history import ACCEPT_LABEL, HistoryEdit
+from migration_guard.ui import DEFAULT, Ui
 
 if TYPE_CHECKING:
     from migration_guard.services.sources import Sources
@@ -198,23 +201,11 @@ def _verdict_line(report: CheckReport) -> str:
     return "No migration-number collisions detected. OK."
 
 
-def text(report: CheckReport) -> str:
+def text(report: CheckReport, *, quiet: bool = False) -> str:
+    """The runbook's lines. ``quiet``: only warnings, collisions, edits, notes and a verdict
+    that is not OK (nothing at all for a clean change)."""
     outcome, sources = report.outcome, report.sources
-    lines = [f"{PROGRAM}: base={sources.base!r} pr={report.pr}"]
-    lines.append(f"Open changes from: {sources.provider} ({sources.provider_note})")
-    lines.append(f"Found {len(outcome.new)} new migration(s) in this PR:")
-    lines += [
-        f"  {label(m)} — {where(m.path, m.name)}" + (" (uncommitted)" if m.uncommitted else "")
-        for m in outcome.new
-    ]
-    lines.append(
-        f"Found {report.claims_seen} migration file(s) across {sources.changes_scanned} other "
-        "open PR(s)."
-    )
-    if sources.reservations:
-        lines.append(
-            f"Found {len(sources.reservations)} reservation(s) on {sources.reservations_from}."
-        )
+    lines = [] if quiet else _scan_lines(report)
     lines += [f"warning: {p}" for p in (*sources.problems, *sources.warnings)]
     lines += [f"warning: {w}" for w in outcome.warnings]
     for collision in outcome.collisions:
@@ -237,8 +228,30 @@ def text(report: CheckReport) -> str:
         lines += _edit_lines(edit)
     for note in outcome.notes:
         lines += _note_lines(note)
-    lines.append(_verdict_line(report))
+    if not (quiet and report.ok and sources.complete):
+        lines.append(_verdict_line(report))
     return "\n".join(printable(line) for line in lines)
+
+
+def _scan_lines(report: CheckReport) -> list[str]:
+    """What was compared: the base, where open changes came from, what was found."""
+    outcome, sources = report.outcome, report.sources
+    lines = [f"{PROGRAM}: base={sources.base!r} pr={report.pr}"]
+    lines.append(f"Open changes from: {sources.provider} ({sources.provider_note})")
+    lines.append(f"Found {len(outcome.new)} new migration(s) in this PR:")
+    lines += [
+        f"  {label(m)} — {where(m.path, m.name)}" + (" (uncommitted)" if m.uncommitted else "")
+        for m in outcome.new
+    ]
+    lines.append(
+        f"Found {report.claims_seen} migration file(s) across {sources.changes_scanned} other "
+        "open PR(s)."
+    )
+    if sources.reservations:
+        lines.append(
+            f"Found {len(sources.reservations)} reservation(s) on {sources.reservations_from}."
+        )
+    return lines
 
 
 def _claim_json(claim: Claim) -> dict[str, Any]:
@@ -411,8 +424,89 @@ def github(report: CheckReport) -> str:
     return "\n".join([*lines, text(report)])
 
 
-def emit(report: CheckReport, output_format: str, *, out: TextIO, env: Mapping[str, str]) -> None:
-    if output_format == "json":
+def _collision_issue(c: Collision) -> Issue:
+    m = c.migration
+    who = "; ".join(claim.describe() for claim in c.claimed_by)
+    if c.kind is CollisionKind.FORK:
+        what = f"{label(m)} builds on {c.parent}, as does {who}."
+    else:
+        what = f"{label(m)} is also claimed by {who}."
+    nxt = f" Next available: {c.next_available}." if c.next_available else ""
+    return Issue(
+        check=f"collision/{c.kind.value}",
+        description=f"{what}{nxt} Fix: {fix_text(c)}",
+        severity="critical",
+        path=m.path,
+        line=1,
+        key=(m.chain, m.number_text or m.id or m.name),
+    )
+
+
+def ci_cases(report: CheckReport) -> list[Case]:
+    """``check`` for GitLab and JUnit: one case per new migration (its collisions), one per
+    edited migration of the base branch, and one "open changes" case that is undecided when
+    not every open change could be read."""
+    collisions: dict[str, list[Issue]] = {}
+    for c in report.outcome.collisions:
+        collisions.setdefault(c.migration.path, []).append(_collision_issue(c))
+    for note in report.outcome.notes:
+        m = note.migration
+        collisions.setdefault(m.path, []).append(
+            Issue(
+                check=f"note/{note.kind.value}",
+                description=" ".join(_note_lines(note)),
+                severity="info",
+                path=m.path,
+                line=1,
+                key=(m.chain, m.number_text or m.id or m.name),
+                fails=False,
+            )
+        )
+    cases = [
+        Case("check", f"{label(m)} {m.path}", tuple(collisions.get(m.path, ())), path=m.path)
+        for m in report.outcome.new
+    ]
+    for edit in report.history:
+        accepted = edit.accepted is not None
+        cases.append(
+            Case(
+                "check",
+                f"[{edit.chain}] {edit.path} (edited)",
+                (
+                    Issue(
+                        check="edited-merged-migration",
+                        description=" ".join(_edit_lines(edit)),
+                        severity="info" if accepted else "critical",
+                        path=edit.path,
+                        line=1,
+                        key=(edit.chain,),
+                        fails=not accepted,
+                    ),
+                ),
+                path=edit.path,
+            )
+        )
+    sources = report.sources
+    undecided = () if sources.complete else tuple(sources.problems or ("incomplete data",))
+    first = report.outcome.new[0].path if report.outcome.new else None
+    # (The name identifies the case in fingerprints: no counts in it.)
+    cases.append(
+        Case("check", f"open changes via {sources.provider}", undecided=undecided, path=first)
+    )
+    return cases
+
+
+def emit(
+    report: CheckReport,
+    output_format: str,
+    *,
+    out: TextIO,
+    env: Mapping[str, str],
+    ui: Ui = DEFAULT,
+) -> None:
+    if output_format in ("gitlab", "junit"):
+        print(ci_report.render(output_format, ci_cases(report), suite="check"), file=out)
+    elif output_format == "json":
         print(json.dumps(to_json(report), indent=2), file=out)
     elif output_format == "markdown":
         print(markdown(report, marker=COMMENT_MARKER), file=out)
@@ -423,4 +517,4 @@ def emit(report: CheckReport, output_format: str, *, out: TextIO, env: Mapping[s
             with open(summary, "a", encoding="utf-8") as handle:
                 handle.write(scrub(markdown(report, marker=COMMENT_MARKER)) + "\n")
     else:
-        print(text(report), file=out)
+        ui.show(text(report, quiet=ui.quiet), out)

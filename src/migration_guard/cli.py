@@ -16,6 +16,7 @@ from migration_guard import __version__
 from migration_guard.errors import GuardError, UsageError
 
 if TYPE_CHECKING:
+    from migration_guard.ui import Ui
     from migration_guard.workspace import Workspace
 
 EXIT_INTERNAL = 3
@@ -32,13 +33,23 @@ exit codes: 0 ok, 1 findings (collision, several heads, lint errors),
 """
 
 
+CI_FORMATS = ("gitlab", "junit")
+
+
 def _add_format(parser: argparse.ArgumentParser, *choices: str) -> None:
+    choices = choices or ("text", "json")
+    ci = (
+        "; gitlab: a GitLab Code Quality report, junit: JUnit XML (nothing on stdout when the "
+        "command fails with exit 2 or 3 before it has a result)"
+        if "gitlab" in choices
+        else ""
+    )
     parser.add_argument(
         "--format",
         dest="output_format",
-        choices=choices or ("text", "json"),
+        choices=choices,
         default="text",
-        help="output format (default: text)",
+        help=f"output format (default: text{ci})",
     )
 
 
@@ -57,7 +68,28 @@ def build_parser() -> argparse.ArgumentParser:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {__version__}",
+        help="print `migration-guard X.Y.Z` and exit",
+    )
+    loudness = parser.add_mutually_exclusive_group()
+    loudness.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="text output: print only findings, warnings, errors and a verdict that is not OK "
+        "(and the answer of next/chains/renumber); nothing when all is well. Exit codes "
+        "unchanged; json/markdown/github/gitlab/junit unaffected",
+    )
+    loudness.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also say on stderr what was read (configuration, chains and their migrations, "
+        "open changes and forge requests) and how long it took",
+    )
     parser.add_argument(
         "-C",
         "--repo",
@@ -84,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         "migrations, highest number and head(s).",
     )
     _add_rev(p)
-    _add_format(p)
+    _add_format(p, "text", "json", *CI_FORMATS)
 
     p = sub.add_parser(
         "heads",
@@ -104,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="check only this chain (repeatable; default: every Alembic chain)",
     )
     _add_rev(p)
-    _add_format(p)
+    _add_format(p, "text", "json", *CI_FORMATS)
 
     p = sub.add_parser(
         "lint",
@@ -127,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="check exactly what sqitch's parser checks (sqitch plans only), no conventions",
     )
     _add_rev(p)
-    _add_format(p)
+    _add_format(p, "text", "json", *CI_FORMATS)
 
     p = sub.add_parser(
         "check",
@@ -171,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
         "1 so that the run on the new commit decides. Never twice in a row, never over "
         "uncommitted migration files (exit 2); a failed push undoes the commit (exit 3)",
     )
-    _add_format(p, "text", "json", "markdown", "github")
+    _add_format(p, "text", "json", "markdown", "github", *CI_FORMATS)
 
     p = sub.add_parser(
         "next",
@@ -502,6 +534,20 @@ chains need sqitch (Debian: apt-get install sqitch libdbd-pg-perl libdbd-sqlite3
         type=Path,
         help="build the sample repository in DIR (must not exist) and keep it",
     )
+
+    p = sub.add_parser(
+        "completion",
+        help="print a shell completion script (bash; zsh through bashcompinit)",
+        description="Print a bash completion script generated from this command line: "
+        "commands, their options and the values of options with fixed choices. Chain names "
+        "are not completed (that would read the configuration on every TAB). zsh users load "
+        "it with `autoload -U +X bashcompinit && bashcompinit` first.",
+        epilog="examples:\n"
+        "  migration-guard completion bash > ~/.local/share/bash-completion/completions/"
+        "migration-guard\n"
+        '  eval "$(migration-guard completion bash)"   # this shell only',
+    )
+    p.add_argument("shell", choices=("bash",), help="the shell (bash)")
     return parser
 
 
@@ -633,6 +679,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout, sys.stderr = stdout, stderr
 
 
+def _make_ui(args: argparse.Namespace) -> Ui:
+    """One run's verbosity and colour: colour for text output on a terminal (ui.py)."""
+    from migration_guard import ui
+
+    verbosity = ui.QUIET if args.quiet else ui.VERBOSE if args.verbose else ui.NORMAL
+    text = getattr(args, "output_format", "text") == "text"
+    return ui.Ui(verbosity, colour=text and ui.wants_colour(sys.stdout, os.environ))
+
+
+def _error(line: str) -> None:
+    """An error on stderr, its ``error:`` red on a terminal."""
+    from migration_guard import ui
+
+    print(ui.paint(line) if ui.wants_colour(sys.stderr, os.environ) else line, file=sys.stderr)
+
+
 def _main(args_list: list[str], *, program: bool) -> int:
     parser = build_parser()
     args = parser.parse_args(_expand_only_flags(args_list))
@@ -643,10 +705,13 @@ def _main(args_list: list[str], *, program: bool) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    ui = _make_ui(args)
     try:
-        return _dispatch(args)
+        code = _dispatch(args, ui)
+        ui.note(f"{args.command}: exit {code} after {ui.elapsed()}")
+        return code
     except GuardError as exc:
-        print(f"migration-guard {args.command}: error: {exc.message}", file=sys.stderr)
+        _error(f"migration-guard {args.command}: error: {exc.message}")
         if exc.hint:
             print(f"  hint: {exc.hint}", file=sys.stderr)
         return exc.exit_code
@@ -701,16 +766,23 @@ def _sources(args: argparse.Namespace, workspace: Workspace) -> dict[str, Any]:
     }
 
 
-def _dispatch(args: argparse.Namespace) -> int:
+def _dispatch(args: argparse.Namespace, ui: Ui) -> int:
     out = sys.stdout
     if args.command == "demo":
         from migration_guard.commands import demo
 
         return demo.run(keep=args.keep, out=out, cli=main)
+    if args.command == "completion":
+        from migration_guard import completion
+
+        print(completion.bash(build_parser()), file=out, end="")
+        return 0
 
     from migration_guard.workspace import open_workspace
 
     workspace = open_workspace(args.repo, rev=getattr(args, "rev", None), config_file=args.config)
+    names = ", ".join(spec.name for spec in workspace.config.chains) or "none"
+    ui.note(f"configuration: {workspace.config.source}; chains: {names}")
     if workspace.config.notes and workspace.config.chains and args.command != "chains":
         # What discovery could not read as a chain is said, even when others are checked.
         from migration_guard.report import finding_line
@@ -720,12 +792,16 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "chains":
         from migration_guard.commands import chains
 
-        return chains.run(workspace=workspace, output_format=args.output_format, out=out)
+        return chains.run(workspace=workspace, output_format=args.output_format, out=out, ui=ui)
     if args.command == "heads":
         from migration_guard.commands import heads
 
         return heads.run(
-            workspace=workspace, chains=args.chains, output_format=args.output_format, out=out
+            workspace=workspace,
+            chains=args.chains,
+            output_format=args.output_format,
+            out=out,
+            ui=ui,
         )
     if args.command == "lint":
         from migration_guard.commands import lint
@@ -737,6 +813,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             output_format=args.output_format,
             out=out,
             cwd=(args.repo or Path.cwd()).resolve(),
+            ui=ui,
         )
     if args.command == "check":
         from migration_guard.commands import check
@@ -749,6 +826,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             fix=args.fix,
             output_format=args.output_format,
             out=out,
+            ui=ui,
             **_sources(args, workspace),
         )
     if args.command == "next":
@@ -760,6 +838,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             count=args.count,
             output_format=args.output_format,
             out=out,
+            ui=ui,
             **_sources(args, workspace),
         )
     if args.command == "new":
@@ -844,6 +923,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             output_format=args.output_format,
             out=out,
             cwd=(args.repo or Path.cwd()).resolve(),
+            ui=ui,
         )
     if args.command == "gate":
         from migration_guard.commands import gate
@@ -857,6 +937,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             output_format=args.output_format,
             out=out,
+            ui=ui,
         )
     if args.command == "recover":
         from migration_guard.commands import recover
@@ -870,5 +951,6 @@ def _dispatch(args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             output_format=args.output_format,
             out=out,
+            ui=ui,
         )
     raise AssertionError(f"unhandled command {args.command}")

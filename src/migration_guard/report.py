@@ -129,9 +129,27 @@ def heads_brief(state: ChainState) -> str:
     return f"{verdict} ({count} head{'s' if several or not count else ''}: {heads})"
 
 
-def heads_text(states: Sequence[ChainState]) -> str:
+def needs_attention(state: ChainState) -> bool:
+    """What ``--quiet`` still shows: a chain that fails, cannot be decided, or has findings."""
+    return not state.ok or not state.heads_ok or bool(state.undecided or state.findings)
+
+
+def read_note(state: ChainState) -> str:
+    """``--verbose``: what was read of one chain."""
+    kind = registry.kind_of(state.spec.kind)
+    noun = "migration" if kind.shown_by_path else kind.noun
+    return (
+        f"read {state.spec.name} ({state.spec.kind.value}, {where(state.spec)}): "
+        f"{plural(len(state.migrations), noun)}, {plural(len(state.heads), 'head')}, "
+        f"{plural(len(state.findings), 'finding')}"
+    )
+
+
+def heads_text(states: Sequence[ChainState], *, quiet: bool = False) -> str:
     lines = []
     for state in states:
+        if quiet and not needs_attention(state):
+            continue
         lines.append(f"{state.spec.title}: {heads_summary(state)}")
         lines.extend(head_lines(state))
         lines.extend(f"  {reason}" for reason in state.undecided)
@@ -139,9 +157,11 @@ def heads_text(states: Sequence[ChainState]) -> str:
     return "\n".join(lines)
 
 
-def lint_text(states: Sequence[ChainState]) -> str:
+def lint_text(states: Sequence[ChainState], *, quiet: bool = False) -> str:
     lines = []
     for state in states:
+        if quiet and state.ok and not state.undecided and not state.findings:
+            continue
         errors = sum(f.severity is Severity.ERROR for f in state.findings)
         warnings = len(state.findings) - errors
         kind = registry.kind_of(state.spec.kind)
@@ -159,7 +179,10 @@ def lint_text(states: Sequence[ChainState]) -> str:
     return "\n".join(lines)
 
 
-def chains_text(states: Sequence[ChainState], source: str, notes: Sequence[Finding] = ()) -> str:
+def chains_text(
+    states: Sequence[ChainState], source: str, notes: Sequence[Finding] = (), *, quiet: bool = False
+) -> str:
+    """The table of chains (``--quiet``: without its title line; the table is the answer)."""
     noted = ["Not read as chains:", *finding_lines(notes)] if notes else []
     if not states:
         return "\n".join(
@@ -186,7 +209,7 @@ def chains_text(states: Sequence[ChainState], source: str, notes: Sequence[Findi
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    out = [f"{plural(len(states), 'chain')} ({source}):"]
+    out = [] if quiet else [f"{plural(len(states), 'chain')} ({source}):"]
     for row in rows:
         cells = [cell.ljust(w) for cell, w in zip(row[:-1], widths, strict=True)]
         out.append("  " + "  ".join([*cells, row[-1]]).rstrip())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -30,6 +30,7 @@ from migration_guard.services.sources import (
     self_claims,
 )
 from migration_guard.tree import GitTree
+from migration_guard.ui import DEFAULT, Ui
 from migration_guard.workspace import Workspace
 
 COMMENT_MARKER = check_report.COMMENT_MARKER
@@ -49,6 +50,7 @@ def run(
     env: Mapping[str, str] | None = None,
     forge_limits: ForgeLimits | None = None,
     fix: bool = False,
+    ui: Ui = DEFAULT,
 ) -> int:
     env = dict(os.environ if env is None else env)
     if fix and head != "HEAD":
@@ -120,7 +122,8 @@ def run(
     )
     if post_comment:
         _can_post(sources, pr_number)
-    check_report.emit(report, output_format, out=out, env=env)
+    _notes(ui, sources, new)
+    check_report.emit(report, output_format, out=out, env=env, ui=ui)
     if post_comment:
         try:
             _post(report, sources, pr_number)
@@ -137,7 +140,7 @@ def run(
             if exc.hint:
                 print(f"  hint: {exc.hint}", file=sys.stderr)
     if fix:
-        said = sys.stderr if output_format == "json" else out
+        said = out if output_format == "text" else sys.stderr  # machine formats stay valid
         return _fix(
             workspace,
             report,
@@ -230,6 +233,20 @@ def _head_commit(workspace: Workspace, head: str, context: CIContext | None, pr_
             "${{ github.event.pull_request.head.sha }}) or fetch it, then rerun",
         )
     return sha
+
+
+def _notes(ui: Ui, sources: Sources, new: Sequence[object]) -> None:
+    """``--verbose``: what the verdict was built from."""
+    for name, state in sources.base_states.items():
+        ui.note(f"base {sources.base}: {name} has {len(state.migrations)} migration(s)")
+    ui.note(f"this change adds {len(new)} migration file(s)")
+    ui.note(
+        f"open changes via {sources.provider} ({sources.provider_note}): "
+        f"{sources.changes_scanned} read, {len(sources.claims)} migration file(s) in them, "
+        f"{sources.requests} forge request(s)"
+    )
+    if sources.reservations_from is not None:
+        ui.note(f"{len(sources.reservations)} reservation(s) on {sources.reservations_from}")
 
 
 def exit_code(report: check_report.CheckReport) -> int:

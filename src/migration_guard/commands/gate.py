@@ -28,6 +28,7 @@ from migration_guard.databases.watch import DEFAULT_TIMEOUT
 from migration_guard.errors import DatabaseError, UsageError
 from migration_guard.model import ChainKind
 from migration_guard.report import plural, to_json
+from migration_guard.ui import DEFAULT, Ui
 from migration_guard.workspace import Workspace
 
 
@@ -90,6 +91,7 @@ def run(
     output_format: str,
     out: TextIO,
     timeout: float | None = DEFAULT_TIMEOUT,
+    ui: Ui = DEFAULT,
 ) -> int:
     if timeout is not None and not (timeout >= 0 and math.isfinite(timeout)):
         raise UsageError(
@@ -123,8 +125,8 @@ def run(
 
     results: list[ChainResult] = []
     with _cleanup_on_sigterm(), open_database(url=url, temp_postgres=temp_postgres) as database:
-        if output_format == "text":
-            print(f"Database: {database.description}", file=out, flush=True)
+        if output_format == "text" and not ui.quiet:
+            ui.show(f"Database: {database.description}", out, flush=True)
         for spec in specs:
             db = database.chain_database(spec.name)
             try:
@@ -137,8 +139,9 @@ def run(
                     f"chain {spec.name!r}: cannot connect to the database: {result.steps[0].error}"
                 )
             results.append(result)
-            if output_format == "text":
-                print(chain_text(result), file=out, flush=True)
+            ui.note(f"gated {spec.name} in {ui.elapsed()} since start")
+            if output_format == "text" and not (ui.quiet and result.ok):
+                ui.show(chain_text(result), out, flush=True)
         database_json = database.to_json()
     failed = [r for r in results if not r.ok]
     if output_format == "json":
@@ -152,9 +155,8 @@ def run(
         print(to_json(payload), file=out)
     elif failed:
         names = ", ".join(r.name for r in failed)
-        print(
-            f"gate: {len(failed)} of {plural(len(results), 'chain')} failed ({names}). FAIL.",
-            file=out,
+        ui.show(
+            f"gate: {len(failed)} of {plural(len(results), 'chain')} failed ({names}). FAIL.", out
         )
     else:
         notes = [
@@ -165,5 +167,6 @@ def run(
             if r.floor is not None
         ]
         above = f" ({'; '.join(notes)})" if notes else ""
-        print(f"gate: {plural(len(results), 'chain')} round-tripped{above}. OK.", file=out)
+        if not ui.quiet:
+            ui.show(f"gate: {plural(len(results), 'chain')} round-tripped{above}. OK.", out)
     return 1 if failed else 0

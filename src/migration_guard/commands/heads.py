@@ -13,11 +13,19 @@ from migration_guard.chains import read_chain, registry
 from migration_guard.chains.kind import Capability
 from migration_guard.errors import UsageError
 from migration_guard.model import ChainSpec
-from migration_guard.report import chain_json, heads_text, to_json
+from migration_guard.report import chain_json, heads_text, read_note, to_json
+from migration_guard.ui import DEFAULT, Ui
 from migration_guard.workspace import Workspace
 
 
-def run(*, workspace: Workspace, chains: list[str], output_format: str, out: TextIO) -> int:
+def run(
+    *,
+    workspace: Workspace,
+    chains: list[str],
+    output_format: str,
+    out: TextIO,
+    ui: Ui = DEFAULT,
+) -> int:
     selected = workspace.config.select(chains)
     linear = [c for c in selected if not _graph(c)]
     if chains and linear:
@@ -34,6 +42,8 @@ def run(*, workspace: Workspace, chains: list[str], output_format: str, out: Tex
             hint="configure one in migration-guard.toml, or see `migration-guard chains`",
         )
     states = [read_chain(workspace.tree, spec) for spec in specs]
+    for state in states:
+        ui.note(read_note(state))
     ok = all(s.heads_ok for s in states)
     # A chain that fails fails the gate; one whose branches cannot be read cannot pass it.
     failed = any(not s.heads_ok and not (s.ok and s.undecided) for s in states)
@@ -45,8 +55,13 @@ def run(*, workspace: Workspace, chains: list[str], output_format: str, out: Tex
             "chains": [chain_json(s) for s in states],
         }
         print(to_json(payload), file=out)
+    elif output_format in ("gitlab", "junit"):
+        from migration_guard import ci_report  # only for these formats (start-up time)
+
+        cases = ci_report.state_cases("heads", states, heads=True)
+        print(ci_report.render(output_format, cases, suite="heads"), file=out)
     else:
-        print(heads_text(states), file=out)
+        ui.show(heads_text(states, quiet=ui.quiet), out)
     return 0 if ok else 1 if failed else 3
 
 

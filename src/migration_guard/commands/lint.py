@@ -9,7 +9,8 @@ from migration_guard.chains import read_chain, registry
 from migration_guard.chains.kind import Capability
 from migration_guard.errors import UsageError
 from migration_guard.model import ChainSpec, ChainState
-from migration_guard.report import chain_json, lint_text, plural, to_json
+from migration_guard.report import chain_json, lint_text, plural, read_note, to_json
+from migration_guard.ui import DEFAULT, Ui
 from migration_guard.workspace import Workspace
 
 
@@ -53,6 +54,7 @@ def run(
     output_format: str,
     out: TextIO,
     cwd: Path,
+    ui: Ui = DEFAULT,
 ) -> int:
     specs = _resolve_targets(workspace, targets, cwd) if targets else list(workspace.config.chains)
     if syntax_only:
@@ -66,6 +68,8 @@ def run(
             hint="configure one in migration-guard.toml, or see `migration-guard chains`",
         )
     states = [_lint_one(workspace, spec, syntax_only=syntax_only) for spec in specs]
+    for state in states:
+        ui.note(read_note(state))
     failed = sum(not s.ok for s in states)
     undecided = sum(s.ok and bool(s.undecided) for s in states)
     ok = not failed and not undecided
@@ -77,15 +81,21 @@ def run(
             "chains": [chain_json(s) for s in states],
         }
         print(to_json(payload), file=out)
+    elif output_format in ("gitlab", "junit"):
+        from migration_guard import ci_report  # only for these formats (start-up time)
+
+        cases = ci_report.state_cases("lint", states)
+        print(ci_report.render(output_format, cases, suite="lint"), file=out)
     else:
-        print(lint_text(states), file=out)
+        ui.show(lint_text(states, quiet=ui.quiet), out)
         if failed:
             verdict = f"{plural(failed, 'chain')} with problems. FAIL."
         elif undecided:
             verdict = f"{plural(undecided, 'chain')} could not be decided. COULD NOT DECIDE."
         else:
             verdict = "OK."
-        print(f"lint: {plural(len(states), 'chain')} checked. {verdict}", file=out)
+        if not (ok and ui.quiet):
+            ui.show(f"lint: {plural(len(states), 'chain')} checked. {verdict}", out)
     return 0 if ok else 1 if failed else 3
 
 

@@ -17,6 +17,7 @@ from migration_guard.numbering import format_number
 from migration_guard.reservations import claims as reservation_claims
 from migration_guard.services.reservations import DEFAULT_REMOTE
 from migration_guard.services.sources import all_claims
+from migration_guard.ui import DEFAULT, Ui
 from migration_guard.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ def run(
     out: TextIO,
     env: Mapping[str, str] | None = None,
     forge_limits: ForgeLimits | None = None,
+    ui: Ui = DEFAULT,
 ) -> int:
     env = dict(os.environ if env is None else env)
     if count < 1:
@@ -54,6 +56,11 @@ def run(
         reservations_remote=DEFAULT_REMOTE,
     )
     state = sources.base_states[spec.name]
+    ui.note(
+        f"base {sources.base}: {spec.name} has {len(state.migrations)} migration(s); open "
+        f"changes via {sources.provider}: {sources.changes_scanned} read, "
+        f"{sources.requests} forge request(s)"
+    )
     _require_numbered(spec.name, state.numbering)
     facts = sources.chains[spec.name]
     reserved = reservation_claims(sources.reservations)
@@ -79,7 +86,7 @@ def run(
         }
         print(json.dumps(payload, indent=2), file=out)
     else:
-        print("\n".join(numbers.numbers), file=out)
+        ui.show("\n".join(numbers.numbers), out)
         note = (
             f"next {spec.title} number after {sources.base} (highest {highest_text or 'none'}), "
             f"skipping numbers claimed by {sources.changes_scanned} open change(s) via "
@@ -90,7 +97,8 @@ def run(
                 else ""
             )
         )
-        print(note, file=sys.stderr)
+        if not ui.quiet:  # the numbers are the answer; how they were found is chatter
+            print(note, file=sys.stderr)
         for problem in sources.problems:
             print(f"warning: {problem}", file=sys.stderr)
         if numbers.warning:

@@ -19,8 +19,9 @@ from migration_guard.model import (
     Severity,
 )
 from migration_guard.recovery import Landing, Repair
-from migration_guard.report import finding_json, finding_lines, state_line, where
+from migration_guard.report import finding_json, finding_lines, read_note, state_line, where
 from migration_guard.tree import Tree
+from migration_guard.ui import DEFAULT, Ui
 from migration_guard.workspace import Workspace
 
 
@@ -32,7 +33,10 @@ def _describe(repair: Repair, key: str) -> str:
     return f"{landing.label}, {when} UTC, {landing.commit[:10]} {landing.subject!r}"
 
 
-def _text(repairs: Sequence[Repair], *, applied: bool, dry: bool, committed: bool) -> str:
+def _text(
+    repairs: Sequence[Repair], *, applied: bool, dry: bool, committed: bool, quiet: bool = False
+) -> str:
+    """``quiet``: without the chains that are fine and without the final OK."""
     lines: list[str] = []
     for r in repairs:
         title = f"{r.spec.title} ({r.spec.kind.value}, {where(r.spec)})"
@@ -44,7 +48,8 @@ def _text(repairs: Sequence[Repair], *, applied: bool, dry: bool, committed: boo
             lines += [f"  {reason}" for reason in r.state.undecided]
             continue
         if r.diagnosis.ok:
-            lines.append(f"{title}: OK (no collision)")
+            if not quiet:
+                lines.append(f"{title}: OK (no collision)")
             continue
         heads = len(r.state.heads)
         graph = Capability.HEADS in registry.kind_of(r.spec.kind).capabilities
@@ -79,7 +84,8 @@ def _text(repairs: Sequence[Repair], *, applied: bool, dry: bool, committed: boo
             "branches where branch labels cannot be read. COULD NOT DECIDE."
         )
     elif not broken:
-        lines.append("recover: no collision found. OK.")
+        if not quiet:
+            lines.append("recover: no collision found. OK.")
     elif applied:
         review = "`git show`" if committed else "`git diff`, commit"
         lines.append(
@@ -214,6 +220,7 @@ def run(
     dry_run: bool,
     output_format: str,
     out: TextIO,
+    ui: Ui = DEFAULT,
 ) -> int:
     if branch and not apply:
         raise UsageError("--branch creates the hotfix commit: it needs --apply")
@@ -241,6 +248,8 @@ def run(
         kinds[spec.name].plan_repair(tree, spec, read_readable(tree, spec), workspace.root, rev)
         for spec in specs
     ]
+    for repair in repairs:
+        ui.note(read_note(repair.state))
     broken = [r for r in repairs if not r.ok]
     blocked = any(r.blockers for r in repairs)
     applied = False
@@ -250,14 +259,14 @@ def run(
     if output_format == "json":
         print(json.dumps(_json(repairs, applied=applied, branch=branch), indent=2), file=out)
     else:
-        print(
-            _text(repairs, applied=applied, dry=dry_run or not apply, committed=bool(branch)),
-            file=out,
-        )
+        dry = dry_run or not apply
+        text = _text(repairs, applied=applied, dry=dry, committed=bool(branch), quiet=ui.quiet)
+        ui.show(text, out)
         if applied:
             after = [read_chain(workspace.tree, r.spec) for r in broken]
             for state in after:
-                print(state_line(state), file=out)
+                if not (ui.quiet and state.heads_ok and not state.findings):
+                    ui.show(state_line(state), out)
             if branch:
                 print(
                     f"Committed on branch {branch}: push it and open the hotfix PR "

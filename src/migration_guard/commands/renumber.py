@@ -28,6 +28,7 @@ from migration_guard.services.renumber_apply import (
     undecided,
 )
 from migration_guard.services.renumbering import Options
+from migration_guard.ui import DEFAULT, Ui
 from migration_guard.workspace import Workspace
 
 __all__ = ["ValidationError", "resume", "run"]
@@ -42,14 +43,26 @@ def run(
     output_format: str,
     out: TextIO,
     cwd: Path,
+    ui: Ui = DEFAULT,
 ) -> int:
     done = renumber(workspace=workspace, targets=targets, branch=branch, options=options, cwd=cwd)
     moves, plan, after, remaining = done.moves, done.plan, done.after, done.remaining
+    ui.note(
+        f"planned {len(moves)} move(s): {len(plan.edits)} edit(s), {len(plan.renames)} rename(s)"
+    )
     if after is None:
-        _report(moves, plan, None, output_format, out, dry_run=True)
+        _report(moves, plan, None, output_format, out, dry_run=True, ui=ui)
         return 0
     _report(
-        moves, plan, after, output_format, out, dry_run=False, base=done.base, remaining=remaining
+        moves,
+        plan,
+        after,
+        output_format,
+        out,
+        dry_run=False,
+        base=done.base,
+        remaining=remaining,
+        ui=ui,
     )
     if remaining or any(not clean(s) and not undecided(s) for s in after.values()):
         return 1
@@ -66,7 +79,11 @@ def _report(
     dry_run: bool,
     base: str | None = None,
     remaining: Sequence[str] = (),
+    ui: Ui = DEFAULT,
 ) -> None:
+    """The moves (the answer, also under --quiet), the diff of a dry run, then the chains
+    after the change and what to do next (left out under --quiet, unless a chain has
+    problems)."""
     if output_format == "json":
         payload: dict[str, Any] = {
             "ok": not remaining and all(clean(s) for s in (after or {}).values()),
@@ -108,9 +125,13 @@ def _report(
         lines.append("")
         lines.append("Dry run: nothing was changed.")
     else:
-        lines.append(f"Changed {len(plan.edits)} file(s), renamed {len(plan.renames)}.")
         assert after is not None
+        quiet = ui.quiet
+        if not quiet:
+            lines.append(f"Changed {len(plan.edits)} file(s), renamed {len(plan.renames)}.")
         for state in after.values():
+            if quiet and clean(state) and not state.findings and not state.undecided:
+                continue
             lines.append(state_line(state))
             if graph(state.spec):
                 lines += [f"  {reason}" for reason in state.undecided]
@@ -120,17 +141,20 @@ def _report(
                 "The chain still has problems (it had them before this renumber, which added "
                 "none): see `migration-guard recover` for a collision that already merged."
             )
-            print("\n".join(lines), file=out)
+            ui.show("\n".join(lines), out)
             return
         if remaining:
             lines += [f"COLLISION {r} (forced)" for r in remaining]
-        elif base is not None:
+        if quiet:
+            ui.show("\n".join(lines), out)
+            return
+        if not remaining and base is not None:
             lines.append(f"Collision check against {base} and open PRs: OK.")
         names = ", ".join(f"{m.spec.name} {_version(m)} to {m.new_number}" for m in moves)
         lines.append("Next: review `git diff`, then")
         lines.append(f'  git add -A && git commit -m "Renumber {names}" && git push')
         lines.append("  migration-guard check   # the collision guard should pass now")
-    print("\n".join(lines), file=out)
+    ui.show("\n".join(lines), out)
 
 
 # --- an interrupted run: --abort / --continue -------------------------------------------------
