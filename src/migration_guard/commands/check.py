@@ -76,6 +76,7 @@ def run(
     if (
         output_format in ("text", "github")
         and not fix
+        and open_prs is None  # a file given is read, and a bad one is an error
         and not touches_chains(
             workspace, merge_base=merge_base, head=head_commit, working_tree=local
         )
