@@ -37,6 +37,8 @@ def test_a_dropped_collision_updates_the_comment_without_listing_open_prs(
         fake.add_pr(3322, [f"{V}/0145_add_refund_audit.py"], head="pr-3322")
         for key, value in ci_env.github_actions(tmp_path, pr=3322, forge=fake).items():
             monkeypatch.setenv(key, value)
+        summary = tmp_path / "summary.md"
+        monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
         code, _, err = run(repo, capsys, "check", "--format", "github", "--post-comment")
         assert code == 1, err
         (comment,) = fake.state.comments[3322]
@@ -55,6 +57,9 @@ def test_a_dropped_collision_updates_the_comment_without_listing_open_prs(
         (comment,) = fake.state.comments[3322]
         assert "no longer touches any migration chain" in comment.body
         assert "updated the comment on PR #3322" in err
+        assert summary.read_text().endswith(
+            "### Migration number check\nno migrations touched: OK\n"
+        )
         assert fake.count(path="graphql") + fake.count(path="/pulls") <= 2  # comments only
 
     # A change that never touched a chain gets no comment at all.

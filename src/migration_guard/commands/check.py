@@ -84,6 +84,10 @@ def run(
         # The fast exit: a required check runs on every pull request (no `paths:` filter).
         print(f"{program}: base={base!r} pr={pr_number}", file=out)
         print(NO_MIGRATIONS_TOUCHED, file=out)
+        summary = env.get("GITHUB_STEP_SUMMARY") if output_format == "github" else None
+        if summary:
+            with open(summary, "a", encoding="utf-8") as handle:
+                handle.write(f"### Migration number check\n{NO_MIGRATIONS_TOUCHED}\n")
         if post_comment:
             _clear_comment(
                 workspace, provider, open_prs, env, forge_limits, pr_number, program=program
