@@ -69,6 +69,7 @@ def test_every_discoverable_layout_round_trips(
     assert code == 0, err
     loaded = load_config(root, WorkTree(root))
     assert loaded.source == CONFIG_FILE
+    assert not (root / ".github").exists() and not (root / ".gitlab").exists()  # --ci none
     assert len(loaded.chains) == len(found)
     for spec, original in zip(loaded.chains, found, strict=True):
         assert spec._replace(width=None) == original._replace(discovered=False)
@@ -243,6 +244,8 @@ def test_keep_config_writes_only_the_ci_files(
     config = (repo.path / CONFIG_FILE).read_bytes()
     code, _, err = run(repo, capsys, "init", "--ci", "gitlab")
     assert code == 2 and f"{CONFIG_FILE} exists" in err
+    code, _, err = run(repo, capsys, "init", "--keep-config", "--name", "console=c")
+    assert code == 2 and "--keep-config keeps the configuration" in err
     code, _, err = run(repo, capsys, "init", "--keep-config", "--ci", "gitlab")
     assert (code, err) == (0, "")
     assert (repo.path / CONFIG_FILE).read_bytes() == config
