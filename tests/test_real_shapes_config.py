@@ -80,7 +80,9 @@ def test_two_version_locations_are_one_chain_with_a_parent_across_folders(
     ]
     code, out, _ = run(repo, capsys, "check", "--provider", "none")
     assert code == 0
-    assert out.splitlines()[-1] == "No migration-number collisions detected. OK."
+    assert out.splitlines()[-1] == "no migrations touched: OK"
+    code, out, _ = run(repo, capsys, "check", "--provider", "none", "--format", "json")
+    assert code == 0 and '"ok": true' in out
 
 
 def test_path_separator_space_is_still_one_graph(

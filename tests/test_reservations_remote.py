@@ -237,6 +237,8 @@ def test_an_unreachable_remote(repo: GitRepo, capsys: pytest.CaptureFixture[str]
     assert "could not read refs/migration-guard/* from origin" in err
     code, out, _ = run(repo, capsys, "next", "console", "--provider", "git")
     assert code == 3
+    # (A change that touches no chain ends before reservations matter: add a migration.)
+    repo.write(f"{V}/0145_mine.py", sample.alembic_script("0145", "0144", "mine", table="t_mine"))
     code, out, err = run(repo, capsys, "check", "--base-sha", "origin/main", "--provider", "git")
     assert code == 3
     assert "warning: could not read the reservations on origin" in out

@@ -104,7 +104,7 @@ def test_check(sample_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _checkout(sample_repo, "main")
     normal, quiet, _ = _three(sample_repo, capsys, "check", "--provider", "none")
     assert normal[0] == quiet[0] == 0
-    assert normal[1].splitlines()[-1] == "No migration-number collisions detected. OK."
+    assert normal[1].splitlines()[-1] == "no migrations touched: OK"  # main adds nothing
     assert quiet[1:] == ("", "")
 
 

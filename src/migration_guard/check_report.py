@@ -37,6 +37,7 @@ class CheckReport:
     sources: Sources
     outcome: Outcome
     history: tuple[HistoryEdit, ...] = ()
+    program: str = PROGRAM  # the first line's name (a wrapper script names itself)
 
     @property
     def claims_seen(self) -> int:
@@ -236,7 +237,7 @@ def text(report: CheckReport, *, quiet: bool = False) -> str:
 def _scan_lines(report: CheckReport) -> list[str]:
     """What was compared: the base, where open changes came from, what was found."""
     outcome, sources = report.outcome, report.sources
-    lines = [f"{PROGRAM}: base={sources.base!r} pr={report.pr}"]
+    lines = [f"{report.program}: base={sources.base!r} pr={report.pr}"]
     lines.append(f"Open changes from: {sources.provider} ({sources.provider_note})")
     lines.append(f"Found {len(outcome.new)} new migration(s) in this PR:")
     lines += [
@@ -388,6 +389,17 @@ def markdown(report: CheckReport, *, marker: str) -> str:
         f"{md_escape(sources.provider)}.</sub>"
     )
     return "\n".join(lines)
+
+
+def untouched_markdown(marker: str) -> str:
+    """The sticky comment once a change no longer touches any migration chain."""
+    return "\n".join(
+        [
+            f"<!-- {marker} -->",
+            "### Migration number check",
+            "This PR no longer touches any migration chain: nothing to check. ✅",
+        ]
+    )
 
 
 def _annotation_escape(value: str, *, prop: bool = False) -> str:

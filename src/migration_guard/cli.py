@@ -483,6 +483,19 @@ chains need sqitch (Debian: apt-get install sqitch libdbd-pg-perl libdbd-sqlite3
         "sqitch command) before it is killed and the gate fails naming the revision or "
         "change it was running (default: 600; 0: no limit)",
     )
+    p.add_argument(
+        "--if-changed",
+        action="store_true",
+        help="first look at merge-base(base, HEAD)..HEAD (and uncommitted files outside CI): "
+        "when it touches no chain's files, print 'no migrations touched: OK' and exit 0 "
+        "without starting a database (for a CI job that runs on every pull request)",
+    )
+    p.add_argument(
+        "--base-sha",
+        metavar="REF",
+        help="with --if-changed: the base to compare with (default: as `check` resolves it: "
+        "the CI environment, else `base` in the configuration, else origin/main)",
+    )
     _add_format(p)
 
     p = sub.add_parser(
@@ -520,6 +533,80 @@ chains need sqitch (Debian: apt-get install sqitch libdbd-pg-perl libdbd-sqlite3
     )
     _add_rev(p)
     _add_format(p)
+
+    p = sub.add_parser(
+        "init",
+        help="write migration-guard.toml (and a CI workflow, the runbook's scripts) for the "
+        "chains found here",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+Discover the migration chains (as `migration-guard chains` does without a configuration),
+show them, and write migration-guard.toml (or [tool.migration-guard] in pyproject.toml)
+that reads back to the same chains. With --ci, also the CI workflow with the runbook's three
+jobs; with --scripts, the runbook's entry points as thin wrappers, so its commands work
+verbatim. Nothing is overwritten without --force, and never a file with uncommitted changes;
+everything is written or nothing.""",
+        epilog="examples:\n"
+        "  migration-guard init --dry-run\n"
+        "  migration-guard init --ci github --scripts --name backend_v2=raptor\n"
+        "  migration-guard init --pyproject --title console='Console (Alembic)'\n"
+        "  migration-guard init --keep-config --ci gitlab\n\n"
+        "exit codes: 0 written (or shown with --dry-run), 2 no chain found, a file that "
+        "exists, bad usage; nothing is written then",
+    )
+    p.add_argument(
+        "--ci",
+        choices=("github", "gitlab", "none"),
+        default="none",
+        help="also write the CI jobs: github: .github/workflows/migration-guard.yml; gitlab: "
+        ".gitlab/migration-guard.gitlab-ci.yml (and .gitlab-ci.yml including it, when there is "
+        "none); none: no CI file (default)",
+    )
+    p.add_argument(
+        "--scripts",
+        action="store_true",
+        help="also write the runbook's scripts/ci/check_migration_collision.py, "
+        "check_alembic_single_head.sh and validate-sqitch-plan.sh as wrappers",
+    )
+    p.add_argument(
+        "--pyproject",
+        action="store_true",
+        help="write the chains as [tool.migration-guard] in pyproject.toml (the rest of the "
+        "file is kept byte for byte) instead of migration-guard.toml",
+    )
+    p.add_argument(
+        "--keep-config",
+        action="store_true",
+        help="keep the existing configuration and write only the --ci and --scripts files",
+    )
+    p.add_argument(
+        "--name",
+        dest="names",
+        action="append",
+        default=[],
+        metavar="WHICH=NAME",
+        help="name a chain (WHICH: its discovered name or its path), e.g. "
+        "--name backend_v2=raptor; repeatable",
+    )
+    p.add_argument(
+        "--title",
+        dest="titles",
+        action="append",
+        default=[],
+        metavar="NAME=TITLE",
+        help="the title reports use for a chain, e.g. --title raptor=Raptor; repeatable",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print every file it would write, in full; write nothing",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite existing files whose content is committed (a file with uncommitted "
+        "changes is never overwritten)",
+    )
 
     p = sub.add_parser(
         "demo",
@@ -661,17 +748,27 @@ def _learn_secrets(args: Sequence[str]) -> None:
         redact.register_url(arg.split("=", 1)[1] if arg.startswith("--") and "=" in arg else arg)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; everything it prints goes through :mod:`migration_guard.redact`."""
+PROG_ENV = "MIGRATION_GUARD_PROG"
+
+
+def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
+    """Run one command; everything it prints goes through :mod:`migration_guard.redact`.
+
+    ``prog`` (else ``$MIGRATION_GUARD_PROG``) is the name the run reports under instead of
+    ``migration-guard COMMAND``: in ``check``'s first line and in error lines. The wrapper
+    scripts ``init --scripts`` writes use it to print the runbook's lines
+    (``check_migration_collision: base='origin/main' pr=0``).
+    """
     from migration_guard.redact import RedactingStream
 
     args_list = list(sys.argv[1:] if argv is None else argv)
+    name = prog or os.environ.get(PROG_ENV) or None
     _learn_secrets(args_list)
     stdout, stderr = sys.stdout, sys.stderr
     wrapped = RedactingStream(stdout), RedactingStream(stderr)
     sys.stdout, sys.stderr = wrapped
     try:
-        return _main(args_list, program=argv is None)
+        return _main(args_list, program=argv is None, prog=name)
     finally:
         for stream in wrapped:
             with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to say
@@ -695,7 +792,7 @@ def _error(line: str) -> None:
     print(ui.paint(line) if ui.wants_colour(sys.stderr, os.environ) else line, file=sys.stderr)
 
 
-def _main(args_list: list[str], *, program: bool) -> int:
+def _main(args_list: list[str], *, program: bool, prog: str | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(_expand_only_flags(args_list))
     if args.command in ("renumber", "recover"):
@@ -706,23 +803,23 @@ def _main(args_list: list[str], *, program: bool) -> int:
         parser.print_help()
         return 2
     ui = _make_ui(args)
+    name = prog or f"migration-guard {args.command}"
     try:
-        code = _dispatch(args, ui)
+        code = _dispatch(args, ui, prog=prog)
         ui.note(f"{args.command}: exit {code} after {ui.elapsed()}")
         return code
     except GuardError as exc:
-        _error(f"migration-guard {args.command}: error: {exc.message}")
+        _error(f"{name}: error: {exc.message}")
         if exc.hint:
             print(f"  hint: {exc.hint}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt as exc:
         from migration_guard.signals import Interrupted
 
-        name = exc.name if isinstance(exc, Interrupted) else "SIGINT"
         notes = "; ".join(getattr(exc, "__notes__", []))
+        signal_name = exc.name if isinstance(exc, Interrupted) else "SIGINT"
         print(
-            f"migration-guard {args.command}: interrupted by {name}"
-            + (f"; {notes}" if notes else ""),
+            f"{name}: interrupted by {signal_name}" + (f"; {notes}" if notes else ""),
             file=sys.stderr,
         )
         return exc.exit_code if isinstance(exc, Interrupted) else 130
@@ -734,7 +831,7 @@ def _main(args_list: list[str], *, program: bool) -> int:
 
             traceback.print_exc()
         print(
-            f"migration-guard {args.command}: internal error: {type(exc).__name__}: {exc}\n"
+            f"{name}: internal error: {type(exc).__name__}: {exc}\n"
             "  hint: rerun with --traceback and report it",
             file=sys.stderr,
         )
@@ -766,7 +863,30 @@ def _sources(args: argparse.Namespace, workspace: Workspace) -> dict[str, Any]:
     }
 
 
-def _dispatch(args: argparse.Namespace, ui: Ui) -> int:
+def _init(args: argparse.Namespace, out: Any) -> int:
+    """``init`` reads no configuration: it writes one (a broken one is rewritten with --force)."""
+    from migration_guard.commands import init
+
+    if args.config is not None:
+        raise UsageError(
+            "init writes migration-guard.toml (or pyproject.toml with --pyproject): --config "
+            "is for the other commands"
+        )
+    return init.run(
+        start=args.repo or Path.cwd(),
+        ci=args.ci,
+        write_scripts=args.scripts,
+        pyproject=args.pyproject,
+        dry_run=args.dry_run,
+        force=args.force,
+        keep_config=args.keep_config,
+        names=args.names,
+        titles=args.titles,
+        out=out,
+    )
+
+
+def _dispatch(args: argparse.Namespace, ui: Ui, *, prog: str | None = None) -> int:
     out = sys.stdout
     if args.command == "demo":
         from migration_guard.commands import demo
@@ -777,6 +897,8 @@ def _dispatch(args: argparse.Namespace, ui: Ui) -> int:
 
         print(completion.bash(build_parser()), file=out, end="")
         return 0
+    if args.command == "init":
+        return _init(args, out)
 
     from migration_guard.workspace import open_workspace
 
@@ -828,6 +950,7 @@ def _dispatch(args: argparse.Namespace, ui: Ui) -> int:
             out=out,
             ui=ui,
             **_sources(args, workspace),
+            program=prog or "migration-guard check",
         )
     if args.command == "next":
         from migration_guard.commands import next_number
@@ -938,6 +1061,8 @@ def _dispatch(args: argparse.Namespace, ui: Ui) -> int:
             output_format=args.output_format,
             out=out,
             ui=ui,
+            if_changed=args.if_changed,
+            base_sha=args.base_sha,
         )
     if args.command == "recover":
         from migration_guard.commands import recover

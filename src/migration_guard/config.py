@@ -113,6 +113,16 @@ class Config(NamedTuple):
         return tuple(c for c in self.chains if c.name in names)
 
 
+def valid_chain_name(name: str) -> bool:
+    """Whether ``name`` may name a chain (it becomes a flag: ``--NAME-only``)."""
+    return bool(_NAME_RE.match(name))
+
+
+def title_of(name: str) -> str:
+    """The title a chain gets when none is configured: ``backend_v2`` -> ``Backend V2``."""
+    return name.replace("_", " ").replace("-", " ").title()
+
+
 def load_config(root: Path, tree: Tree, *, config_file: Path | None = None) -> Config:
     """Read the configuration at ``root``; discover chains in ``tree`` when there is none."""
     if config_file is not None:

@@ -155,6 +155,8 @@ class Kind(Protocol):
     shown_by_path: bool  # messages name a migration by its file (else by its name)
     several_folders: bool  # a configured ``path`` may list several folders (one graph)
     config_keys: frozenset[str]  # the kind-specific configuration keys it takes
+    # Debian packages ``gate`` needs besides Python (what ``init``'s CI templates install).
+    gate_system_packages: tuple[str, ...]
 
     def discover(
         self, tree: Tree, walked: Sequence[tuple[str, list[str]]], notes: list[Finding]
@@ -253,6 +255,12 @@ class Kind(Protocol):
         matched against)."""
         ...
 
+    def watched_paths(self, spec: ChainSpec) -> tuple[str, ...]:
+        """Files and folders whose change can change what ``check``, ``heads``, ``lint`` or
+        ``gate`` say of the chain: a change touching none of them skips the chain
+        ("no migrations touched: OK")."""
+        ...
+
     def lint_only(self, tree: Tree, spec: ChainSpec, *, syntax_only: bool) -> ChainState | None:
         """``lint --syntax-only``, or lint of a file no chain names (``spec.width == 0``):
         the kind's own file-level checks; None when the kind has none."""
@@ -270,6 +278,7 @@ class KindDefaults:
     and mypy check every ``KIND`` against ``Kind``)."""
 
     key: ChainKind
+    gate_system_packages: tuple[str, ...] = ()
 
     def refine_claim(self, migration: Migration, data: bytes) -> Migration | str:
         return migration  # (its file name says all a claim needs)
@@ -296,6 +305,9 @@ class KindDefaults:
 
     def owned_folders(self, spec: ChainSpec) -> tuple[str, ...]:
         return (spec.path,)
+
+    def watched_paths(self, spec: ChainSpec) -> tuple[str, ...]:
+        return self.owned_folders(spec)
 
     def lint_only(self, tree: Tree, spec: ChainSpec, *, syntax_only: bool) -> ChainState | None:
         return None

@@ -29,6 +29,7 @@ from migration_guard.services.sources import (
     resolve_base,
     self_claims,
 )
+from migration_guard.services.touched import NO_MIGRATIONS_TOUCHED, touches_chains
 from migration_guard.tree import GitTree
 from migration_guard.ui import DEFAULT, Ui
 from migration_guard.workspace import Workspace
@@ -51,6 +52,7 @@ def run(
     forge_limits: ForgeLimits | None = None,
     fix: bool = False,
     ui: Ui = DEFAULT,
+    program: str = check_report.PROGRAM,
 ) -> int:
     env = dict(os.environ if env is None else env)
     if fix and head != "HEAD":
@@ -72,6 +74,28 @@ def run(
     head_commit = _head_commit(workspace, head, context, pr_number)
     base_commit = git.resolve_commit(base, cwd=workspace.root)
     merge_base = git.merge_base(base_commit, head_commit, cwd=workspace.root)
+    local = context is None and head == "HEAD"
+    if (
+        output_format in ("text", "github")
+        and not fix
+        and open_prs is None  # a file given is read, and a bad one is an error
+        and not touches_chains(
+            workspace, merge_base=merge_base, head=head_commit, working_tree=local
+        )
+    ):
+        # The fast exit: a required check runs on every pull request (no `paths:` filter).
+        if not ui.quiet:
+            print(f"{program}: base={base!r} pr={pr_number}", file=out)
+            print(NO_MIGRATIONS_TOUCHED, file=out)
+        summary = env.get("GITHUB_STEP_SUMMARY") if output_format == "github" else None
+        if summary:
+            with open(summary, "a", encoding="utf-8") as handle:
+                handle.write(f"### Migration number check\n{NO_MIGRATIONS_TOUCHED}\n")
+        if post_comment:
+            _clear_comment(
+                workspace, provider, open_prs, env, forge_limits, pr_number, program=program
+            )
+        return 0
     tree, dirty = (None, []) if context is not None or head != "HEAD" else local_tree(workspace)
     new, removed = changed_migrations(workspace, merge_base=merge_base, head=head_commit, tree=tree)
     branch = git.current_branch(cwd=workspace.root) if head == "HEAD" else head
@@ -118,7 +142,7 @@ def run(
         labels=context.labels if context is not None else (),
     )
     report = check_report.CheckReport(
-        pr=pr_number, sources=sources, outcome=outcome, history=tuple(history)
+        pr=pr_number, sources=sources, outcome=outcome, history=tuple(history), program=program
     )
     if post_comment:
         _can_post(sources, pr_number)
@@ -281,3 +305,36 @@ def _post(report: check_report.CheckReport, sources: Sources, pr_number: int) ->
     print(f"migration-guard check: {what} PR #{pr_number}", file=sys.stderr)
     if result.note:
         print(f"migration-guard check: note: {result.note}", file=sys.stderr)
+
+
+def _clear_comment(
+    workspace: Workspace,
+    provider: str,
+    open_prs: Path | None,
+    env: Mapping[str, str],
+    forge_limits: ForgeLimits | None,
+    pr_number: int,
+    *,
+    program: str,
+) -> None:
+    """``--post-comment`` on a change that touches no chain: an earlier sticky comment (a
+    collision the change has since dropped) is updated; none is created."""
+    from migration_guard.forges.context import select_forge
+
+    forge = None
+    if provider != "none":
+        forge = select_forge(
+            provider, open_prs_file=open_prs, repo_root=workspace.root, env=env, limits=forge_limits
+        ).forge
+    if forge is None or not forge.supports_comments:
+        raise UsageError(
+            f"--post-comment needs the github or gitlab provider (used: "
+            f"{forge.name if forge is not None else provider})",
+            hint="set GITHUB_TOKEN (or GITLAB_TOKEN) so the forge can be asked and written to",
+        )
+    if not pr_number:
+        raise UsageError("--post-comment needs the PR number (--pr-number N)")
+    body = check_report.untouched_markdown(COMMENT_MARKER)
+    result = forge.upsert_comment(pr_number, COMMENT_MARKER, body, create=False)
+    if result.action in ("updated", "unchanged"):
+        print(f"{program}: updated the comment on PR #{pr_number}", file=sys.stderr)

@@ -81,6 +81,28 @@ def chain_text(result: ChainResult) -> str:
     return line
 
 
+def _touched(workspace: Workspace, base_sha: str | None) -> bool:
+    """Whether merge-base(base, HEAD)..HEAD, or (outside CI) an uncommitted file, touches a
+    chain; the base is resolved as ``check`` resolves it."""
+    import os
+
+    from migration_guard import git
+    from migration_guard.forges.context import detect_context
+    from migration_guard.services.sources import resolve_base
+    from migration_guard.services.touched import touches_chains
+
+    if not workspace.in_git:
+        raise UsageError("--if-changed needs a git repository", hint="run it inside your clone")
+    env = dict(os.environ)
+    base, _ = resolve_base(workspace, base_sha, env)
+    head = git.resolve_commit("HEAD", cwd=workspace.root)
+    merge_base = git.merge_base(
+        git.resolve_commit(base, cwd=workspace.root), head, cwd=workspace.root
+    )
+    local = detect_context(env) is None
+    return touches_chains(workspace, merge_base=merge_base, head=head, working_tree=local)
+
+
 def run(
     *,
     workspace: Workspace,
@@ -92,7 +114,11 @@ def run(
     out: TextIO,
     timeout: float | None = DEFAULT_TIMEOUT,
     ui: Ui = DEFAULT,
+    if_changed: bool = False,
+    base_sha: str | None = None,
 ) -> int:
+    if base_sha is not None and not if_changed:
+        raise UsageError("--base-sha is for --if-changed (the base it compares with)")
     if timeout is not None and not (timeout >= 0 and math.isfinite(timeout)):
         raise UsageError(
             f"--timeout {timeout:g} is not a number of seconds",
@@ -109,6 +135,16 @@ def run(
             "no chains to gate",
             hint="configure one in migration-guard.toml, or see `migration-guard chains`",
         )
+    if if_changed and not _touched(workspace, base_sha):
+        if output_format == "json":
+            print(
+                to_json({"command": "gate", "ok": True, "touched": False, "chains": []}), file=out
+            )
+        elif not ui.quiet:
+            from migration_guard.services.touched import NO_MIGRATIONS_TOUCHED
+
+            print(NO_MIGRATIONS_TOUCHED, file=out)
+        return 0
     # Everything that can be checked before a database starts is checked first.
     url = normalize_url(database_url) if database_url is not None else None
     dialect = dialect_of(url) if url else ("postgresql" if temp_postgres else "sqlite")

@@ -147,6 +147,15 @@ class AlembicKind(KindDefaults):
     def owned_folders(self, spec: ChainSpec) -> tuple[str, ...]:
         return spec.folders
 
+    def watched_paths(self, spec: ChainSpec) -> tuple[str, ...]:
+        """The version folders, the script directory above a ``versions`` folder (env.py,
+        script.py.mako) and the Alembic configuration file."""
+        scripts = tuple(
+            folder.rpartition("/")[0] for folder in spec.folders if folder.endswith("/versions")
+        )
+        config = (spec.alembic_config,) if spec.alembic_config else ()
+        return tuple(dict.fromkeys((*spec.folders, *scripts, *config)))
+
     def prepare_gate(self, tree: Tree, specs: Sequence[ChainSpec], setup: GateSetup) -> ChainGate:
         from migration_guard.databases.alembic_gate import prepare
 

@@ -56,6 +56,8 @@ class SqitchKind(KindDefaults):
     shown_by_path = False  # a change is named by its plan entry
     several_folders = False
     config_keys: frozenset[str] = frozenset()
+    # sqitch's PostgreSQL engine runs psql; Debian packages it with its DBD driver apart.
+    gate_system_packages: tuple[str, ...] = ("sqitch", "libdbd-pg-perl", "postgresql-client")
 
     def discover(
         self, tree: Tree, walked: Sequence[tuple[str, list[str]]], notes: list[Finding]
