@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -89,3 +90,30 @@ def test_demo_refuses_an_existing_folder(
 ) -> None:
     assert main(["demo", "--keep", str(tmp_path)]) == 2
     assert "the folder already exists" in capsys.readouterr().err
+
+
+def _readme_tour_lines() -> list[str]:
+    """The output lines the README's tour quotes: every console line but the commands, the
+    lines it shortens with "...", and which agent got which number (that depends on races)."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    tour = readme.split("## A 60-second tour", 1)[1].split("\n## ", 1)[0]
+    lines = []
+    for block in re.findall(r"```console\n(.*?)```", tour, flags=re.S):
+        for line in block.splitlines():
+            line = line.strip()
+            if not line or line.startswith("$") or "..." in line:
+                continue
+            if re.match(r"agent \d+: exit", line):
+                continue
+            if shutil.which("sqitch") is None and ("sqitch" in line or line.startswith("gate:")):
+                continue  # the demo gates the Alembic chains only
+            lines.append(line)
+    return lines
+
+
+def test_the_readme_tour_quotes_real_demo_output(demo: tuple[Path, str]) -> None:
+    _, out = demo
+    printed = {line.strip() for line in out.splitlines()}
+    quoted = _readme_tour_lines()
+    assert len(quoted) > 20  # the tour has its excerpts
+    assert [line for line in quoted if line not in printed] == []
