@@ -166,8 +166,8 @@ def chains_text(states: Sequence[ChainState], source: str, notes: Sequence[Findi
             [
                 f"No migration chains found ({source}).",
                 *noted,
-                "Add migration-guard.toml with a [[chains]] table per chain (see the README's "
-                "Configuration section), or an alembic.ini / sqitch.plan.",
+                "Add migration-guard.toml with a [[chains]] table per chain (see docs/config.md), "
+                "or an alembic.ini / sqitch.plan.",
             ]
         )
     rows = [("NAME", "KIND", "PATH", "NUMBERING", "MIGRATIONS", "HIGHEST", "HEAD(S)")]
