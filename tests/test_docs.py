@@ -176,3 +176,10 @@ def test_the_readme_keeps_the_two_setup_commands_near_the_top() -> None:
     for command in SETUP_COMMANDS:
         assert command in lines, command
         assert lines.index(command) < 40, f"{command!r} should be near the top of the README"
+
+
+def test_the_readme_installs_a_release_from_the_repository() -> None:
+    from migration_guard import project
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert project.pip_requirement(extras="gate") in readme
