@@ -194,8 +194,8 @@ def test_prefect_layout_says_what_to_configure_and_never_ok_on_nothing(
         "Not read as chains:",
         f"  {PREFECT_VERSIONS}: MG142 warning: {note}",
         f"      hint: {hint}",
-        "Add migration-guard.toml with a [[chains]] table per chain (see the README's "
-        "Configuration section), or an alembic.ini / sqitch.plan.",
+        "Add migration-guard.toml with a [[chains]] table per chain (see docs/config.md), "
+        "or an alembic.ini / sqitch.plan.",
     ]
     # It was "FAIL (0 heads)" with no word on why, and lint said "OK (0 migrations)".
     code, out, err = run(repo, capsys, "heads")

@@ -197,8 +197,8 @@ def test_chains_table_shows_every_folder_and_discovery_notes() -> None:
 def test_no_chains() -> None:
     assert chains_text([], "discovered") == (
         "No migration chains found (discovered).\n"
-        "Add migration-guard.toml with a [[chains]] table per chain (see the README's "
-        "Configuration section), or an alembic.ini / sqitch.plan."
+        "Add migration-guard.toml with a [[chains]] table per chain (see docs/config.md), "
+        "or an alembic.ini / sqitch.plan."
     )
 
 

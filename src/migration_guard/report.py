@@ -189,8 +189,8 @@ def chains_text(
             [
                 f"No migration chains found ({source}).",
                 *noted,
-                "Add migration-guard.toml with a [[chains]] table per chain (see the README's "
-                "Configuration section), or an alembic.ini / sqitch.plan.",
+                "Add migration-guard.toml with a [[chains]] table per chain (see docs/config.md), "
+                "or an alembic.ini / sqitch.plan.",
             ]
         )
     rows = [("NAME", "KIND", "PATH", "NUMBERING", "MIGRATIONS", "HIGHEST", "HEAD(S)")]

@@ -65,7 +65,7 @@ def run(
             f"no migration chains to check ({config.source})"
             + ("" if config.notes else ": nothing found that Alembic or sqitch would read"),
             hint="add migration-guard.toml with a [[chains]] table per chain (kind, path); see "
-            "the README's Configuration section",
+            "docs/config.md",
         )
     context = detect_context(env)
     if pr_number is None:

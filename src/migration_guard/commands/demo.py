@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from migration_guard import git, sample
+from migration_guard import demo_wave, git, sample
 from migration_guard.errors import UsageError
 
 _IDENTITY = ("-c", "user.name=migration-guard demo", "-c", "user.email=demo@example.invalid")
@@ -25,6 +25,18 @@ class Step:
     expect: int
     explain: str
     before: tuple[tuple[str, ...], ...] = ()  # git commands run (and shown) first
+
+
+@dataclass(frozen=True)
+class Wave:
+    """The prevention step: ``agents`` clones of the origin run ``new CHAIN`` at the same
+    moment as separate processes (``demo_wave``); then ``check`` runs on every branch."""
+
+    title: str
+    chain: str
+    versions: str
+    agents: int
+    explain: str
 
 
 def _quote(arg: str) -> str:
@@ -88,7 +100,7 @@ def build_demo_repository(root: Path) -> None:
     _git(repo, "checkout", "-q", "main")
 
 
-STEPS = (
+STEPS: tuple[Step | Wave, ...] = (
     Step(
         "List the chains",
         ("chains",),
@@ -185,6 +197,18 @@ STEPS = (
         "Branch `bad-plan` put the timestamp in brackets. sqitch's message talks about "
         "punctuation in a name; the hint says what is actually wrong.",
     ),
+    Wave(
+        "Prevention: 10 agents run `new` at the same moment",
+        "console",
+        sample.CONSOLE_VERSIONS,
+        10,
+        "The incident began with every agent of a wave taking the number after "
+        "`ls versions/ | sort | tail -1`. Here 10 agents, each in its own clone of origin, run "
+        "`migration-guard new console` at once (10 processes): each reserves a number on origin "
+        "with a create-only push (refs/migration-guard/console/NUMBER; the loser of a race "
+        "takes the next one), then writes the migration on main's head. Every branch is then "
+        "pushed and `check` runs on each.",
+    ),
 )
 
 
@@ -205,6 +229,70 @@ def _gate_step() -> Step | None:
         "(here on a temporary SQLite database; --temp-postgres starts a throwaway PostgreSQL).",
         before=(("checkout", "-q", "main"),),
     )
+
+
+def _next_after(name: str) -> str:
+    prefix = name.split("_", 1)[0]
+    return f"{int(prefix) + 1:0{len(prefix)}d}" if prefix.isdigit() else "?"
+
+
+def _run_wave(wave: Wave, root: Path, out: TextIO, cli: Callable[[list[str]], int]) -> bool:
+    """Run the wave and say what it shows; True when the numbers are distinct and
+    consecutive and ``check`` passes on every branch."""
+    n = wave.agents
+    print(f"  $ git clone origin.git agent-N   # N = 1..{n}, one clone per agent", file=out)
+    crew = demo_wave.launch(
+        root / "origin.git", root / "wave", chain=wave.chain, versions=wave.versions, agents=n
+    )
+    seen = sorted({a.last_file for a in crew})
+    print(f"  $ ls {wave.versions} | sort | tail -1   # in each clone", file=out)
+    print(f"    {', '.join(seen)}   (the same in all {n} clones)", file=out)
+    print(f"  $ migration-guard new {wave.chain} agent_N_change   # {n} at once", file=out)
+    for agent in crew:
+        made = agent.created[0] if agent.created else f"FAILED: {agent.error}"
+        print(f"    agent {agent.index}: exit {agent.exit_code}  {made}", file=out)
+    if any(a.exit_code != 0 or not a.created for a in crew):
+        print(f"  `new` failed for some agents (EXPECTED exit 0 for all {n})\n", file=out)
+        return False
+    crew = demo_wave.check_all(crew, cli)
+    print(
+        "  $ git commit -a && git push origin agent-N && "
+        "migration-guard check --base-sha origin/main --provider git   # in each clone",
+        file=out,
+    )
+    for agent in crew:
+        print(f"    agent {agent.index} ({agent.number}): {agent.check_summary}", file=out)
+    numbers = sorted(int(a.number) for a in crew if a.number.isdigit())
+    distinct = len(set(numbers)) == n
+    consecutive = distinct and numbers == list(range(numbers[0], numbers[0] + n))
+    collisions = sum(1 for a in crew if a.check_code == 1)
+    undecided = sum(1 for a in crew if a.check_code not in (0, 1))
+    shown = " ".join(a.number for a in sorted(crew, key=lambda a: a.number))
+    print(
+        f"  {n} agents, {len(set(numbers))} distinct numbers"
+        f"{', consecutive' if consecutive else ''}: {shown}",
+        file=out,
+    )
+    print(
+        f"  check on the {n} branches: {collisions} collisions"
+        + (f", {undecided} could not decide" if undecided else ""),
+        file=out,
+    )
+    last = seen[-1] if seen else ""
+    print(
+        textwrap.fill(
+            f"With `ls | sort | tail -1` every clone saw {last}: all {n} agents would have "
+            f"taken {_next_after(last)}.",
+            92,
+            initial_indent="  ",
+            subsequent_indent="  ",
+        ),
+        file=out,
+    )
+    ok = consecutive and collisions == 0 and undecided == 0
+    verdict = "as expected" if ok else "EXPECTED distinct consecutive numbers, 0 collisions"
+    print(f"  exit 0 for every agent ({verdict})\n", file=out)
+    return ok
 
 
 @contextlib.contextmanager
@@ -236,13 +324,17 @@ def run(*, keep: Path | None, out: TextIO, cli: Callable[[list[str]], int]) -> i
         )
         surprises = []
         gate = _gate_step()
-        steps = (*STEPS, gate) if gate is not None else STEPS
+        steps: tuple[Step | Wave, ...] = (*STEPS, gate) if gate is not None else STEPS
         for number, step in enumerate(steps, 1):
             print(f"Step {number}/{len(steps)}: {step.title}", file=out)
             print(
                 textwrap.fill(step.explain, 92, initial_indent="  ", subsequent_indent="  "),
                 file=out,
             )
+            if isinstance(step, Wave):
+                if not _run_wave(step, root, out, cli):
+                    surprises.append(number)
+                continue
             for command in step.before:
                 print(f"  $ git {' '.join(_quote(a) for a in command)}", file=out)
                 _git(repo, *command)

@@ -75,7 +75,7 @@ def run(
         print("\n".join(r.number_text for r in won), file=out)
         print(
             f"reserved {spec.title} {', '.join(r.number_text for r in won)} on {store.where} "
-            f"(refs {', '.join(r.ref for r in won)}); release with `migration-guard release "
+            f"({', '.join(r.ref for r in won)}); release with `migration-guard release "
             f"{spec.name} NUMBER`",
             file=sys.stderr,
         )
