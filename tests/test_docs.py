@@ -43,15 +43,6 @@ def test_every_code_in_the_source_is_in_a_catalogue() -> None:
 
 # Pages other parts of issue 13 write on their own branches: a link to one, or a command whose
 # page is one of them, is accepted while the page is missing (until those branches merge).
-PENDING_PAGES = {
-    "docs/commands/init.md",  # the `init` helper
-    "docs/adopting-from-runbook.md",  # the `init` helper
-    "docs/install.md",  # the ecosystem helper
-    "docs/github-action.md",  # the ecosystem helper
-    "docs/pre-commit.md",  # the ecosystem helper
-    "docs/output-formats.md",  # the cli-polish helper
-    "docs/shell-completion.md",  # the cli-polish helper
-}
 # A command documented on a page of its own rather than docs/commands/<name>.md.
 DOCUMENTED_ELSEWHERE = {"completion": "docs/shell-completion.md"}
 SETUP_COMMANDS = ("python3 -m pip install '.[gate]' && migration-guard demo", "bash scripts/test")
@@ -89,8 +80,6 @@ def test_the_parser_has_the_commands_the_pages_are_checked_for() -> None:
 def test_every_command_has_a_page_naming_every_option(command: str) -> None:
     page = _page_of(command)
     path = ROOT / page
-    if page in PENDING_PAGES and not path.exists():
-        pytest.skip(f"{page} is written on another branch of issue 13")
     assert path.is_file(), f"`migration-guard {command}` has no page: write {page}"
     text = path.read_text(encoding="utf-8")
     missing = [o for o in _options(_subcommands()[command]) if not _mentions(text, o)]
@@ -148,8 +137,7 @@ def _broken_links(path: Path, root: Path = ROOT) -> list[str]:
         if re.match(r"[a-z]+:", target) or target.startswith("#"):
             continue
         resolved = (path.parent / target.split("#", 1)[0]).resolve()
-        relative = resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else ""
-        if not resolved.exists() and relative not in PENDING_PAGES:
+        if not resolved.exists():
             broken.append(target)
     return broken
 
@@ -165,7 +153,7 @@ def test_the_link_check_finds_a_broken_link(tmp_path: Path) -> None:
     (folder / "chains.md").write_text("# chains\n")
     probe = folder / "probe.md"
     probe.write_text(
-        "[ok](chains.md#usage) [pending](init.md) [gone](nope.md) [up](../../README.md) "
+        "[ok](chains.md#usage) [gone](nope.md) [up](../../README.md) "
         "[web](https://x.invalid) [anchor](#x)\n```\n[in code](skipped.md)\n```\n"
     )
     assert _broken_links(probe, tmp_path.resolve()) == ["nope.md", "../../README.md"]

@@ -438,7 +438,8 @@ chain taken back to its base (or its downgrade floor) afterwards.
 
 Unlike every other command, gate EXECUTES the migration code in the working tree: run it on
 code you trust, and never against a database whose data you need. Alembic chains need
-`pip install 'migration-guard[gate]'` in the Python the project's migrations run in; sqitch
+the `gate` extra (SQLAlchemy, psycopg2; docs/install.md) in the Python the project's
+migrations run in; sqitch
 chains need sqitch (Debian: apt-get install sqitch libdbd-pg-perl libdbd-sqlite3-perl).""",
         epilog="examples:\n"
         "  migration-guard gate --temp-postgres\n"

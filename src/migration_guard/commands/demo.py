@@ -14,6 +14,7 @@ from typing import TextIO
 
 from migration_guard import demo_wave, git, sample
 from migration_guard.errors import UsageError
+from migration_guard.project import pip_requirement
 
 _IDENTITY = ("-c", "user.name=migration-guard demo", "-c", "user.email=demo@example.invalid")
 
@@ -349,8 +350,8 @@ def run(*, keep: Path | None, out: TextIO, cli: Callable[[list[str]], int]) -> i
                 surprises.append(number)
         if gate is None:
             print(
-                "(Skipped the database round trip: install the gate extra, "
-                "pip install 'migration-guard[gate]', to see `migration-guard gate`.)\n",
+                "(Skipped the database round trip: install the gate extra, pip install "
+                f"'{pip_requirement(extras='gate')}', to see `migration-guard gate`.)\n",
                 file=out,
             )
         if keep is not None:

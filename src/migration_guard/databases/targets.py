@@ -29,9 +29,10 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from migration_guard.databases.temp_postgres import TempPostgres
 from migration_guard.errors import DatabaseError, GuardError, UsageError
+from migration_guard.project import pip_requirement
 from migration_guard.redact import mask_passwords
 
-GATE_EXTRA_HINT = "pip install 'migration-guard[gate]'"
+GATE_EXTRA_HINT = f"pip install '{pip_requirement(extras='gate')}'"
 _URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 

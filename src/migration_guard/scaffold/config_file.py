@@ -15,10 +15,11 @@ from typing import Any
 
 from migration_guard.errors import UsageError
 from migration_guard.model import ChainSpec
+from migration_guard.project import REPOSITORY_URL, release_tag
 
 HEADER = (
     "# migration-guard configuration, written by `migration-guard init` from the chains it\n"
-    "# discovered. Every key: docs/configuration.md (or the README's Configuration section).\n"
+    f"# discovered. Every key: {REPOSITORY_URL}/blob/{release_tag()}/docs/config.md\n"
 )
 _SKIPPED = {"discovered", "extra_paths"}
 _FIRST = ("name", "title", "kind", "path")
