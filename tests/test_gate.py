@@ -556,7 +556,7 @@ def test_help_explains_what_gate_does(capsys: pytest.CaptureFixture[str]) -> Non
         "upgrade to head, downgrade to base, upgrade to head again",
         "sqitch deploy --verify, revert -y, deploy --verify",
         "gate EXECUTES the migration code",
-        "pip install 'migration-guard[gate]'",
+        "the `gate` extra (SQLAlchemy, psycopg2; docs/install.md)",
         "--temp-postgres starts a throwaway PostgreSQL server",
         "3 the database could not be started or reached",
     ):

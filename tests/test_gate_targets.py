@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from migration_guard import __version__
 from migration_guard.chains.sqitch.conf import SqitchConf
 from migration_guard.databases.roundtrip import first_line
 from migration_guard.databases.sqitch_gate import SqitchProject, failure
@@ -21,6 +22,7 @@ from migration_guard.databases.targets import (
     with_driver,
 )
 from migration_guard.errors import GuardError, UsageError
+from migration_guard.project import REPOSITORY_URL
 
 
 def test_mask_url_hides_only_the_password() -> None:
@@ -78,8 +80,9 @@ def test_missing_extra_names_the_install_command() -> None:
     assert info.value.message.startswith(
         "the gate runs Alembic chains, and no_such_module_for_gate is not installed"
     )
+    requirement = f"migration-guard[gate] @ git+{REPOSITORY_URL}@v{__version__}"
     assert info.value.hint == (
-        "pip install 'migration-guard[gate]' into the environment the project's migrations run in"
+        f"pip install '{requirement}' into the environment the project's migrations run in"
     )
 
 

@@ -2,9 +2,9 @@
 GitHub Actions and for GitLab merge-request pipelines.
 
 No ``paths:`` filter: GitHub leaves a required check whose workflow was skipped "Pending"
-for ever, so the workflow runs on every pull request and each job ends at once with
-"no migrations touched: OK" when the change touches no chain (``check``, ``gate
---if-changed``). docs/ci.md shows exactly these files (``tests/test_init.py`` checks it).
+for ever, so the workflow runs on every pull request; ``check`` and ``gate --if-changed`` end at
+once with "no migrations touched: OK" when the change touches no chain. docs/ci.md shows
+exactly these files (``tests/test_init_ci.py`` checks it).
 """
 
 from __future__ import annotations
@@ -50,8 +50,9 @@ def github_workflow(plan: CiPlan) -> str:
     out = f"""\
 # migration-guard: the runbook's three CI jobs (written by `migration-guard init --ci github`).
 # No `paths:` filter: a required check must report on every pull request (GitHub leaves a
-# skipped required check "Pending"), so each job ends at once with "no migrations touched: OK"
-# when the pull request touches no migration chain.
+# skipped required check "Pending"), so the collision check and the gate end at once with
+# "no migrations touched: OK" when the pull request touches no migration chain (heads and lint
+# need no database: they always run, in seconds).
 name: migration-guard
 on:
   pull_request:
