@@ -412,13 +412,7 @@ def _annotation_escape(value: str, *, prop: bool = False) -> str:
 def github(report: CheckReport) -> str:
     lines = []
     for c in report.outcome.collisions:
-        who = "; ".join(claim.describe() for claim in c.claimed_by)
-        if c.kind is CollisionKind.FORK:
-            what = f"{label(c.migration)} builds on {c.parent}, as does {who}."
-        else:
-            what = f"{label(c.migration)} is also claimed by {who}."
-        nxt = f" Next available: {c.next_available}." if c.next_available else ""
-        message = f"{what}{nxt} Fix: {fix_text(c)}"
+        message = _collision_sentence(c)
         lines.append(
             f"::error file={_annotation_escape(c.migration.path, prop=True)},line=1,"
             f"title={_annotation_escape(f'Migration {c.kind.value} collision', prop=True)}::"
@@ -436,17 +430,22 @@ def github(report: CheckReport) -> str:
     return "\n".join([*lines, text(report)])
 
 
-def _collision_issue(c: Collision) -> Issue:
-    m = c.migration
+def _collision_sentence(c: Collision) -> str:
+    """One line for an annotation or a Code Quality issue: who else, the next number, the fix."""
     who = "; ".join(claim.describe() for claim in c.claimed_by)
     if c.kind is CollisionKind.FORK:
-        what = f"{label(m)} builds on {c.parent}, as does {who}."
+        what = f"{label(c.migration)} builds on {c.parent}, as does {who}."
     else:
-        what = f"{label(m)} is also claimed by {who}."
+        what = f"{label(c.migration)} is also claimed by {who}."
     nxt = f" Next available: {c.next_available}." if c.next_available else ""
+    return f"{what}{nxt} Fix: {fix_text(c)}"
+
+
+def _collision_issue(c: Collision) -> Issue:
+    m = c.migration
     return Issue(
         check=f"collision/{c.kind.value}",
-        description=f"{what}{nxt} Fix: {fix_text(c)}",
+        description=_collision_sentence(c),
         severity="critical",
         path=m.path,
         line=1,
