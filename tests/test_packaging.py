@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from testing.project_copy import ROOT, copy_project, fresh_venv
+from testing.tools import require_module
 
 from migration_guard import __version__
 from migration_guard.project import REPOSITORY_URL, release_tag
@@ -60,7 +61,7 @@ def test_changelog_has_an_entry_for_this_version() -> None:
 
 def _build(tmp_path: Path) -> tuple[Path, Path]:
     """sdist, then the wheel from that sdist (what `python -m build` does): (wheel, sdist)."""
-    pytest.importorskip("build")
+    require_module("build")
     source = copy_project(tmp_path / "source")
     out = tmp_path / "dist"
     proc = subprocess.run(

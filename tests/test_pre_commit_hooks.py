@@ -16,6 +16,7 @@ import pytest
 import yaml
 from testing.gitrepo import git
 from testing.project_copy import ROOT, project_repository
+from testing.tools import require_module
 
 from migration_guard import sample
 from migration_guard.commands.demo import build_demo_repository
@@ -69,7 +70,7 @@ class Hooks:
 def hooks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hooks]:
     """A git repository of this project and one PRE_COMMIT_HOME for the module: pre-commit
     installs the hooks' environment once."""
-    pytest.importorskip("pre_commit")
+    require_module("pre_commit")
     base = tmp_path_factory.mktemp("hooks")
     repo, rev = project_repository(base / "migration-guard")
     yield Hooks(repo, rev, base / "pre-commit-home")

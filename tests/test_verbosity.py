@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from testing.cli import run
+from testing.tools import require_module
 
 from migration_guard import sample
 
@@ -157,7 +158,7 @@ def test_recover(sample_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_gate(sample_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("alembic")
+    require_module("alembic")
     normal, quiet, verbose = _three(sample_repo, capsys, "gate", "--chain", "raptor")
     assert normal[0] == quiet[0] == 0, normal[2]
     assert normal[1].splitlines()[-1] == "gate: 1 chain round-tripped. OK."
@@ -169,7 +170,7 @@ def test_gate(sample_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_quiet_gate_still_names_a_failure(
     sample_repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pytest.importorskip("alembic")
+    require_module("alembic")
     path = next((sample_repo / sample.RAPTOR_VERSIONS).glob("0057_*.py"))
     path.write_text(
         path.read_text().replace(

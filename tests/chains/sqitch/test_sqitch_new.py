@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from testing.tools import needs_tool
 
 from migration_guard.apply import apply_plan
 from migration_guard.chains.kind import Author, NewMigration, NewRequest
@@ -27,7 +28,7 @@ NOW = datetime(2026, 6, 2, 9, 30, 5, tzinfo=UTC)
 AUTHOR = Author("Test Person", "t@example.invalid")
 SPEC = ChainSpec("queue", "Queue", ChainKind.SQITCH, QUEUE_PLAN, width=2)
 SQITCH = shutil.which("sqitch")
-needs_sqitch = pytest.mark.skipif(SQITCH is None, reason="sqitch not installed")
+needs_sqitch = needs_tool("sqitch", "apt-get install sqitch")
 STAMP = re.compile(r" \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ")
 
 
