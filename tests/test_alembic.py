@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from alembic.config import Config
@@ -484,14 +485,113 @@ def test_no_fork_while_another_thread_runs(tmp_path: Path, monkeypatch: pytest.M
     assert state.heads == (Head("0030", f"{VERSIONS}/0030_step.py"),)
 
 
-def test_the_name_filter_is_alembics_regex(tmp_path: Path) -> None:
-    names = ["a.py", ".#a.py", "__init__.py", "__init__x.py", "_init_.py", "x.pyc", "x.py~"]
-    names += ["a\n.py", "b.py\n", "\n.py", ".py", "a.PY", "c.py.py", "#x.py", ".#"]
-    folder = tmp_path / VERSIONS
-    folder.mkdir(parents=True)
-    for name in names:
-        (folder / name).write_text("revision = 'x'\n")
-    (folder / "d.py").mkdir()
-    expected = [f"{VERSIONS}/{n}" for n in sorted(names) if alembic_module.SCRIPT_NAME.match(n)]
-    assert script_paths(WorkTree(tmp_path), VERSIONS) == expected
-    assert f"{VERSIONS}/b.py\n" in expected and f"{VERSIONS}/a\n.py" not in expected
+# Names Alembic's listing and file-name filter must decide on: in the folder, in a subfolder
+# (read only when recursive), and in __pycache__ folders (never read without sourceless).
+_TRICKY_NAMES = [
+    "a.py", ".py", "_x.py", ".hidden.py", "a.b.c.py", "c.py.py", "#x.py", "x y.py", "é.py",
+    "__init__.py", "__init__x.py", "_init_.py", ".#emacs.py", ".#", "x.py~", "x.pyc", "x.pyo",
+    "x.pyi", "a.PY", "notes.txt", "Makefile", "x.py.bak", "y.py", "y.pyc", "z.pyc",
+    "__init__.pyc", ".#lock.pyc", "a\n.py", "b.py\n", "\n.py",
+    "__pycache__/p.py", "__pycache__/q.cpython-311.pyc",
+    "sub/s.py", "sub/.#s.py", "sub/__init__.py", "sub/s.pyc", "sub/__pycache__/t.py",
+    ".dot/h.py", "sub/deeper/d.py",
+]  # fmt: skip
+
+
+def _alembic_selects(location: Path, *, recursive: bool, sourceless: bool) -> list[str]:
+    """The files real Alembic (in this process) decides to load, in its order: its own
+    ``_load_revisions`` walks the folder and filters the names; only the loading of each
+    chosen file is intercepted (some names, like ``b.py\\n``, make Alembic's loader
+    assert, and .pyc files would need real bytecode)."""
+    import alembic.util
+
+    config = Config()
+    config.set_main_option("script_location", str(location))
+    config.set_main_option("recursive_version_locations", str(recursive).lower())
+    config.set_main_option("sourceless", str(sourceless).lower())
+    chosen: list[str] = []
+
+    def load(dir_: str | os.PathLike[str], filename: str | os.PathLike[str]) -> ModuleType:
+        path = Path(dir_) / Path(filename).name
+        chosen.append(path.relative_to(location.parent).as_posix())
+        module = ModuleType(f"m{len(chosen)}")
+        module.revision = f"r{len(chosen)}"  # type: ignore[attr-defined]
+        module.down_revision = None  # type: ignore[attr-defined]
+        return module
+
+    directory = ScriptDirectory.from_config(config)
+    real = alembic.util.load_python_file
+    alembic.util.load_python_file = load
+    try:
+        loaded = list(directory._load_revisions())  # private: the only view of its file order
+    finally:
+        alembic.util.load_python_file = real
+    assert [Path(s.path).name for s in loaded] == [Path(c).name for c in chosen]
+    return chosen
+
+
+def _tricky_folder(root: Path) -> Path:
+    location = root / "app" / "migrations"
+    for name in _TRICKY_NAMES:
+        write(location / "versions", name, f"revision = {name!r}\ndown_revision = None\n")
+    (location / "versions" / "d.py").mkdir()  # a folder named like a script
+    return location
+
+
+@pytest.mark.parametrize("recursive", [False, True])
+def test_the_files_read_are_the_files_real_alembic_selects(tmp_path: Path, recursive: bool) -> None:
+    """Not our regex against itself: Alembic's own listing and filter, on names that sit on
+    every edge of it (hidden files, editor droppings, dots, bytecode, line ends in names)."""
+    location = _tricky_folder(tmp_path)
+    theirs = _alembic_selects(location, recursive=recursive, sourceless=False)
+    ours = script_paths(WorkTree(tmp_path), "app/migrations/versions", recursive=recursive)
+    assert [p.removeprefix("app/") for p in ours] == theirs
+    # The edges really are there: kept and dropped names on both sides of the filter.
+    flat = {p.removeprefix("migrations/versions/") for p in theirs}
+    assert {".py", "_x.py", ".hidden.py", "c.py.py", "b.py\n", "_init_.py"} <= flat
+    assert not {"__init__.py", "__init__x.py", ".#emacs.py", "x.py~", "x.pyc", "a\n.py"} & flat
+    assert "d.py" not in flat
+    assert ("sub/s.py" in flat) == recursive and "sub/__pycache__/t.py" not in flat
+    assert "__pycache__/p.py" not in flat
+
+
+def test_the_files_real_alembic_loads_with_the_loader_not_intercepted(tmp_path: Path) -> None:
+    """The interception above changes nothing in the choice: without it, on the names that
+    Alembic's loader can run, the same files load."""
+    location = tmp_path / "app" / "migrations"
+    names = [n for n in _TRICKY_NAMES if Path(n).suffix not in (".pyc", ".pyo", "")]
+    names = [n for n in names if "\n" not in n]  # Alembic's loader asserts on .py, b.py\n
+    for n, name in enumerate(names):
+        write(location / "versions", name, f"revision = 'r{n}'\ndown_revision = None\n")
+    config = Config()
+    config.set_main_option("script_location", str(location))
+    config.set_main_option("recursive_version_locations", "true")
+    loaded = [
+        Path(s.path).relative_to(tmp_path).as_posix()
+        for s in ScriptDirectory.from_config(config)._load_revisions()
+    ]
+    assert script_paths(WorkTree(tmp_path), "app/migrations/versions", recursive=True) == loaded
+    assert len(loaded) >= 10
+    intercepted = _alembic_selects(location, recursive=True, sourceless=False)
+    assert loaded == [f"app/{p}" for p in intercepted]
+
+
+def test_sourceless_bytecode_is_the_one_selection_not_modelled(tmp_path: Path) -> None:
+    """With ``sourceless = true`` Alembic also loads bytecode without a .py beside it, and
+    __pycache__ folders (reader.py: not modelled); apart from those, it selects exactly what
+    we read, in the same order."""
+    location = _tricky_folder(tmp_path)
+    theirs = _alembic_selects(location, recursive=True, sourceless=True)
+    ours = [
+        p.removeprefix("app/")
+        for p in script_paths(WorkTree(tmp_path), "app/migrations/versions", recursive=True)
+    ]
+    extra = [p for p in theirs if p not in ours]
+    assert [p for p in theirs if p not in extra] == ours
+    assert sorted(p.removeprefix("migrations/versions/") for p in extra) == [
+        "__pycache__/p.py",  # with sourceless, Alembic reads __pycache__ folders too
+        "__pycache__/q.cpython-311.pyc",
+        "sub/__pycache__/t.py",
+        "x.pyc",  # x.pyo is not: Alembic prefers the .pyc
+        "z.pyc",  # not y.pyc or sub/s.pyc: their .py is there
+    ]
