@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+from importlib.machinery import ModuleSpec
 from pathlib import Path
 
 import pytest
@@ -62,10 +64,19 @@ def test_relative_sqlite_paths_become_absolute(
             normalize_url(url)
 
 
+def _installed_driver() -> str:
+    """Which driver is importable here, found without the function under test."""
+    for module in ("psycopg", "psycopg2"):
+        if importlib.util.find_spec(module) is not None:
+            return module
+    raise AssertionError("the test extra installs psycopg2: no PostgreSQL driver found")
+
+
 def test_postgres_urls_name_the_installed_driver() -> None:
-    driver = postgres_driver()
-    assert driver in ("psycopg", "psycopg2")  # the gate extra installs psycopg2
+    driver = _installed_driver()
+    assert postgres_driver() == driver
     assert with_driver("postgresql://h/db") == f"postgresql+{driver}://h/db"
+    assert with_driver("postgres://h/db") == f"postgresql+{driver}://h/db"
     assert with_driver("postgresql+asyncpg://h/db") == "postgresql+asyncpg://h/db"
     assert with_driver("sqlite:////x.db") == "sqlite:////x.db"
     assert with_database("postgresql://u@h:1/postgres?x=1", "gate_a") == (
@@ -135,3 +146,36 @@ def test_first_line() -> None:
     assert first_line("\n\n  a   b \n c") == "a b"
     assert first_line("x" * 400, limit=10) == "x" * 9 + "…"
     assert first_line("") == ""
+
+
+def _only_installed(monkeypatch: pytest.MonkeyPatch, *installed: str) -> None:
+    """Make the PostgreSQL drivers not in ``installed`` look uninstalled (and those in it
+    installed), whatever this environment has."""
+    real = importlib.util.find_spec
+
+    def find_spec(name: str, package: str | None = None) -> ModuleSpec | None:
+        if name in ("psycopg", "psycopg2"):
+            return ModuleSpec(name, None) if name in installed else None
+        return real(name, package)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+
+
+@pytest.mark.parametrize(
+    ("installed", "expected"),
+    [
+        (("psycopg", "psycopg2"), "psycopg"),  # psycopg 3 first: SQLAlchemy 2.1's default
+        (("psycopg2",), "psycopg2"),
+        (("psycopg",), "psycopg"),
+        ((), None),
+    ],
+)
+def test_the_driver_is_psycopg_then_psycopg2_then_none(
+    monkeypatch: pytest.MonkeyPatch, installed: tuple[str, ...], expected: str | None
+) -> None:
+    _only_installed(monkeypatch, *installed)
+    assert postgres_driver() == expected
+    if expected is None:  # no driver: the URL stays as given (SQLAlchemy then says why)
+        assert with_driver("postgresql://h/db") == "postgresql://h/db"
+    else:
+        assert with_driver("postgresql://h/db") == f"postgresql+{expected}://h/db"
