@@ -350,11 +350,30 @@ def test_gitlab_ci_merge_request_job(
         assert "migration-guard check: base='origin/main' pr=3322" in out
         assert f"  also claimed by PR #3277 ({V}/0145_promote_my_feature.py)" in out
         assert "posted a comment on PR #3322" in err
+        (posted,) = fake.state.comments[3322]
+        assert "PR #3323" not in posted.body
+        # A third MR now claims 0145 too: the verdict changes, so the one comment is edited.
+        fake.add_pr(3323, [f"{V}/0145_add_export_index.py"], head="pr-3323")
+        fake.reset_requests()
         code, out, err = _run(incident, capsys, "check", "--post-comment", "--format", "markdown")
         assert code == 1
         assert out.startswith("<!-- migration-guard:check -->\n### Migration number check\n")
-        assert "updated the comment on PR #3322" in err or "already up to date" in err
-        assert len(fake.state.comments[3322]) == 1
+        assert err == "migration-guard check: updated the comment on PR #3322\n"
+        (edit,) = [r for r in fake.requests if r.method in ("POST", "PUT", "PATCH")]
+        assert (edit.method, edit.path) == (
+            "PUT",
+            f"/api/v4/projects/42/merge_requests/3322/notes/{posted.id}",
+        )
+        assert "PR #3323" in edit.body["body"]
+        (comment,) = fake.state.comments[3322]
+        assert (comment.id, comment.body) == (posted.id, edit.body["body"])
+        # Nothing changed since: no edit at all, and it says so.
+        fake.reset_requests()
+        code, out, err = _run(incident, capsys, "check", "--post-comment")
+        assert code == 1
+        assert err == "migration-guard check: comment already up to date on PR #3322\n"
+        assert fake.count("PUT") == fake.count("POST") == 0
+        assert [c.body for c in fake.state.comments[3322]] == [edit.body["body"]]
 
 
 def test_open_prs_file_errors_are_clear(
