@@ -50,6 +50,191 @@ def test_demo_runs_every_step_as_expected(demo: tuple[Path, str]) -> None:
     assert "0193_add_refund_audit.py landed second (PR #3322" in _section(out, "landed second")
 
 
+C = "console/migrations/versions"
+R = "backend_v2/alembic/versions"
+PLAN = "queue/migrations/sqitch/sqitch.plan"
+
+# What each step must print (whole lines, stripped; ``re:`` a regex for one line) and its exit.
+STEPS: list[tuple[str, list[str], int]] = [
+    (
+        "List the chains",
+        [
+            "$ migration-guard chains",
+            "3 chains (migration-guard.toml):",
+            f"re:console +alembic +{C} +sequential +192 +0192 +0192$",
+            f"re:raptor +alembic +{R} +sequential +57 +0057 +0057$",
+            f"re:queue +sqitch +{PLAN} +sequential +7 +07 +07-job-priority$",
+        ],
+        0,
+    ),
+    (
+        "Single-head gate on main",
+        [
+            "Console: OK (exactly 1 head)",
+            f"head 0192  {C}/0192_create_console_audit_log.py",
+            "Raptor: OK (exactly 1 head)",
+            f"head 0057  {R}/0057_add_index_to_raptor_permissions.py",
+        ],
+        0,
+    ),
+    (
+        "Lint every chain on main",
+        [
+            f"Console (alembic, {C}): OK (192 migrations)",
+            f"Raptor (alembic, {R}): OK (57 migrations)",
+            f"Queue (sqitch, {PLAN}): OK (7 changes)",
+            "lint: 3 chains checked. OK.",
+        ],
+        0,
+    ),
+    (
+        "The CI guard on PR #3322",
+        [
+            "$ migration-guard check --head pr-3322 --base-sha origin/main --provider git",
+            f"[console] 0193 — {C}/0193_add_refund_audit.py",
+            f"COLLISION [console] 0193 — {C}/0193_add_refund_audit.py",
+            f"also claimed by branch origin/pr-3277 ({C}/0193_promote_my_feature.py)",
+            "branch origin/pr-3277 added it first and keeps it: this PR must move",
+            "next available number: 0194",
+            f"fix: migration-guard renumber {C}/0193_add_refund_audit.py --to 0194",
+            "Found 1 migration-number collision(s). FAIL.",
+        ],
+        1,
+    ),
+    (
+        "Pick the next free number",
+        [
+            "$ migration-guard next console --provider git",
+            "0195",
+            "next Console number after origin/main (highest 0192), skipping numbers claimed by "
+            "2 open change(s) via git",
+        ],
+        0,
+    ),
+    (
+        "Fix PR #3322 in one command",
+        [
+            f"[console] 0193 -> 0194: {C}/0193_add_refund_audit.py -> {C}/0194_add_refund_audit.py",
+            "Changed 1 file(s), renamed 1.",
+            "Console: OK (1 head: 0194)",
+            "Collision check against origin/main and open PRs: OK.",
+        ],
+        0,
+    ),
+    (
+        "The guard passes once the fix is committed",
+        [
+            f"[console] 0194 — {C}/0194_add_refund_audit.py",
+            rf"re:^NOTE \[console\] 0194 — {C}/0194_add_refund_audit.py builds on 0192, as does "
+            rf"branch origin/pr-3277 \({C}/0193_promote_my_feature.py\)",
+            "No migration-number collisions detected. OK.",
+        ],
+        0,
+    ),
+    (
+        "The incident: two PRs",
+        [
+            "$ migration-guard heads --console-only --rev incident",
+            "Console: FAIL (2 heads)",
+            f"head 0193  {C}/0193_add_refund_audit.py",
+            f"head 0193  {C}/0193_promote_my_feature.py",
+            f"re:^{C}/0193_promote_my_feature.py:13: MG101 duplicate revision id '0193'",
+            f"re:^{C}/0193_promote_my_feature.py:13: MG111 number 0193 is also used by",
+        ],
+        1,
+    ),
+    (
+        "Which PR landed second?",
+        [
+            f"Console (alembic, {C}): COLLISION (2 heads)",
+            rf"re:^{C}/0193_promote_my_feature.py landed first \(PR #3277, ",
+            rf"re:^{C}/0193_add_refund_audit.py landed second \(PR #3322, ",
+            f"repair: {C}/0193_add_refund_audit.py -> {C}/0194_add_refund_audit.py",
+            "-Revises: 0192",
+            "+Revises: 0193",
+            '+revision: str = "0194"',
+            "recover: collision found. Run again with --apply (and --branch hotfix/NAME to commit "
+            "it on a new branch). FAIL.",
+        ],
+        1,
+    ),
+    (
+        "Repair it on a hotfix branch",
+        [
+            "$ migration-guard recover console --apply --branch hotfix/console-0193",
+            "recover: repaired. Check `git show`, then open a hotfix PR; do not deploy until CI "
+            "is green.",
+            "Console: OK (1 head: 0194)",
+            "Committed on branch hotfix/console-0193: push it and open the hotfix PR "
+            "(git push -u origin hotfix/console-0193).",
+        ],
+        0,
+    ),
+    (
+        "Every gate green again",
+        [
+            "Console: OK (exactly 1 head)",
+            f"head 0194  {C}/0194_add_refund_audit.py",
+            "Raptor: OK (exactly 1 head)",
+        ],
+        0,
+    ),
+    (
+        "A hand-edited sqitch plan",
+        [
+            "$ migration-guard lint queue --rev bad-plan",
+            f"Queue (sqitch, {PLAN}): FAIL (1 problem)",
+            f"re:^{PLAN}:12: MG201 Invalid name; names must not begin with punctuation",
+            "re:^hint: the timestamp must not be in brackets",
+            "lint: 1 chain checked. 1 chain with problems. FAIL.",
+        ],
+        1,
+    ),
+    ("Prevention", ["check on the 10 branches: 0 collisions"], 0),  # more in the wave test
+    (
+        "Round-trip every chain on a real database",
+        [
+            "re:^Database: temporary SQLite",
+            "Console (alembic, sqlite): upgrade head OK · downgrade base OK · upgrade head OK "
+            "(192 revisions)",
+            "Raptor (alembic, sqlite): upgrade head OK · downgrade base OK · upgrade head OK "
+            "(57 revisions)",
+        ],
+        0,
+    ),
+]
+
+
+def test_every_step_prints_what_it_shows(demo: tuple[Path, str]) -> None:
+    """Each step's own output, not only its exit code: the lines that make its point."""
+    _, out = demo
+    titles = re.findall(r"^Step (\d+)/(\d+): (.*)$", out, re.M)
+    assert [int(n) for n, _, _ in titles] == list(range(1, len(STEPS) + 1))
+    assert {total for _, total, _ in titles} == {str(len(STEPS))}
+    for (_, _, title), (expected_title, lines, code) in zip(titles, STEPS, strict=True):
+        assert title.startswith(expected_title), (title, expected_title)
+        section = _section(out, expected_title)
+        printed = [line.strip() for line in section.splitlines()]
+        for line in lines:
+            if line.startswith("re:"):
+                assert any(re.search(line[3:], p) for p in printed), (title, line)
+            else:
+                assert line in printed, (title, line)
+        exits = [line for line in printed if line.startswith("exit ")]
+        wave = "agents" in title  # the wave's exit line speaks for every agent
+        assert exits == [
+            f"exit {code} for every agent (as expected)" if wave else f"exit {code} (as expected)"
+        ], (title, exits)
+    gate = _section(out, "Round-trip every chain")
+    queue = (
+        "Queue (sqitch, sqlite): deploy --verify OK · revert OK · deploy --verify OK (7 changes)"
+    )
+    if shutil.which("sqitch") is not None:
+        assert queue in gate and "gate: 3 chains round-tripped. OK." in gate
+    else:  # the demo gates the Alembic chains only
+        assert "Queue" not in gate and "gate: 2 chains round-tripped. OK." in gate
+
+
 def test_demo_wave_gives_ten_agents_distinct_consecutive_numbers(demo: tuple[Path, str]) -> None:
     keep, out = demo
     wave = _section(out, "Prevention")
