@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+from testing.alembic_oracle import alembic_heads
 
 from migration_guard.chains.alembic.graph import (
     CODES,
@@ -123,15 +126,12 @@ def test_the_runbook_collision_fails_although_alembic_exits_0() -> None:
     assert numbered[-1].message == f"number 0145 is also used by {V}/0145_promote_a.py"
 
 
-def test_duplicate_ids_with_different_parents_match_alembic() -> None:
-    # Only the last copy's links count, so 'p' stays a head: Alembic prints x, x, p.
-    graph = run(
-        script("1_a.py", "x", "p"),
-        script("2_b.py", "x", "q"),
-        script("p.py", "p", None),
-        script("q.py", "q", None),
-    )
-    assert heads(graph) == ["x", "x", "p"]
+def test_duplicate_ids_with_different_parents_match_alembic(tmp_path: Path) -> None:
+    # Only the last copy's links count, so 'p' stays a head: Alembic says x, x, p.
+    files = {"1_a.py": ("x", "p"), "2_b.py": ("x", "q"), "p.py": ("p", None), "q.py": ("q", None)}
+    graph = run(*(script(name, rev, down) for name, (rev, down) in files.items()))
+    sources = {n: f"revision = {r!r}\ndown_revision = {d!r}\n" for n, (r, d) in files.items()}
+    assert heads(graph) == alembic_heads(tmp_path / "migrations", sources) == ["x", "x", "p"]
 
 
 def test_missing_down_revision_and_dependency() -> None:

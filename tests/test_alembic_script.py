@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
+from testing.alembic_oracle import alembic_heads
 
 from migration_guard.chains.alembic.script import (
     ScriptInfo,
@@ -392,15 +394,20 @@ def test_wrong_types_are_bad_values(source: str, line: int, reason: str) -> None
     assert (result.code, result.line, result.reason) == ("MG124", line, reason)
 
 
-def test_missing_down_revision_is_alembics_attribute_error() -> None:
-    result = unreadable("revision = '0193'\nbranch_labels = None\n")
+def test_missing_down_revision_is_alembics_attribute_error(tmp_path: Path) -> None:
+    source = "revision = '0193'\nbranch_labels = None\n"
+    error = alembic_heads(tmp_path / "migrations", {"0193_x.py": source})
+    assert isinstance(error, AttributeError) and "down_revision" in str(error), error
+    result = unreadable(source)
     assert (result.code, result.line, result.revision) == ("MG122", 1, "0193")
     assert result.reason == (
         "no down_revision (Alembic fails with AttributeError); use None for a base"
     )
 
 
-def test_missing_revision_needs_a_hex_file_name() -> None:
+def test_missing_revision_needs_a_hex_file_name(tmp_path: Path) -> None:
+    error = alembic_heads(tmp_path / "migrations", {"0193_add_foo.py": "down_revision = None\n"})
+    assert "Could not determine revision id from filename" in str(error), error
     result = unreadable("down_revision = None\n", "v/0193_add_foo.py")
     assert (result.code, result.line) == ("MG125", 1)
     assert result.reason == (
