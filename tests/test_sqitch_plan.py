@@ -2,7 +2,8 @@
 
 ``test_corpus_matches_recorded_sqitch`` checks every corpus plan against the outcome recorded
 from sqitch 1.3.1 in ``expected.json`` (no sqitch needed); ``test_sqitch_parity.py`` re-runs
-the real sqitch.
+the real sqitch on the corpus, and ``test_sqitch_plan_claims.py`` on the plans of the tests
+below that say what sqitch does (lists, skips, crashes, hangs).
 """
 
 from __future__ import annotations

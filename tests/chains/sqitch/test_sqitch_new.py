@@ -63,8 +63,18 @@ def test_the_plan_line_and_the_scripts(tmp_path: Path) -> None:
     assert state.heads[0].revision == "08-job-owner"
 
 
-def test_notes_are_escaped_as_sqitch_writes_them() -> None:
-    assert encode_note("a\\b\nc\rd") == "a\\\\b\\nc\\rd"
+@pytest.mark.sqitch
+@needs_sqitch
+def test_notes_are_escaped_as_sqitch_writes_them(tmp_path: Path) -> None:
+    """The escaping of the plan line (sqitch's format_note: backslash, CR, LF). `sqitch add -n`
+    first unescapes what it is given (a typed \\n becomes a line end) and trims it: a note
+    without such sequences or outer blanks shows the escaping alone."""
+    note = "a\\b\nc\rd C:\\temp"
+    _sqitch(tmp_path, "init", "q", "--engine", "sqlite")
+    _sqitch(tmp_path, "add", "01-x", "-n", note)
+    line = (tmp_path / "sqitch.plan").read_bytes().decode().splitlines()[-1]
+    written = line.split(" # ", 1)[1]
+    assert encode_note(note) == written == "a\\\\b\\nc\\rd C:\\\\temp"
 
 
 def test_a_name_in_the_plan_or_several_heads_are_refused(tmp_path: Path) -> None:
