@@ -317,7 +317,7 @@ def _push_always(fake: FakeForge, method: str, path: str) -> None:
     pr.files = [FakeFile(f"docs/{pr.sha[-6:]}-{i:03d}.md") for i in range(250)]
 
 
-_LIES: dict[str, tuple[Callable[[FakeForge], None], str]] = {
+_LIES: dict[str, tuple[Callable[[FakeForge], object], str]] = {
     "none": (lambda fake: None, ""),
     "graphql-total-count": (
         lambda fake: setattr(fake.state.prs[3277], "hidden", True),
