@@ -659,10 +659,12 @@ def test_rest_file_list_short_of_changed_files_is_incomplete(
 
 
 def _push_on_rest_files(pr: FakePR, pushes: int | None) -> Callable[[FakeForge, str, str], None]:
+    """A hook pushing to ``pr`` once per listing of its files, after its pages were read and
+    before ``GET /pulls/{n}`` (``pushes`` times; None: for ever)."""
     done = [0]
 
     def push(server: FakeForge, method: str, path: str) -> None:
-        if path.endswith(f"/pulls/{pr.number}/files") and (pushes is None or done[0] < pushes):
+        if path.endswith(f"/pulls/{pr.number}") and (pushes is None or done[0] < pushes):
             done[0] += 1
             pr.sha = f"{done[0] + 1:040x}"
             pr.files = [FakeFile(p) for p in files(120, f"push{done[0]}")]
@@ -678,6 +680,7 @@ def test_rest_pr_pushed_to_while_listed_is_listed_again(fake: FakeForge, sleeps:
     (change,) = result.changes
     assert change.head_sha == f"{MAX_FILE_RESTARTS + 1:040x}"
     assert [f.path for f in change.files] == files(120, f"push{MAX_FILE_RESTARTS}")
+    assert fake.count("GET", r"/pulls/1$") == MAX_FILE_RESTARTS + 1
 
 
 def test_rest_pr_pushed_to_on_every_listing_gives_up(fake: FakeForge, sleeps: Sleeps) -> None:
@@ -711,3 +714,36 @@ def test_rest_file_pages_that_loop_are_incomplete(fake: FakeForge, sleeps: Sleep
         "could not list the files of PR #1: GitHub: pagination loops at "
         f"{fake.url}/repos/acme/app/pulls/1/files"
     )
+
+
+def test_rest_pr_that_does_not_say_how_many_files_changed_is_incomplete(
+    fake: FakeForge, sleeps: Sleeps
+) -> None:
+    pr = fake.add_pr(1, ["a"])
+    fake.add_fault(Fault(r"GET .*/pulls/1$", 200, {"number": 1, "head": {"sha": pr.sha}}))
+    result = make(fake, sleeps, use_graphql=False, limits=QUICK).open_changes("main")
+    assert result.problems == ("PR #1: GitHub did not say how many files changed",)
+
+
+def test_a_pr_list_cursor_that_does_not_advance_is_an_error(
+    fake: FakeForge, sleeps: Sleeps
+) -> None:
+    fake.add_pr(1, ["a"])
+    page = {
+        "totalCount": 2,
+        "pageInfo": {"hasNextPage": True, "endCursor": "Y3Vyc29yOnYyOjE="},
+        "nodes": [],
+    }
+    fake.add_fault(
+        Fault(
+            "POST /graphql",
+            200,
+            {"data": {"repository": {"pullRequests": page}}},
+            times=1000,
+            query="OpenPullRequests",
+        )
+    )
+    with pytest.raises(ForgeError) as info:
+        make(fake, sleeps, limits=QUICK).open_changes("main")
+    assert info.value.message == "GitHub GraphQL: the pull request list does not advance"
+    assert fake.count() == 2
