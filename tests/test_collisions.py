@@ -555,7 +555,8 @@ def test_an_id_collision_suggests_no_number_even_when_the_migration_also_moves()
     by_kind = {c.kind: c for c in outcome.collisions}
     assert by_kind[CollisionKind.NUMBER].next_available == "0194"
     assert by_kind[CollisionKind.ID].next_available is None
-    assert by_kind[CollisionKind.ID].owner is not None and by_kind[CollisionKind.ID].owner.pr == 2
+    owner = by_kind[CollisionKind.ID].owner
+    assert owner is not None and owner.pr == 2
 
 
 def test_a_pr_stacked_on_this_changes_first_migration_forks_nothing() -> None:
