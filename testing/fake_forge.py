@@ -68,6 +68,15 @@ class FakePR:
     state: str = "open"
     blobs: dict[str, bytes] = field(default_factory=dict)
     visible_files: int | None = None  # fault: list only this many files (totals stay true)
+    # Faults GitHub has shown in the wild, each a lie of its own:
+    # ``files_cap``: the file list (GraphQL ``files`` and its ``totalCount``, REST ``/files``)
+    # ends after this many, while ``changedFiles``/``changed_files`` stay true (a huge diff);
+    # ``files_cursor``: later GraphQL file pages answer ``hasNextPage: true`` with the cursor
+    # they were given (``"repeat"``) or with ``endCursor: null`` (``"null"``);
+    # ``hidden``: counted in the PR list's ``totalCount`` but never among its nodes.
+    files_cap: int | None = None
+    files_cursor: str | None = None
+    hidden: bool = False
 
     def __post_init__(self) -> None:
         self.head = self.head or f"feature-{self.number}"
@@ -75,7 +84,12 @@ class FakePR:
         self.title = self.title or f"Change {self.number}"
 
     def listed_files(self) -> list[FakeFile]:
-        return self.files if self.visible_files is None else self.files[: self.visible_files]
+        limits = [n for n in (self.visible_files, self.files_cap) if n is not None]
+        return self.files[: min(limits)] if limits else self.files
+
+    def files_total(self) -> int:
+        """What GitHub's ``files.totalCount`` says (``changedFiles`` is always the truth)."""
+        return len(self.files) if self.files_cap is None else min(len(self.files), self.files_cap)
 
 
 @dataclass
@@ -585,6 +599,8 @@ class _GitHub:
         parts = [urllib.parse.unquote(p) for p in rest.split("/")]
         if method == "GET" and parts == ["pulls"]:
             return self.pulls(path, query)
+        if method == "GET" and len(parts) == 2 and parts[0] == "pulls":
+            return 200, self.pull(self._pr(parts[1])), {}
         if method == "GET" and len(parts) == 3 and parts[0] == "pulls" and parts[2] == "files":
             return self.pull_files(path, query, self._pr(parts[1]))
         if len(parts) == 3 and parts[0] == "issues" and parts[2] == "comments":
@@ -647,19 +663,23 @@ class _GitHub:
             for pr in sorted(self.s.prs.values(), key=lambda p: -p.number)  # newest first
             if (state == "all" or pr.state == state) and (base is None or pr.base == base)
         ]
-        items = [
-            {
-                "number": pr.number,
-                "title": pr.title,
-                "state": pr.state,
-                "draft": pr.draft,
-                "html_url": f"https://github.example/{self.s.owner}/{self.s.repo}/pull/{pr.number}",
-                "head": {"ref": pr.head, "sha": pr.sha},
-                "base": {"ref": pr.base},
-            }
-            for pr in prs
-        ]
+        items = [self._pull_json(pr) for pr in prs]
         return self._list(path, query, items)
+
+    def _pull_json(self, pr: FakePR) -> dict[str, Any]:
+        return {
+            "number": pr.number,
+            "title": pr.title,
+            "state": pr.state,
+            "draft": pr.draft,
+            "html_url": f"https://github.example/{self.s.owner}/{self.s.repo}/pull/{pr.number}",
+            "head": {"ref": pr.head, "sha": pr.sha},
+            "base": {"ref": pr.base},
+        }
+
+    def pull(self, pr: FakePR) -> dict[str, Any]:
+        """``GET /pulls/{n}``: the list's fields and the counts only this answer has."""
+        return {**self._pull_json(pr), "commits": 1, "changed_files": len(pr.files)}
 
     def pull_files(
         self, path: str, query: dict[str, str], pr: FakePR
@@ -872,7 +892,8 @@ class _GitHub:
             key=lambda p: p.number,
         )
         start = _offset(variables.get("cursor"))
-        chunk = prs[start : start + first]
+        listed = [p for p in prs if not p.hidden]
+        chunk = listed[start : start + first]
         nodes = [
             {
                 "number": pr.number,
@@ -891,7 +912,7 @@ class _GitHub:
         return {
             "totalCount": len(prs),
             "pageInfo": {
-                "hasNextPage": end < len(prs),
+                "hasNextPage": end < len(listed),
                 "endCursor": _cursor(end) if chunk else None,
             },
             "nodes": nodes,
@@ -903,11 +924,17 @@ class _GitHub:
         start = _offset(cursor)
         chunk = listed[start : start + first]
         end = start + len(chunk)
+        end_cursor = _cursor(end) if chunk else None
+        if cursor is not None and pr.files_cursor == "repeat":
+            end_cursor = cursor
+        elif cursor is not None and pr.files_cursor == "null":
+            end_cursor = None
         return {
-            "totalCount": len(pr.files),
+            "totalCount": pr.files_total(),
             "pageInfo": {
-                "hasNextPage": end < len(listed),
-                "endCursor": _cursor(end) if chunk else None,
+                "hasNextPage": end < len(listed)
+                or (pr.files_cursor is not None and cursor is not None),
+                "endCursor": end_cursor,
             },
             "nodes": [
                 {"path": f.path, "changeType": _CHANGE_TYPE.get(f.status, "MODIFIED")}

@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from testing import ci_env, incident
 from testing.cli import run as _run
-from testing.fake_forge import FakeForge, Fault
+from testing.fake_forge import FakeFile, FakeForge, Fault
 from testing.gitrepo import GitRepo
 
 from migration_guard import sample
@@ -300,3 +301,100 @@ def test_a_forge_answer_nested_too_deeply_is_a_clean_exit_3(
     assert code == 3, out + err
     assert "OK" not in out and "internal error" not in err
     assert "with JSON nested too deeply to read (HTTP 200)" in err
+
+
+# -- issue 14: each GitHub completeness guard, end to end ---------------------------------------
+
+_OTHER = [*(f"docs/page-{i:03d}.md" for i in range(249)), f"{V}/0145_promote_my_feature.py"]
+"""PR #3277's files: its colliding migration is the 250th, on the third page of files."""
+
+
+def _push_always(fake: FakeForge, method: str, path: str) -> None:
+    """PR #3277 is pushed to before every request (its migration dropped, docs rewritten):
+    its files never hold still, so no list of them can be trusted."""
+    pr = fake.state.prs[3277]
+    pr.sha = f"{int(pr.sha, 16) + 1:040x}"
+    pr.files = [FakeFile(f"docs/{pr.sha[-6:]}-{i:03d}.md") for i in range(250)]
+
+
+_LIES: dict[str, tuple[Callable[[FakeForge], object], str]] = {
+    "none": (lambda fake: None, ""),
+    "graphql-total-count": (
+        lambda fake: setattr(fake.state.prs[3277], "hidden", True),
+        "GitHub reported 2 open pull requests into main but listed 1",
+    ),
+    "graphql-changed-files": (
+        lambda fake: setattr(fake.state.prs[3277], "files_cap", 150),
+        "PR #3277: GitHub lists 150 of its 250 changed files",
+    ),
+    "graphql-cursor-repeated": (
+        lambda fake: setattr(fake.state.prs[3277], "files_cursor", "repeat"),
+        "PR #3277: its file list does not advance",
+    ),
+    "graphql-cursor-null": (
+        lambda fake: setattr(fake.state.prs[3277], "files_cursor", "null"),
+        "PR #3277: its file list does not advance",
+    ),
+    "graphql-pushed-while-listed": (
+        lambda fake: fake.before_request.append(_push_always),
+        "PR #3277 kept changing while its files were listed",
+    ),
+    "rest-changed-files": (
+        lambda fake: setattr(fake.state.prs[3277], "files_cap", 150),
+        "PR #3277: GitHub lists 150 of its 250 changed files",
+    ),
+    "rest-pushed-while-listed": (
+        lambda fake: fake.before_request.append(_push_always),
+        "PR #3277 kept changing while its files were listed",
+    ),
+    "rest-pages-loop": (
+        lambda fake: fake.add_fault(
+            Fault(
+                r"GET .*/pulls/3277/files$",
+                200,
+                [{"filename": "README.md", "status": "modified"}],
+                {"Link": f'<{fake.url}/repos/acme/app/pulls/3277/files?per_page=100>; rel="next"'},
+                times=1000,
+            )
+        ),
+        "could not list the files of PR #3277: GitHub: pagination loops at",
+    ),
+}
+
+
+_CASES = [
+    pytest.param(lie, api == "rest", id=lie if lie != "none" else f"none-{api}")
+    for lie in sorted(_LIES)
+    for api in ("graphql", "rest")
+    if lie == "none" or lie.startswith(api)
+]
+
+
+@pytest.mark.parametrize(("lie", "rest"), _CASES)
+def test_a_github_list_that_lies_is_undecided_never_ok(
+    repo: GitRepo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    lie: str,
+    rest: bool,
+) -> None:
+    """PR #3277 claims 0145 too; each lie hides it (or, pushed to for ever, drops it). ``none``:
+    no lie, the collision is found. With the guard for the lie disabled, ``check`` said OK."""
+    lying, sentence = _LIES[lie]
+    with FakeForge() as fake:
+        fake.add_pr(3277, _OTHER, head="pr-3277")
+        fake.add_pr(3322, [f"{V}/0145_add_refund_audit.py"], head="pr-3322")
+        fake.state.graphql_enabled = not rest
+        lying(fake)
+        _github_env(monkeypatch, fake, tmp_path)
+        monkeypatch.setenv("MIGRATION_GUARD_FORGE_DEADLINE", "15")
+        code, out, err = _run(repo, capsys, "check")
+    if lie == "none":
+        assert code == 1, out + err
+        assert "PR #3277" in out
+        return
+    assert code == 3, out + err
+    assert "OK" not in out
+    assert sentence in out + err
+    assert "UNDECIDED" in out

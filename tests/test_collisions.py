@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from migration_guard.collisions import (
     ChainFacts,
@@ -10,9 +11,12 @@ from migration_guard.collisions import (
     ClaimSource,
     CollisionKind,
     Outcome,
+    base_claims,
     detect,
     free_numbers,
+    numbered,
     pending_moves,
+    target,
 )
 from migration_guard.model import Migration, NumberingMode
 from migration_guard.numbering import Numbering
@@ -304,3 +308,298 @@ def test_new_revisions_on_the_expand_and_the_contract_branch_are_no_fork() -> No
     rival = Claim.of(hexmig("e02", "exp"), ClaimSource.PR, pr=11, rank=11)
     (fork,) = run([expand], [rival], facts).collisions
     assert (fork.kind, fork.parent) == (CollisionKind.FORK, "exp")
+
+
+# --- issue 14: one test per rule, each proven by a hand mutation of collisions.py -------------
+
+
+def reservation(number: int, who: str = "alice", *, rank: int | None = None) -> Claim:
+    """A reservation as reservations.py builds it: no name, no rank (ranks after PRs')."""
+    text = f"{number:04d}"
+    return Claim(
+        "console", number, who, ClaimSource.RESERVATION, ref=who, number_text=text, rank=rank
+    )
+
+
+def unnamed_mig(rev: str, parents: tuple[str, ...] = ("0192",)) -> Migration:
+    """A migration whose file name has no number (``add_x.py``); its id may carry one."""
+    return Migration("console", None, "", f"add_{rev}", f"{V}/add_{rev}.py", rev, parents)
+
+
+def unnamed(
+    source: ClaimSource, rank: int, rev: str, parents: tuple[str, ...] = ("0192",)
+) -> Claim:
+    return Claim.of(unnamed_mig(rev, parents), source, pr=rank, rank=rank)
+
+
+def test_target_is_the_file_unless_the_name_is_a_sqitch_change() -> None:
+    path = f"{V}/0193_a.py"
+    assert target(path, "0193_a") == path
+    assert target(path, "") == path
+    assert target("queue/sqitch.plan", "07-billing") == "07-billing"
+
+
+def test_a_reservation_outranks_a_pr_opened_before_it() -> None:
+    (collision,) = run([mine(193, "b", pr=50)], [pr(1, 193, "a"), reservation(193)]).collisions
+    assert collision.owner == reservation(193)
+    assert not collision.with_base
+    assert collision.next_available == "0195"  # PR #1 moves too, first: to 0194
+
+
+def test_the_base_branch_outranks_even_a_ranked_reservation() -> None:
+    (collision,) = run([mine(192, "late", 191, pr=50)], [reservation(192, rank=1)]).collisions
+    assert collision.owner is not None and collision.owner.source is ClaimSource.BASE
+
+
+def test_an_unknown_fingerprint_on_either_side_is_the_same_migration() -> None:
+    me = Claim.of(mig(193, "x"), ClaimSource.SELF, pr=12, rank=12, fingerprint="me")
+    assert run([me], [pr(9, 193, "x")]).ok  # the stacked PR's content was not read
+
+
+def test_reservation_and_self_descriptions_and_who() -> None:
+    detailed = Claim(
+        "c", 193, "alice", ClaimSource.RESERVATION, number_text="0193", detail="alice, feat-x"
+    )
+    assert detailed.describe() == "reservation 0193 (alice, feat-x)"
+    assert replace(detailed, number_text="").describe() == "reservation 193 (alice, feat-x)"
+    assert Claim("c", 1, "p", ClaimSource.RESERVATION).describe() == "reservation (p)"
+    assert Claim("c", 1, "p", ClaimSource.BASE).describe() == "base branch (p)"
+    uncommitted = Claim("c", 1, "p", ClaimSource.SELF, uncommitted=True)
+    assert uncommitted.who == "this PR (uncommitted)"
+    assert Claim("c", 1, "p", ClaimSource.PR, pr=4).who == "PR #4"
+
+
+def test_an_empty_chain_starts_at_one() -> None:
+    facts = ChainFacts(SEQ, forks=False, base=())
+    assert facts.highest == 0
+    assert free_numbers("console", facts, []).numbers == ("0001",)
+    # Two PRs on 0001: the later moves to 0002 (never to 0000).
+    assert pending_moves("console", facts, [pr(1, 1, "a", None), path_only(2, 1, "b")]) == {
+        ("console", "0001_b"): 2
+    }
+
+
+def test_a_base_migration_numbered_only_by_its_id_holds_that_number() -> None:
+    facts = ChainFacts(SEQ, forks=False, base=(*BASE, unnamed_mig("0193")))
+    assert facts.highest == 193
+    assert free_numbers("console", facts, []).numbers == ("0194",)
+    (collision,) = run([mine(193, "b", pr=50)], facts=facts).collisions
+    assert collision.with_base and collision.next_available == "0194"
+
+
+def test_a_new_migration_numbered_only_by_its_id_collides_on_that_number() -> None:
+    outcome = run([unnamed(ClaimSource.SELF, 50, "0193")], [pr(1, 193, "a")])
+    (collision,) = outcome.collisions
+    assert collision.kind is CollisionKind.NUMBER
+    assert (collision.migration.number, collision.migration.number_text) == (193, "0193")
+    assert collision.next_available == "0194"
+
+
+def test_another_prs_migration_numbered_only_by_its_id_collides_on_that_number() -> None:
+    them = unnamed(ClaimSource.PR, 1, "0193")
+    (collision,) = run([mine(193, "b", pr=50)], [them]).collisions
+    assert collision.kind is CollisionKind.NUMBER and collision.owner is not None
+    assert collision.owner.number == 193 and collision.owner.pr == 1
+
+
+def test_ids_give_no_number_outside_a_sequential_chain() -> None:
+    facts = ChainFacts(Numbering(NumberingMode.NONE, 4), forks=False, base=())
+    claim = unnamed(ClaimSource.SELF, 1, "0193")
+    assert numbered(claim, facts) is claim
+
+
+def test_base_claims_are_of_their_own_chain_only() -> None:
+    raptor = Migration("raptor", 5, "0005", "0005_r", "raptor/0005_r.py", "0005")
+    facts = ChainFacts(SEQ, forks=False, base=(mig(1, "a"), raptor))
+    assert [c.chain for c in base_claims("console", facts)] == ["console"]
+
+
+def test_a_change_moves_its_lower_number_first_whatever_the_names() -> None:
+    def named(number: int, name: str) -> Claim:
+        text = f"{number:04d}"
+        return Claim(
+            "console",
+            number,
+            f"{V}/{name}.py",
+            ClaimSource.SELF,
+            pr=50,
+            rank=50,
+            name=name,
+            number_text=text,
+            id=text,
+        )
+
+    outcome = run([named(193, "z_late"), named(195, "a_early")], [pr(1, 193, "x"), pr(1, 195, "y")])
+    got = {c.migration.number: c.next_available for c in outcome.collisions}
+    assert got == {193: "0194", 195: "0196"}
+
+
+def test_a_migration_carried_by_two_prs_is_one_rival() -> None:
+    (collision,) = run([mine(193, "y", pr=50)], [pr(9, 193, "x"), pr(10, 193, "x")]).collisions
+    assert [r.pr for r in collision.rivals] == [9]
+    assert collision.next_available == "0194"
+
+
+def test_unknown_ids_never_collide() -> None:
+    me = Claim(
+        "console",
+        193,
+        f"{V}/0193_b.py",
+        ClaimSource.SELF,
+        pr=50,
+        rank=50,
+        name="0193_b",
+        number_text="0193",
+    )
+    assert run([me], [path_only(1, 195, "a")]).ok
+
+
+def test_no_moves_outside_a_sequential_chain() -> None:
+    facts = ChainFacts(Numbering(NumberingMode.DATE, 12), forks=False, base=())
+    assert pending_moves("console", facts, [pr(1, 193, "a"), pr(2, 193, "b")]) == {}
+
+
+def test_moves_skip_reserved_numbers() -> None:
+    claims = [pr(1, 193, "a"), pr(2, 193, "b")]
+    moves = pending_moves("console", FACTS["console"], claims, reserved=[194])
+    assert moves == {("console", "0193_b"): 195}
+    (collision,) = detect(
+        [mine(193, "c", pr=3)], FACTS, claims[:1], reserved={"console": [194]}
+    ).collisions
+    assert collision.next_available == "0195"
+
+
+def test_two_versions_of_one_migration_move_once() -> None:
+    """One name, two contents (two PRs carry different versions of ``0193_x``): it moves once."""
+    claims = [
+        pr(1, 193, "a"),
+        Claim.of(mig(193, "x"), ClaimSource.PR, pr=2, rank=2, fingerprint="one"),
+        Claim.of(mig(193, "x"), ClaimSource.PR, pr=3, rank=3, fingerprint="two"),
+    ]
+    assert pending_moves("console", FACTS["console"], claims) == {("console", "0193_x"): 194}
+
+
+def test_moves_go_in_rank_order_across_numbers() -> None:
+    claims = [pr(1, 195, "a"), pr(9, 195, "b"), pr(2, 193, "c"), pr(3, 193, "d")]
+    assert pending_moves("console", FACTS["console"], claims) == {
+        ("console", "0193_d"): 194,
+        ("console", "0195_b"): 196,
+    }
+
+
+def test_free_numbers_skip_reserved_numbers() -> None:
+    assert free_numbers("console", FACTS["console"], [], reserved=[193]).numbers == ("0194",)
+    outcome = detect([mine(196, "a")], FACTS, [], reserved={"console": [193]})
+    assert outcome.next_by_chain["console"].numbers == ("0194",)
+
+
+def test_the_next_numbers_are_as_many_as_the_change_adds() -> None:
+    outcome = run([mine(194, "b", 193), mine(193, "a")], [pr(1, 195, "c", 194)])
+    assert outcome.ok
+    assert [c.number for c in outcome.new] == [193, 194]  # in chain order, not as given
+    assert outcome.next_by_chain["console"].numbers == ("0193", "0194")
+
+
+def test_a_fork_is_still_told_when_only_some_rivals_collide_on_the_number() -> None:
+    outcome = run([mine(193, "me", pr=50)], [pr(1, 193, "a"), pr(2, 194, "b")])
+    assert [c.kind for c in outcome.collisions] == [CollisionKind.NUMBER]
+    (fork,) = outcome.notes
+    assert fork.kind is CollisionKind.FORK and [r.pr for r in fork.rivals] == [1, 2]
+
+
+def _width_2(base_top: int) -> ChainFacts:
+    base = tuple(
+        Migration("q", n, f"{n:02d}", f"{n:02d}_m", f"q/{n:02d}_m.py", f"{n:02d}")
+        for n in range(1, base_top + 1)
+    )
+    return ChainFacts(Numbering(NumberingMode.SEQUENTIAL, 2), forks=False, base=base)
+
+
+def _q(number: int, slug: str, source: ClaimSource, rank: int) -> Claim:
+    text = f"{number:02d}"
+    m = Migration("q", number, text, f"{text}_{slug}", f"q/{text}_{slug}.py", text)
+    return Claim.of(m, source, pr=rank, rank=rank)
+
+
+def test_a_move_to_the_last_number_of_the_width_does_not_warn() -> None:
+    facts = _width_2(97)
+    outcome = detect(
+        [_q(98, "me", ClaimSource.SELF, 50)], {"q": facts}, [_q(98, "a", ClaimSource.PR, 1)]
+    )
+    assert outcome.next_by_chain["q"].numbers == ("99",)
+    assert not outcome.next_by_chain["q"].widened
+    assert outcome.warnings == ()
+
+
+def test_moves_that_cross_the_width_warn_even_when_the_first_fits() -> None:
+    facts = _width_2(96)
+    mine_ = [_q(97, "me", ClaimSource.SELF, 50), _q(98, "me2", ClaimSource.SELF, 50)]
+    theirs = [_q(97, "a", ClaimSource.PR, 1), _q(98, "b", ClaimSource.PR, 1)]
+    outcome = detect(mine_, {"q": facts}, theirs)
+    numbers = outcome.next_by_chain["q"]
+    assert numbers.numbers == ("99", "100") and numbers.widened
+    (warning,) = outcome.warnings
+    assert warning.startswith("[q] the next number 100 is wider")
+
+
+def test_an_id_collision_suggests_no_number_even_when_the_migration_also_moves() -> None:
+    def with_id(source: ClaimSource, rank: int, number: int, slug: str, rev: str) -> Claim:
+        m = mig(number, slug)._replace(id=rev)
+        return Claim.of(m, source, pr=rank, rank=rank)
+
+    me = with_id(ClaimSource.SELF, 50, 193, "b", "dup")
+    outcome = run(
+        [me],
+        [with_id(ClaimSource.PR, 1, 193, "a", "r1"), with_id(ClaimSource.PR, 2, 195, "c", "dup")],
+    )
+    by_kind = {c.kind: c for c in outcome.collisions}
+    assert by_kind[CollisionKind.NUMBER].next_available == "0194"
+    assert by_kind[CollisionKind.ID].next_available is None
+    owner = by_kind[CollisionKind.ID].owner
+    assert owner is not None and owner.pr == 2
+
+
+def test_a_pr_stacked_on_this_changes_first_migration_forks_nothing() -> None:
+    """This change adds 0193 and 0194 on it; PR #60 builds on this change's 0193: 0194's
+    parent is this change's own, no fork (with anyone)."""
+    outcome = run([mine(193, "a", 192, pr=50), mine(194, "b", 193, pr=50)], [pr(60, 195, "c", 193)])
+    assert outcome.ok and outcome.notes == ()
+
+
+def test_a_migration_already_on_the_base_is_not_its_own_fork() -> None:
+    rebased = Claim.of(hexmig("bbb", "aaa"), ClaimSource.SELF, pr=3, rank=3)
+    assert run([rebased], [], HEX_FACTS).ok
+
+
+def test_a_merge_migration_on_top_of_a_sibling_is_no_fork() -> None:
+    me = Claim.of(hexmig("ccc", "bbb"), ClaimSource.SELF, pr=12, rank=12)
+    merge = Migration("console", None, "", "ddd_m", f"{V}/ddd_m.py", "ddd", ("bbb", "ccc"))
+    assert run([me], [Claim.of(merge, ClaimSource.PR, pr=11, rank=11)], HEX_FACTS).ok
+    other = Claim.of(hexmig("eee", "bbb"), ClaimSource.PR, pr=11, rank=11)
+    my_merge = Migration("console", None, "", "fff_m", f"{V}/fff_m.py", "fff", ("bbb", "eee"))
+    assert run([Claim.of(my_merge, ClaimSource.SELF, pr=12, rank=12)], [other], HEX_FACTS).ok
+
+
+def test_an_earlier_pr_carrying_this_changes_own_migration_is_no_fork() -> None:
+    me = Claim.of(hexmig("ccc", "bbb"), ClaimSource.SELF, pr=12, rank=12)
+    carried = Claim.of(hexmig("ccc", "bbb"), ClaimSource.PR, pr=11, rank=11)
+    assert run([me], [carried], HEX_FACTS).ok
+
+
+def test_in_a_numbered_chain_the_lower_number_merges_first_whoever_opened_first() -> None:
+    outcome = run([mine(193, "a", pr=3322)], [pr(3277, 194, "b")])
+    (note,) = outcome.notes
+    assert note.kind is CollisionKind.FORK and note.owner is None
+
+
+def test_in_a_numbered_chain_a_rival_without_a_number_merges_after_numbered_ones() -> None:
+    them = unnamed(ClaimSource.PR, 1, "beef")
+    (note,) = run([mine(193, "a", pr=50)], [them]).notes
+    assert note.kind is CollisionKind.FORK and note.owner is None
+
+
+def test_a_forking_migration_carried_by_two_prs_is_one_rival() -> None:
+    me = Claim.of(hexmig("ccc", "bbb"), ClaimSource.SELF, pr=12, rank=12)
+    them = [Claim.of(hexmig("ddd", "bbb"), ClaimSource.PR, pr=n, rank=n) for n in (11, 13)]
+    (fork,) = run([me], them, HEX_FACTS).collisions
+    assert [r.pr for r in fork.rivals] == [11]

@@ -1,15 +1,21 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-from testing.fake_forge import FakeFile, FakeForge, Fault
+from testing.fake_forge import FakeFile, FakeForge, FakePR, Fault
 
 from migration_guard.errors import ForgeError, UsageError
 from migration_guard.forges.base import ChangedFile, OpenChange
-from migration_guard.forges.github import GitHubForge, GitHubSettings
-from migration_guard.forges.http import HTTPStatusError, RateLimitError, RetryPolicy, Secret
+from migration_guard.forges.github import MAX_FILE_RESTARTS, GitHubForge, GitHubSettings
+from migration_guard.forges.http import (
+    ForgeLimits,
+    HTTPStatusError,
+    RateLimitError,
+    RetryPolicy,
+    Secret,
+)
 
 TOKEN = "ghs_s3cr3tT0kenValue"
 
@@ -295,8 +301,8 @@ def test_rest_fallback_when_graphql_is_missing(fake: FakeForge, sleeps: Sleeps) 
     assert len(result.changes[0].files) == 251
     assert result.changes[0].files[-1] == ChangedFile("new.py", "renamed", "old.py")
     assert forge.fallback_reason is not None
-    # graphql 404, pulls list, PR 1 files (3 pages), PR 3 files
-    assert result.requests == 1 + 1 + 3 + 1
+    # graphql 404, pulls list, PR 1 files (3 pages) and PR 1, PR 3 files and PR 3
+    assert result.requests == 1 + 1 + (3 + 1) + (1 + 1)
     assert fake.requests[1].query == {"state": "open", "base": "main", "per_page": "100"}
 
 
@@ -546,3 +552,198 @@ def test_token_never_shows(
     # The token travelled only in the header.
     assert all(TOKEN not in r.path and TOKEN not in str(r.query) for r in fake.requests)
     assert fake.requests[0].headers["authorization"] == f"Bearer {TOKEN}"
+
+
+# -- completeness: each guard against a forge that lies in exactly one way (issue 14) ---------
+#
+# A bounded deadline: with a guard disabled, the loops it stops would otherwise never end.
+QUICK = ForgeLimits(timeout=5.0, deadline=8.0)
+
+
+def test_a_pr_counted_in_total_count_but_never_listed_is_incomplete(
+    fake: FakeForge, sleeps: Sleeps
+) -> None:
+    fake.add_pr(1, ["a"])
+    fake.add_pr(2, ["b"]).hidden = True
+    result = make(fake, sleeps, limits=QUICK).open_changes("main")
+    assert not result.complete
+    assert [c.number for c in result.changes] == [1]
+    assert result.problems == ("GitHub reported 2 open pull requests into main but listed 1",)
+
+
+def test_a_file_list_whose_total_agrees_but_changed_files_does_not_is_incomplete(
+    fake: FakeForge, sleeps: Sleeps
+) -> None:
+    """``files.totalCount`` and the nodes agree (150); only ``changedFiles`` (250) tells."""
+    fake.add_pr(1, files(250)).files_cap = 150
+    fake.add_pr(2, files(3)).files_cap = 2  # one page: the check is not only for paged PRs
+    result = make(fake, sleeps, limits=QUICK).open_changes("main")
+    assert not result.complete
+    assert [len(c.files) for c in result.changes] == [150, 2]
+    assert result.problems == (
+        "PR #1: GitHub lists 150 of its 250 changed files",
+        "PR #2: GitHub lists 2 of its 3 changed files",
+    )
+
+
+@pytest.mark.parametrize("lie", ["repeat", "null"])
+def test_a_file_cursor_that_does_not_advance_is_incomplete(
+    fake: FakeForge, sleeps: Sleeps, lie: str
+) -> None:
+    """Page 2 says ``hasNextPage`` with the cursor it was given, or with none: asking again
+    would loop (or start over) for ever."""
+    fake.add_pr(1, files(250)).files_cursor = lie
+    fake.add_pr(2, ["b"])
+    result = make(fake, sleeps, limits=QUICK).open_changes("main")
+    assert not result.complete
+    assert result.problems == ("PR #1: its file list does not advance",)
+    assert fake.count("POST", "/graphql") == 2  # the PR page, one page of more files
+
+
+def _push_on_more_files(pr: FakePR, pushes: int | None) -> Callable[[FakeForge, str, str], None]:
+    """A hook pushing to ``pr`` before each "more files" request (``pushes`` times; None:
+    for ever), the way a busy branch does while it is listed."""
+    done = [0]
+
+    def push(server: FakeForge, method: str, path: str) -> None:
+        if path.endswith("/graphql") and server.requests and (pushes is None or done[0] < pushes):
+            done[0] += 1
+            pr.sha = f"{done[0] + 1:040x}"
+            pr.files = [FakeFile(p) for p in files(120, f"push{done[0]}")]
+
+    return push
+
+
+def test_a_pr_pushed_to_on_every_file_page_gives_up_after_the_restarts(
+    fake: FakeForge, sleeps: Sleeps
+) -> None:
+    pr = fake.add_pr(1, files(250))
+    fake.add_pr(2, ["b"])
+    fake.before_request.append(_push_on_more_files(pr, None))
+    result = make(fake, sleeps, limits=QUICK).open_changes("main")
+    assert not result.complete
+    assert result.problems == ("PR #1 kept changing while its files were listed",)
+    # The PR page, then one more-files request per restart allowed and the one that gives up.
+    assert fake.count("POST", "/graphql") == 1 + MAX_FILE_RESTARTS + 1
+
+
+def test_a_pr_pushed_to_as_often_as_the_restarts_allow_is_listed_whole(
+    fake: FakeForge, sleeps: Sleeps
+) -> None:
+    pr = fake.add_pr(1, files(250))
+    fake.before_request.append(_push_on_more_files(pr, MAX_FILE_RESTARTS))
+    result = make(fake, sleeps, limits=QUICK).open_changes("main")
+    assert result.complete, result.problems
+    (change,) = result.changes
+    assert change.head_sha == f"{MAX_FILE_RESTARTS + 1:040x}"
+    assert [f.path for f in change.files] == files(120, f"push{MAX_FILE_RESTARTS}")
+
+
+# The REST fallback has the same guards: its file lists against ``GET /pulls/{n}``.
+
+
+@pytest.mark.parametrize("lie", ["visible_files", "files_cap"])
+def test_rest_file_list_short_of_changed_files_is_incomplete(
+    fake: FakeForge, sleeps: Sleeps, lie: str
+) -> None:
+    setattr(fake.add_pr(1, files(250)), lie, 150)
+    setattr(fake.add_pr(2, files(3)), lie, 2)
+    fake.add_pr(3, ["c"])
+    result = make(fake, sleeps, use_graphql=False, limits=QUICK).open_changes("main")
+    assert not result.complete
+    assert [len(c.files) for c in result.changes] == [150, 2, 1]
+    assert result.problems == (
+        "PR #2: GitHub lists 2 of its 3 changed files",
+        "PR #1: GitHub lists 150 of its 250 changed files",
+    )
+
+
+def _push_on_rest_files(pr: FakePR, pushes: int | None) -> Callable[[FakeForge, str, str], None]:
+    """A hook pushing to ``pr`` once per listing of its files, after its pages were read and
+    before ``GET /pulls/{n}`` (``pushes`` times; None: for ever)."""
+    done = [0]
+
+    def push(server: FakeForge, method: str, path: str) -> None:
+        if path.endswith(f"/pulls/{pr.number}") and (pushes is None or done[0] < pushes):
+            done[0] += 1
+            pr.sha = f"{done[0] + 1:040x}"
+            pr.files = [FakeFile(p) for p in files(120, f"push{done[0]}")]
+
+    return push
+
+
+def test_rest_pr_pushed_to_while_listed_is_listed_again(fake: FakeForge, sleeps: Sleeps) -> None:
+    pr = fake.add_pr(1, files(250))
+    fake.before_request.append(_push_on_rest_files(pr, MAX_FILE_RESTARTS))
+    result = make(fake, sleeps, use_graphql=False, limits=QUICK).open_changes("main")
+    assert result.complete, result.problems
+    (change,) = result.changes
+    assert change.head_sha == f"{MAX_FILE_RESTARTS + 1:040x}"
+    assert [f.path for f in change.files] == files(120, f"push{MAX_FILE_RESTARTS}")
+    assert fake.count("GET", r"/pulls/1$") == MAX_FILE_RESTARTS + 1
+
+
+def test_rest_pr_pushed_to_on_every_listing_gives_up(fake: FakeForge, sleeps: Sleeps) -> None:
+    pr = fake.add_pr(1, files(250))
+    fake.before_request.append(_push_on_rest_files(pr, None))
+    result = make(fake, sleeps, use_graphql=False, limits=QUICK).open_changes("main")
+    assert not result.complete
+    assert result.problems == ("PR #1 kept changing while its files were listed",)
+    assert fake.count("GET", r"/pulls/1$") == MAX_FILE_RESTARTS + 1
+
+
+def test_rest_file_pages_that_loop_are_incomplete(fake: FakeForge, sleeps: Sleeps) -> None:
+    """A ``Link: rel="next"`` back to a page already read: REST's cursor that does not
+    advance."""
+    fake.add_pr(1, files(250))
+    fake.add_pr(2, ["b"])
+    again = f'<{fake.url}/repos/acme/app/pulls/1/files?per_page=100>; rel="next"'
+    fake.add_fault(
+        Fault(
+            r"GET .*/pulls/1/files$",
+            200,
+            [{"filename": "x", "status": "added"}],
+            {"Link": again},
+            times=1000,
+        )
+    )
+    result = make(fake, sleeps, use_graphql=False, limits=QUICK).open_changes("main")
+    assert not result.complete
+    (problem,) = result.problems
+    assert problem == (
+        "could not list the files of PR #1: GitHub: pagination loops at "
+        f"{fake.url}/repos/acme/app/pulls/1/files"
+    )
+
+
+def test_rest_pr_that_does_not_say_how_many_files_changed_is_incomplete(
+    fake: FakeForge, sleeps: Sleeps
+) -> None:
+    pr = fake.add_pr(1, ["a"])
+    fake.add_fault(Fault(r"GET .*/pulls/1$", 200, {"number": 1, "head": {"sha": pr.sha}}))
+    result = make(fake, sleeps, use_graphql=False, limits=QUICK).open_changes("main")
+    assert result.problems == ("PR #1: GitHub did not say how many files changed",)
+
+
+def test_a_pr_list_cursor_that_does_not_advance_is_an_error(
+    fake: FakeForge, sleeps: Sleeps
+) -> None:
+    fake.add_pr(1, ["a"])
+    page = {
+        "totalCount": 2,
+        "pageInfo": {"hasNextPage": True, "endCursor": "Y3Vyc29yOnYyOjE="},
+        "nodes": [],
+    }
+    fake.add_fault(
+        Fault(
+            "POST /graphql",
+            200,
+            {"data": {"repository": {"pullRequests": page}}},
+            times=1000,
+            query="OpenPullRequests",
+        )
+    )
+    with pytest.raises(ForgeError) as info:
+        make(fake, sleeps, limits=QUICK).open_changes("main")
+    assert info.value.message == "GitHub GraphQL: the pull request list does not advance"
+    assert fake.count() == 2

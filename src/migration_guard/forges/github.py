@@ -12,7 +12,9 @@ against ``totalCount`` (and ``changedFiles``); a shortfall makes the result inco
 
 When GraphQL is unavailable (404, an answer that is not GraphQL, a GraphQL error that is not a
 rate limit) the REST API is used instead: ``GET /pulls?state=open&base=`` and one
-``GET /pulls/{n}/files`` list per PR (``Link`` pagination, at most 3,000 files per PR).
+``GET /pulls/{n}/files`` list per PR (``Link`` pagination, at most 3,000 files per PR), then
+``GET /pulls/{n}``, whose ``changed_files`` and head the list is checked against (REST gives no
+total for the PR list itself: its ``Link`` pagination, loops refused, is all there is).
 
 The sticky comment is only ever one written by the token's own account (GraphQL ``viewer``,
 else REST ``GET /user``): anyone can paste the marker into a comment of their own.
@@ -401,10 +403,12 @@ class GitHubForge:
             if _dict(pr.get("base"), "base").get("ref") != base_ref:
                 continue
             number = _int(pr.get("number"), "number")
+            head = _dict(pr.get("head"), "head")
+            head_sha = head.get("sha") if isinstance(head.get("sha"), str) else None
             files: list[ChangedFile] = []
             if limited is None:
                 try:
-                    files = self._rest_files(number)
+                    files, head_sha, problem = self._rest_checked_files(number, head_sha)
                 except RateLimitError as exc:
                     limited = exc
                 except LimitError:
@@ -412,20 +416,16 @@ class GitHubForge:
                 except ForgeError as exc:
                     problems.append(f"could not list the files of PR #{number}: {exc.message}")
                 else:
-                    if len(files) >= REST_FILES_CAP:
-                        problems.append(
-                            f"PR #{number} has {len(files)} files or more; GitHub lists only "
-                            f"{REST_FILES_CAP}"
-                        )
+                    if problem:
+                        problems.append(problem)
             if limited is not None and not files:
                 problems.append(f"could not list the files of PR #{number}: {limited.message}")
-            head = _dict(pr.get("head"), "head")
             changes.append(
                 OpenChange(
                     number=number,
                     ref=str(head.get("ref", "")),
                     base_ref=base_ref,
-                    head_sha=head.get("sha") if isinstance(head.get("sha"), str) else None,
+                    head_sha=head_sha,
                     draft=bool(pr.get("draft")),
                     files=tuple(files),
                     title=str(pr.get("title") or ""),
@@ -433,6 +433,39 @@ class GitHubForge:
                 )
             )
         return tuple(sorted(changes, key=lambda c: c.number or 0)), tuple(problems)
+
+    def _rest_checked_files(
+        self, number: int, head_sha: str | None
+    ) -> tuple[list[ChangedFile], str | None, str | None]:
+        """PR ``number``'s files, the head they belong to, and what is wrong with them.
+
+        REST has no ``totalCount`` for a file list, so ``GET /pulls/{n}`` is asked after it:
+        its ``changed_files`` must be covered, and its head must be the one the list was
+        read for; a PR pushed to meanwhile is listed again (``MAX_FILE_RESTARTS`` times)."""
+        for _ in range(MAX_FILE_RESTARTS + 1):
+            files = self._rest_files(number)
+            pr = _dict(self.client.request("GET", f"{self._rest}/pulls/{number}").data, "pull")
+            head = _dict(pr.get("head"), "head").get("sha")
+            if isinstance(head, str) and head != head_sha:
+                head_sha = head  # pushed to while listed: list the new head's files
+                continue
+            if len(files) >= REST_FILES_CAP:
+                problem = (
+                    f"PR #{number} has {len(files)} files or more; GitHub lists only "
+                    f"{REST_FILES_CAP}"
+                )
+                return files, head_sha, problem
+            changed = pr.get("changed_files")
+            if not isinstance(changed, int):
+                return files, head_sha, f"PR #{number}: GitHub did not say how many files changed"
+            if changed > len(files):
+                return (
+                    files,
+                    head_sha,
+                    f"PR #{number}: GitHub lists {len(files)} of its {changed} changed files",
+                )
+            return files, head_sha, None
+        return files, head_sha, f"PR #{number} kept changing while its files were listed"
 
     def _rest_files(self, number: int) -> list[ChangedFile]:
         files = []
