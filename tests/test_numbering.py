@@ -36,3 +36,29 @@ def test_next_free_widens_with_a_warning() -> None:
     assert result.numbers == ("101",)
     assert result.widened
     assert result.warning is not None and "101" in result.warning
+
+
+@pytest.mark.parametrize(
+    ("highest", "taken", "count", "expected"),
+    [
+        (98, set(), 3, ("99", "100", "101")),  # the first fits, the second does not
+        (97, {99}, 2, ("98", "100")),  # a taken number pushes the last one over
+        (998, {999}, 2, ("1000", "1001")),  # a three-digit chain
+    ],
+)
+def test_next_free_warns_when_any_number_crosses_the_width(
+    highest: int, taken: set[int], count: int, expected: tuple[str, ...]
+) -> None:
+    width = len(str(highest))
+    result = next_free(highest, taken, width=width, count=count)
+    assert result.numbers == expected
+    assert result.widened
+    first_wider = next(n for n in expected if len(n) > width)
+    assert result.warning is not None
+    assert result.warning.startswith(f"the next number {first_wider} is wider")
+
+
+def test_next_free_stays_quiet_when_the_last_number_still_fits() -> None:
+    result = next_free(97, set(), width=2, count=2)
+    assert result.numbers == ("98", "99")
+    assert not result.widened and result.warning is None

@@ -347,7 +347,7 @@ def detect(
             assigned = [moves[c.identity] for c in mine if c.identity in moves]
             texts = tuple(format_number(n, width) for n in sorted(assigned))
             next_by_chain[chain] = (
-                NextNumbers(texts, any(len(t) > width for t in texts))
+                NextNumbers(texts, width)
                 if texts
                 else free_numbers(
                     chain,

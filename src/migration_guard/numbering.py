@@ -117,14 +117,20 @@ def format_number(number: int, width: int) -> str:
 
 class NextNumbers(NamedTuple):
     numbers: tuple[str, ...]
-    widened: bool  # a number needed more digits than the chain's width
+    width: int  # the chain's width the numbers were formatted to
+
+    @property
+    def widened(self) -> bool:
+        """Any number, not only the first: a block of moves can cross 99 -> 100 midway."""
+        return any(len(text) > self.width for text in self.numbers)
 
     @property
     def warning(self) -> str | None:
-        if not self.widened:
+        wider = next((text for text in self.numbers if len(text) > self.width), None)
+        if wider is None:
             return None
         return (
-            f"the next number {self.numbers[-1]} is wider than the chain's width; "
+            f"the next number {wider} is wider than the chain's width; "
             "raise `width` in the configuration and check that file names still sort"
         )
 
@@ -138,8 +144,7 @@ def next_free(highest: int, taken: Iterable[int], *, width: int, count: int = 1)
         if candidate not in blocked:
             found.append(candidate)
         candidate += 1
-    texts = tuple(format_number(n, width) for n in found)
-    return NextNumbers(numbers=texts, widened=any(len(t) > width for t in texts))
+    return NextNumbers(numbers=tuple(format_number(n, width) for n in found), width=width)
 
 
 # Numbers of any width count (a chain whose numbering is not known yet).
