@@ -10,7 +10,6 @@ read-only folder stops nothing.
 
 from __future__ import annotations
 
-import os
 import shutil
 import stat
 from collections.abc import Callable
@@ -52,7 +51,8 @@ def _journal_of(repo: GitRepo) -> Path:
 
 
 def test_the_rename_back_keeps_a_renamed_scripts_mode_and_identity(repo: GitRepo) -> None:
-    """kills: rename-back loop disabled (the snapshot rewrites the bytes as a new 0644 file)."""
+    """Only the rename-back keeps them: the snapshot would write the bytes as a new 0644 file.
+    kills: rename-back loop disabled (no other test does)."""
     script = repo.path / "v/0147_c.sh"
     inode = script.stat().st_ino
     before = _state(repo)
@@ -66,7 +66,7 @@ def test_the_rename_back_keeps_a_renamed_scripts_mode_and_identity(repo: GitRepo
 
 
 def test_the_snapshot_restores_edited_bytes_and_removes_created_files(repo: GitRepo) -> None:
-    """kills: `_restore_snapshot` returning [] without restoring."""
+    """kills: `_restore_snapshot` returning [] without restoring; its byte restore skipped."""
     before = _state(repo)
     plan = EditPlan(
         edits=(
@@ -87,7 +87,8 @@ def test_the_snapshot_restores_edited_bytes_and_removes_created_files(repo: GitR
 
 def test_an_edited_script_keeps_its_mode_applied_and_rolled_back(repo: GitRepo) -> None:
     """A file edited in place keeps its executable bit (it was written as a new 0644 file,
-    and the rollback, comparing bytes only, left git seeing a mode change)."""
+    and the rollback, comparing bytes only, left git seeing a mode change).
+    kills: the mode copy in `_write_bytes` dropped."""
     script = repo.path / "v/0147_c.sh"
     before = _state(repo)
     plan = EditPlan(edits=(FileEdit("v/0147_c.sh", SCRIPT, SCRIPT.replace("0147", "0194")),))
@@ -107,7 +108,7 @@ def test_the_index_entries_come_back_exactly_when_the_files_are_already_back(
     """A staged version differing from both HEAD and the file: `git add` would not restore
     it, only the exact index entry does. After the rename-back the bytes are all equal: the
     index is the one difference left.
-    kills: `_restore_index` skipped (with or without the problem being reported)."""
+    kills: `_restore_index` skipped, reported as a problem or not."""
     repo.write("v/0146_b.py", "down_revision = '0145'\n# staged\n")
     repo.git("add", "v/0146_b.py")
     repo.write("v/0146_b.py", "down_revision = '0145'\n# staged\n# and not staged\n")
@@ -200,7 +201,7 @@ def test_a_file_the_rollback_cannot_write_is_named_and_abort_restores_it_later(
     feature: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A folder now stands where an edited file must be written back.
-    kills: `problems.append` dropped for a file (the failure would read "rolled back")."""
+    kills: `problems.append` dropped for a file; the "could not restore" error not raised."""
     before = _state(feature)
     blocked: list[Path] = []
 
@@ -238,7 +239,7 @@ def test_index_entries_the_rollback_cannot_restore_are_named_and_abort_restores_
     feature: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """git's ``index.lock`` left by another process once the first `git mv` staged its rename.
-    kills: `problems.append` dropped for the index; `_restore_snapshot` returning []."""
+    kills: `problems.append` dropped for the index; the "could not restore" error not raised."""
     before = _state(feature)
     lock = feature.path / ".git/index.lock"
     moves = _fail_second_move(monkeypatch, lock.touch)
@@ -255,21 +256,7 @@ def test_index_entries_the_rollback_cannot_restore_are_named_and_abort_restores_
     # Every file is back already: the index alone is left to restore.
     assert _state(feature)[2] == before[2]
     assert _journal_of(feature).is_file()
-    lock.unlink()
-    code, _, err = _run(feature, capsys, "renumber", "--abort")
-    assert code == 0, err
-    assert not _journal_of(feature).exists()
-    assert _state(feature) == before
-
-
-def test_abort_with_the_obstacle_still_there_keeps_the_journal(
-    feature: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """kills: `problems.append` dropped for the index (``--abort`` would drop the journal)."""
-    lock = feature.path / ".git/index.lock"
-    _fail_second_move(monkeypatch, lock.touch)
-    assert _run(feature, capsys, *RENUMBER)[0] == 3
-    code, out, err = _run(feature, capsys, "renumber", "--abort")
+    code, out, err = _run(feature, capsys, "renumber", "--abort")  # the lock is still there
     assert (code, out) == (3, ""), err
     assert "could not undo everything of " in err and "the git index entries of " in err
     assert err.endswith(
@@ -277,4 +264,8 @@ def test_abort_with_the_obstacle_still_there_keeps_the_journal(
         "named, then run `migration-guard renumber --abort` again\n"
     )
     assert _journal_of(feature).is_file()
-    os.unlink(lock)
+    lock.unlink()
+    code, _, err = _run(feature, capsys, "renumber", "--abort")
+    assert code == 0, err
+    assert not _journal_of(feature).exists()
+    assert _state(feature) == before
