@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -53,7 +54,9 @@ def test_next_free_widens_with_a_warning() -> None:
 SEQ = NumberingMode.SEQUENTIAL
 
 
-def _detect(prefixes: list[str | None], names: list[str] | None = None, **kwargs: Any) -> Numbering:
+def _detect(
+    prefixes: Sequence[str | None], names: Sequence[str] | None = None, **kwargs: Any
+) -> Numbering:
     names = names if names is not None else [f"{p or 'x'}_m{i}" for i, p in enumerate(prefixes)]
     return detect_numbering(names, prefixes, **kwargs)
 
