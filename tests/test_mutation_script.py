@@ -1,0 +1,72 @@
+"""scripts/mutation: the parts that decide its verdict, without running mutmut.
+
+A survivor listed without a reason, or a module the script does not know, must stop it: an
+equivalents file that explains nothing would turn the mutation step into one that cannot fail.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "mutation"
+
+
+def _load() -> ModuleType:
+    loader = importlib.machinery.SourceFileLoader("mutation_script", str(SCRIPT))
+    spec = importlib.util.spec_from_loader("mutation_script", loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    try:
+        loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module
+
+
+def test_an_equivalent_needs_a_reason(tmp_path: Path) -> None:
+    listed = tmp_path / "apply.txt"
+    listed.write_text("# why each survivor cannot change an output\nm__mutmut_1 \n")
+    with pytest.raises(SystemExit, match="m__mutmut_1 has no reason"):
+        _load().load_equivalents(listed)
+
+
+def test_equivalents_are_read_with_their_reasons(tmp_path: Path) -> None:
+    listed = tmp_path / "apply.txt"
+    listed.write_text("# comment\n\nm__mutmut_1 the sort key is unique  \nm__mutmut_2 dead\n")
+    assert _load().load_equivalents(listed) == {
+        "m__mutmut_1": "the sort key is unique",
+        "m__mutmut_2": "dead",
+    }
+    assert _load().load_equivalents(tmp_path / "missing.txt") == {}
+
+
+def test_every_target_names_test_files_that_exist() -> None:
+    root = SCRIPT.parent.parent
+    for target in _load().TARGETS.values():
+        assert (root / target.path).is_file(), target.path
+        for pattern in target.tests:
+            assert list(root.glob(pattern)), f"{target.name}: {pattern} matches no test file"
+
+
+def test_an_unknown_module_is_a_usage_error() -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "nosuch"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2
+    assert "unknown module 'nosuch'; choose from collisions, numbering, apply" in done.stderr
+
+
+def test_help_names_the_equivalents_files() -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--help"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0
+    assert "scripts/mutation-equivalents/<module>.txt" in " ".join(done.stdout.split())
