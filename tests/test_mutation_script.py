@@ -70,3 +70,23 @@ def test_help_names_the_equivalents_files() -> None:
     )
     assert done.returncode == 0
     assert "scripts/mutation-equivalents/<module>.txt" in " ".join(done.stdout.split())
+
+
+def test_only_narrows_a_target_to_functions_and_methods() -> None:
+    script = _load()
+    narrowed = script.TARGETS["github"].only(["GitHubForge._add_files", "_count_problem"])
+    assert narrowed.functions == (
+        "migration_guard.forges.github.x\u01c1GitHubForge\u01c1_add_files__mutmut_*",
+        "migration_guard.forges.github.x__count_problem__mutmut_*",
+    )
+    assert narrowed.tests == script.TARGETS["github"].tests
+
+
+def test_only_needs_exactly_one_module() -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "apply", "numbering", "--only", "undo"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2 and "--only needs exactly one MODULE" in done.stderr
