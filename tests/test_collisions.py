@@ -470,13 +470,18 @@ def test_moves_skip_reserved_numbers() -> None:
 
 
 def test_two_versions_of_one_migration_move_once() -> None:
-    """One name, two contents (two PRs carry different versions of ``0193_x``): it moves once."""
+    """One name, two contents (two PRs carry different versions of ``0193_x``): it moves once,
+    and the claims ranked after it still move."""
     claims = [
         pr(1, 193, "a"),
         Claim.of(mig(193, "x"), ClaimSource.PR, pr=2, rank=2, fingerprint="one"),
         Claim.of(mig(193, "x"), ClaimSource.PR, pr=3, rank=3, fingerprint="two"),
+        pr(4, 193, "z"),
     ]
-    assert pending_moves("console", FACTS["console"], claims) == {("console", "0193_x"): 194}
+    assert pending_moves("console", FACTS["console"], claims) == {
+        ("console", "0193_x"): 194,
+        ("console", "0193_z"): 195,
+    }
 
 
 def test_moves_go_in_rank_order_across_numbers() -> None:
@@ -603,3 +608,209 @@ def test_a_forking_migration_carried_by_two_prs_is_one_rival() -> None:
     them = [Claim.of(hexmig("ddd", "bbb"), ClaimSource.PR, pr=n, rank=n) for n in (11, 13)]
     (fork,) = run([me], them, HEX_FACTS).collisions
     assert [r.pr for r in fork.rivals] == [11]
+
+
+# --- issue 14, mutation survivors: one rule per test ------------------------------------------
+
+
+def _at(number: int, name: str, path: str, rev: str, parents: tuple[str, ...] = ()) -> Migration:
+    """A migration anywhere (another version location), its number and id given apart."""
+    text = f"{number:04d}"
+    return Migration("console", number, text, name, path, rev, parents)
+
+
+def test_this_change_and_a_branch_are_described_as_the_report_prints_them() -> None:
+    """The claimant words a user reads; ``Claim.of`` carries ``uncommitted`` and ``ref``."""
+    path = f"{V}/0193_a.py"
+    m = mig(193, "a")
+    assert Claim.of(m, ClaimSource.SELF).describe() == f"this PR ({path})"
+    dirty = Claim.of(m, ClaimSource.SELF, uncommitted=True)
+    assert dirty.describe() == f"this PR (uncommitted) ({path})"
+    branch = Claim.of(m, ClaimSource.PR, ref="origin/feat")
+    assert branch.describe() == f"branch origin/feat ({path})"
+
+
+def test_the_owner_is_told_the_kind_it_keeps_on_its_own_migration() -> None:
+    me = mine(193, "a", pr=1)
+    (note,) = run([me], [path_only(2, 193, "b")]).notes
+    assert (note.kind, note.migration, note.owner) == (CollisionKind.NUMBER, me, None)
+    facts = ChainFacts(HEX, forks=False, base=())
+    first = Claim.of(hexmig("ab12", None, "a"), ClaimSource.SELF, pr=3, rank=3)
+    later = Claim.of(hexmig("ab12", None, "b"), ClaimSource.PR, pr=8, rank=8)
+    (id_note,) = run([first], [later], facts).notes
+    assert (id_note.kind, id_note.migration, id_note.owner) == (CollisionKind.ID, first, None)
+
+
+# Two base heads: aaa <- bbb and ccc <- ddd.
+TWO_HEADS = ChainFacts(
+    HEX,
+    forks=True,
+    base=(hexmig("aaa", None), hexmig("bbb", "aaa"), hexmig("ccc", None), hexmig("ddd", "ccc")),
+)
+
+
+def merge(rev: str, *parents: str, source: ClaimSource = ClaimSource.SELF, rank: int = 12) -> Claim:
+    """A merge migration (Alembic: ``down_revision`` a tuple) built on ``parents``."""
+    m = Migration("console", None, "", f"{rev}_merge", f"{V}/{rev}_merge.py", rev, parents)
+    return Claim.of(m, source, pr=rank, rank=rank)
+
+
+def test_a_merge_migration_forks_on_each_parent_the_base_built_on() -> None:
+    outcome = run([merge("eee", "aaa", "ccc")], [], TWO_HEADS)
+    assert [(c.kind, c.parent) for c in outcome.collisions] == [
+        (CollisionKind.FORK, "aaa"),
+        (CollisionKind.FORK, "ccc"),
+    ]
+
+
+def test_a_merge_migration_forks_on_a_later_parent_after_its_own_one() -> None:
+    """Its first parent is this change's own migration (no fork); the second still counts."""
+    own = Claim.of(hexmig("eee", "bbb"), ClaimSource.SELF, pr=12, rank=12)
+    (fork,) = run([own, merge("fff", "eee", "ccc")], [], TWO_HEADS).collisions
+    assert (fork.migration.id, fork.parent, fork.with_base) == ("fff", "ccc", True)
+
+
+def test_a_merge_migration_forks_on_a_later_parent_another_pr_built_on() -> None:
+    """No one else built on its first parent; PR #5 built on its second: a fork there."""
+    them = Claim.of(hexmig("fff", "ddd"), ClaimSource.PR, pr=5, rank=5)
+    (fork,) = run([merge("eee", "bbb", "ddd")], [them], TWO_HEADS).collisions
+    assert (fork.parent, fork.owner) == ("ddd", them)
+
+
+def test_in_a_numbered_chain_the_lower_number_merges_first_zero_included() -> None:
+    """0000 (this change, opened later) merges before PR #3's 0001 on the same parent."""
+    root = Migration("console", None, "", "root", f"{V}/root.py", "root")
+    facts = ChainFacts(SEQ, forks=True, base=(root,))
+    me = Claim.of(
+        _at(0, "0000_a", f"{V}/0000_a.py", "0000", ("root",)), ClaimSource.SELF, pr=9, rank=9
+    )
+    them = Claim.of(
+        _at(1, "0001_b", f"{V}/0001_b.py", "0001", ("root",)), ClaimSource.PR, pr=3, rank=3
+    )
+    (note,) = run([me], [them], facts).notes
+    assert (note.kind, note.owner) == (CollisionKind.FORK, None)
+
+
+def test_a_base_migration_numbered_neither_by_name_nor_by_id_holds_no_number() -> None:
+    facts = ChainFacts(SEQ, forks=False, base=(*BASE, unnamed_mig("beef")))
+    assert facts.highest == 192
+    assert free_numbers("console", facts, []).numbers == ("0193",)
+
+
+def test_a_change_moves_its_lower_number_first_zero_included() -> None:
+    """0000 moves before 0001 though its name sorts after (numbers held by their ids)."""
+    facts = ChainFacts(SEQ, forks=False, base=())
+    late = Claim.of(_at(0, "z_late", f"{V}/z_late.py", "0000"), ClaimSource.SELF, pr=50, rank=50)
+    early = Claim.of(_at(1, "a_early", f"{V}/a_early.py", "0001"), ClaimSource.SELF, pr=50, rank=50)
+    outcome = run([late, early], [pr(1, 0, "x", None), pr(1, 1, "y", None)], facts)
+    got = {c.migration.number: c.next_available for c in outcome.collisions}
+    assert got == {0: "0002", 1: "0003"}
+
+
+def test_of_one_changes_duplicates_the_first_by_name_keeps_it_wherever_the_files_live() -> None:
+    a = _at(193, "0193_a", "b/versions/0193_a.py", "r_a", ("0192",))
+    z = _at(193, "0193_z", "a/versions/0193_z.py", "r_z", ("0192",))
+    outcome = run([Claim.of(m, ClaimSource.SELF, pr=7, rank=7) for m in (a, z)])
+    (collision,) = outcome.collisions
+    assert collision.migration.name == "0193_z"
+    assert collision.owner is not None and collision.owner.name == "0193_a"
+
+
+def test_this_changes_migrations_are_listed_by_number_zero_first_wherever_they_live() -> None:
+    facts = ChainFacts(SEQ, forks=False, base=())
+    one = _at(1, "0001_x", "a/versions/0001_x.py", "0001")
+    zero = _at(0, "0000_y", "b/versions/0000_y.py", "0000")
+    outcome = run([Claim.of(m, ClaimSource.SELF, pr=7, rank=7) for m in (one, zero)], facts=facts)
+    assert [c.name for c in outcome.new] == ["0000_y", "0001_x"]
+
+
+def test_collisions_and_notes_of_every_chain_are_reported() -> None:
+    raptor_base = tuple(
+        Migration("raptor", n, f"{n:04d}", f"{n:04d}_r", f"raptor/{n:04d}_r.py", f"{n:04d}")
+        for n in range(1, 5)
+    )
+    chains = {
+        "console": ChainFacts(SEQ, forks=False, base=BASE),
+        "raptor": ChainFacts(SEQ, forks=False, base=raptor_base),
+    }
+
+    def raptor(number: int, slug: str, source: ClaimSource, rank: int) -> Claim:
+        text = f"{number:04d}"
+        m = Migration("raptor", number, text, f"{text}_{slug}", f"raptor/{text}_{slug}.py", text)
+        return Claim.of(m, source, pr=rank, rank=rank)
+
+    new = [
+        mine(193, "x"),
+        mine(194, "y", 193),
+        raptor(5, "x", ClaimSource.SELF, 7),
+        raptor(6, "y", ClaimSource.SELF, 7),
+    ]
+    others = [
+        pr(1, 193, "a"),
+        pr(9, 194, "b"),
+        raptor(5, "a", ClaimSource.PR, 1),
+        raptor(6, "b", ClaimSource.PR, 9),
+    ]
+    outcome = detect(new, chains, others)
+    assert [(c.migration.chain, c.migration.number) for c in outcome.collisions] == [
+        ("console", 193),
+        ("raptor", 5),
+    ]
+    assert [(c.migration.chain, c.migration.number) for c in outcome.notes] == [
+        ("console", 194),
+        ("raptor", 6),
+    ]
+
+
+def test_when_this_change_must_move_the_next_numbers_are_where_it_moves() -> None:
+    """0193 moves to 0195 (its own 0194 stays): the chain's next number is 0195, not 0194."""
+    outcome = run([mine(193, "x"), mine(194, "y", 193)], [pr(1, 193, "a")])
+    (collision,) = outcome.collisions
+    assert collision.next_available == "0195"
+    assert outcome.next_by_chain["console"].numbers == ("0195",)
+
+
+def test_the_next_number_skips_the_numbers_open_prs_claim() -> None:
+    outcome = run([mine(194, "b")], [pr(1, 193, "a")])
+    assert outcome.ok
+    assert outcome.next_by_chain["console"].numbers == ("0194",)
+
+
+def test_free_numbers_skip_where_a_displaced_claim_moves_past_a_reservation() -> None:
+    """#2 leaves 0193 for 0195 (0194 is reserved): the next free number is 0196."""
+    claims = [pr(1, 193, "a"), pr(2, 193, "b")]
+    assert free_numbers("console", FACTS["console"], claims, reserved=[194]).numbers == ("0196",)
+
+
+def test_a_files_own_number_wins_over_the_number_in_its_id() -> None:
+    """Renamed 0193 -> 0195 with the revision left at "0193": the file holds 0195."""
+    claim = Claim.of(mig(195, "x")._replace(id="0193"), ClaimSource.SELF, pr=7, rank=7)
+    assert numbered(claim, FACTS["console"]) is claim
+
+
+def test_sparing_one_migration_a_second_report_spares_no_other() -> None:
+    """This change's 0193_x (revision "0195", renamed by hand) and add_y (revision "0195")
+    share an id. 0193_x's number rival is PR #2's older add_y (revision "0193"), so its own
+    id collision with add_y is not told twice; add_y's id collision with 0193_x still is."""
+    facts = ChainFacts(SEQ, forks=False, base=BASE)
+    x = Claim.of(mig(193, "x")._replace(id="0195"), ClaimSource.SELF, pr=7, rank=7)
+    y_path = f"{V}/add_y.py"
+    y = Claim.of(
+        Migration("console", None, "", "add_y", y_path, "0195", ("0192",)),
+        ClaimSource.SELF,
+        pr=7,
+        rank=7,
+        fingerprint="new",
+    )
+    old_y = Claim.of(
+        Migration("console", None, "", "add_y", y_path, "0193", ("0192",)),
+        ClaimSource.PR,
+        pr=2,
+        rank=2,
+        fingerprint="old",
+    )
+    outcome = run([x, y], [old_y], facts)
+    assert [(c.kind, c.migration.name) for c in outcome.collisions] == [
+        (CollisionKind.NUMBER, "0193_x"),
+        (CollisionKind.ID, "add_y"),
+    ]

@@ -181,3 +181,17 @@ def test_only_a_sequential_chain_has_numbers() -> None:
 )
 def test_id_number(identifier: str, expected: tuple[int, str] | None) -> None:
     assert Numbering(SEQ, 4).id_number(identifier) == expected
+
+
+@pytest.mark.parametrize(
+    ("prefixes", "width"),
+    [
+        (["1", "10", "11"], 1),  # a 0 inside an unpadded number is no padding
+        (["0", "1", "10", "11", "12"], 1),  # nor is a lone 0 (a chain that starts at 0)
+        (["01", "02", "100"], 2),  # two-digit padding is padding: a padded chain outgrew 99
+    ],
+)
+def test_only_a_leading_zero_of_a_longer_prefix_is_zero_padding(
+    prefixes: list[str], width: int
+) -> None:
+    assert _detect(prefixes) == Numbering(SEQ, width)

@@ -24,7 +24,7 @@ fork is the collision, so the later claimant fails until it re-parents.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import PurePosixPath
@@ -244,11 +244,21 @@ def _distinct(claims: Iterable[Claim]) -> list[Claim]:
     return kept
 
 
-def _groups(claims: Sequence[Claim], key_of: str) -> list[list[Claim]]:
+def _number(claim: Claim) -> int | None:
+    return claim.number
+
+
+def _id(claim: Claim) -> str:
+    return claim.id
+
+
+def _groups(
+    claims: Sequence[Claim], key_of: Callable[[Claim], int | str | None]
+) -> list[list[Claim]]:
     """Groups of two or more distinct migrations sharing a number or an id, owner first."""
     by_key: dict[object, list[Claim]] = defaultdict(list)
     for claim in claims:
-        key = claim.number if key_of == "number" else claim.id
+        key = key_of(claim)
         if key is not None and key != "":
             by_key[key].append(claim)
     groups = []
@@ -272,7 +282,7 @@ def pending_moves(
         return {}
     every = [*base_claims(chain, facts), *[numbered(c, facts) for c in claims if c.chain == chain]]
     displaced: list[Claim] = []
-    for group in _groups(every, "number"):
+    for group in _groups(every, _number):
         displaced += group[1:]
     taken = {c.number for c in every if c.number is not None} | set(reserved)
     moves: dict[tuple[str, str], int] = {}
@@ -299,8 +309,7 @@ def free_numbers(
     reserves, or is about to move to (``pending_moves``)."""
     moves = pending_moves(chain, facts, claims, reserved)
     mine = [numbered(c, facts) for c in claims if c.chain == chain]
-    taken = {c.number for c in mine if c.number is not None}
-    taken |= {n for m in facts.base if (n := facts.number_of(m)) is not None}
+    taken = {c.number for c in mine if c.number is not None}  # the base's are all <= highest
     taken |= set(moves.values()) | set(reserved)
     return next_free(facts.highest, taken, width=facts.numbering.width, count=count)
 
@@ -331,9 +340,9 @@ def detect(
         found: list[Collision] = []
         contested: set[tuple[tuple[str, str], tuple[str, str]]] = set()
         if facts.numbering.mode is NumberingMode.SEQUENTIAL:
-            for group in _groups(every, "number"):
+            for group in _groups(every, _number):
                 found += _contest(CollisionKind.NUMBER, group, mine, moves, width, contested)
-        for group in _groups(every, "id"):
+        for group in _groups(every, _id):
             found += _contest(CollisionKind.ID, group, mine, moves, width, contested)
         if facts.forks:
             found += [
