@@ -391,6 +391,24 @@ class _Reply(Exception):
         self.headers = headers or {}
 
 
+def _missing_variables(query: str, variables: dict[str, Any]) -> list[dict[str, Any]]:
+    """GitHub's errors for the operation's non-null variables (``$files: Int!``) that were
+    not given a value: it refuses such a query before running any of it."""
+    header = query.split("{", 1)[0]
+    return [
+        {
+            "extensions": {
+                "value": None,
+                "problems": [{"path": [], "explanation": "Expected value to not be null"}],
+            },
+            "locations": [{"line": 1, "column": 1}],
+            "message": f"Variable ${name} of type {kind} was provided invalid value",
+        }
+        for name, kind in re.findall(r"\$(\w+)\s*:\s*([\w\[\]!]+!)", header)
+        if variables.get(name) is None
+    ]
+
+
 def _cursor(offset: int) -> str:
     return base64.b64encode(f"cursor:v2:{offset}".encode()).decode()
 
@@ -824,6 +842,9 @@ class _GitHub:
             }
         query: str = body["query"]
         variables: dict[str, Any] = body.get("variables") or {}
+        missing = _missing_variables(query, variables)
+        if missing:
+            return {"errors": missing}
         if re.search(r"\bviewer\s*\{", query):
             return {"data": {"viewer": {"login": self.s.github_viewer}}}
         if (variables.get("owner"), variables.get("name")) != (self.s.owner, self.s.repo):
@@ -849,9 +870,7 @@ class _GitHub:
                 if pr is None:
                     repo[alias] = None
                     continue
-                files = self.files_conn(
-                    pr, variables.get("files", 100), variables.get(cursors[nvar])
-                )
+                files = self.files_conn(pr, variables.get("files"), variables.get(cursors[nvar]))
                 repo[alias] = {
                     "number": pr.number,
                     "headRefOid": pr.sha,

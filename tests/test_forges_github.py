@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from testing.fake_forge import FakeFile, FakeForge, FakePR, Fault
@@ -747,3 +748,234 @@ def test_a_pr_list_cursor_that_does_not_advance_is_an_error(
         make(fake, sleeps, limits=QUICK).open_changes("main")
     assert info.value.message == "GitHub GraphQL: the pull request list does not advance"
     assert fake.count() == 2
+
+
+# -- answers in a shape GitHub never sends: each names what was wrong (mutation-guided) -------
+
+
+def _graphql_page(*numbers: int) -> dict[str, Any]:
+    """A well-formed ``pullRequests`` connection: PR ``n`` with one file, ``f{n}``."""
+    nodes = [
+        {
+            "number": n,
+            "title": f"Change {n}",
+            "url": f"https://github.example/acme/app/pull/{n}",
+            "isDraft": False,
+            "headRefName": f"feature-{n}",
+            "headRefOid": f"{n:040x}",
+            "baseRefName": "main",
+            "changedFiles": 1,
+            "files": {
+                "totalCount": 1,
+                "pageInfo": {"hasNextPage": False, "endCursor": "Y3Vyc29yOnYyOjE="},
+                "nodes": [{"path": f"f{n}", "changeType": "ADDED"}],
+            },
+        }
+        for n in numbers
+    ]
+    return {
+        "totalCount": len(nodes),
+        "pageInfo": {"hasNextPage": False, "endCursor": "Y3Vyc29yOnYyOjE=" if nodes else None},
+        "nodes": nodes,
+    }
+
+
+def _answer_pr_page(fake: FakeForge, page: dict[str, Any]) -> None:
+    body = {"data": {"repository": {"pullRequests": page}}}
+    fake.add_fault(Fault("POST /graphql", 200, body, query="OpenPullRequests"))
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    """Set ``value`` at a dotted ``path`` in a page (numbers index lists)."""
+
+    def change(page: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        where: Any = page
+        for key in parents:
+            where = where[int(key)] if key.isdigit() else where[key]
+        where[int(last) if last.isdigit() else last] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "what"),
+    [
+        ("totalCount", "1", "pullRequests.totalCount"),
+        ("nodes", None, "pullRequests.nodes"),
+        ("nodes.0", "#1", "pull request"),
+        ("nodes.0.files", None, "files"),
+        ("nodes.0.files.nodes", {}, "files.nodes"),
+        ("nodes.0.files.nodes.0", "f1", "file"),
+        ("nodes.0.files.nodes.0.path", 7, "path"),
+        ("nodes.0.files.totalCount", None, "files.totalCount"),
+        ("nodes.0.files.pageInfo", [], "files.pageInfo"),
+        ("pageInfo", None, "pageInfo"),
+        ("pageInfo", {"hasNextPage": True, "endCursor": None}, "endCursor"),
+    ],
+)
+def test_a_malformed_pr_page_is_an_error_naming_the_field(
+    fake: FakeForge, sleeps: Sleeps, path: str, value: Any, what: str
+) -> None:
+    page = _graphql_page(1)
+    _set(path, value)(page)
+    _answer_pr_page(fake, page)
+    with pytest.raises(ForgeError) as info:
+        make(fake, sleeps, limits=QUICK).open_changes("main")
+    assert info.value.message == f"GitHub answered without a valid {what}"
+    assert info.value.exit_code == 3
+
+
+def test_a_pr_page_without_its_connection_is_an_error(fake: FakeForge, sleeps: Sleeps) -> None:
+    body = {"data": {"repository": {"pullRequests": None}}}
+    fake.add_fault(Fault("POST /graphql", 200, body, query="OpenPullRequests"))
+    with pytest.raises(ForgeError) as info:
+        make(fake, sleeps, limits=QUICK).open_changes("main")
+    assert info.value.message == "GitHub answered without a valid pullRequests"
+
+
+def test_a_malformed_more_files_answer_is_an_error_naming_the_field(
+    fake: FakeForge, sleeps: Sleeps
+) -> None:
+    pr = fake.add_pr(1, files(250))
+    body = {"data": {"repository": {"p0": {"number": 1, "headRefOid": pr.sha, "files": None}}}}
+    fake.add_fault(Fault("POST /graphql", 200, body, query="MoreFiles"))
+    with pytest.raises(ForgeError) as info:
+        make(fake, sleeps, limits=QUICK).open_changes("main")
+    assert info.value.message == "GitHub answered without a valid files"
+
+
+@pytest.mark.parametrize(
+    ("answer", "what"),
+    [([], "pull"), ({"number": 1, "head": None, "changed_files": 1}, "head")],
+)
+def test_rest_malformed_pull_answer_leaves_that_pr_incomplete(
+    fake: FakeForge, sleeps: Sleeps, answer: Any, what: str
+) -> None:
+    fake.add_pr(1, ["a"])
+    fake.add_pr(2, ["b"])
+    fake.add_fault(Fault(r"GET .*/pulls/1$", 200, answer))
+    result = make(fake, sleeps, use_graphql=False, limits=QUICK).open_changes("main")
+    assert not result.complete
+    assert result.problems == (
+        f"could not list the files of PR #1: GitHub answered without a valid {what}",
+    )
+    assert [len(c.files) for c in result.changes] == [0, 1]
+
+
+def test_rest_pull_request_failing_names_the_request(fake: FakeForge, sleeps: Sleeps) -> None:
+    fake.add_pr(1, ["a"])
+    fake.fail(r"GET .*/pulls/1$", 404)
+    result = make(fake, sleeps, use_graphql=False, limits=QUICK).open_changes("main")
+    assert result.problems == (
+        "could not list the files of PR #1: GitHub: GET "
+        f"{fake.url}/repos/acme/app/pulls/1 failed with HTTP 404: HTTP 404",
+    )
+
+
+# -- what a well-formed but unusual answer gives (mutation-guided) ----------------------------
+
+
+def test_an_unknown_change_type_is_kept_as_unknown(fake: FakeForge, sleeps: Sleeps) -> None:
+    """A ``changeType`` GitHub may add one day: the file is listed, its status ``unknown``."""
+    page = _graphql_page(1)
+    _set("nodes.0.files.nodes.0.changeType", "SQUASHED")(page)
+    _answer_pr_page(fake, page)
+    (change,) = make(fake, sleeps, limits=QUICK).open_changes("main").changes
+    assert change.files == (ChangedFile("f1", "unknown"),)
+
+
+def test_prs_are_returned_in_number_order_whatever_the_listing_order(
+    fake: FakeForge, sleeps: Sleeps
+) -> None:
+    """The query orders by creation time, which need not be number order."""
+    _answer_pr_page(fake, _graphql_page(3, 1, 2))
+    result = make(fake, sleeps, limits=QUICK).open_changes("main")
+    assert result.complete
+    assert [c.number for c in result.changes] == [1, 2, 3]
+    assert [c.files[0].path for c in result.changes] == ["f1", "f2", "f3"]
+
+
+def test_a_pr_without_a_base_name_is_taken_as_into_the_base_asked_for(
+    fake: FakeForge, sleeps: Sleeps
+) -> None:
+    """GitHub listed it for ``baseRefName: main``: a missing name does not drop it."""
+    page = _graphql_page(1, 2)
+    _set("nodes.0.baseRefName", None)(page)
+    _set("nodes.1.baseRefName", "release")(page)
+    _answer_pr_page(fake, page)
+    result = make(fake, sleeps, limits=QUICK).open_changes("main")
+    assert [(c.number, c.base_ref) for c in result.changes] == [(1, "main")]
+
+
+# -- paging the files of several PRs in one request (mutation-guided) --------------------------
+
+
+def _more_files_requests(fake: FakeForge) -> int:
+    return sum(1 for r in fake.requests if "MoreFiles" in str(r.body))
+
+
+def test_a_pr_that_disappears_while_paged_is_incomplete_and_the_others_go_on(
+    fake: FakeForge, sleeps: Sleeps
+) -> None:
+    fake.add_pr(1, files(250))
+    fake.add_pr(2, files(250, "b"))
+
+    def close_one(server: FakeForge, method: str, path: str) -> None:
+        if server.requests:
+            server.state.prs.pop(1, None)
+
+    fake.before_request.append(close_one)
+    result = make(fake, sleeps, limits=QUICK).open_changes("main")
+    assert not result.complete
+    assert result.problems == ("PR #1 disappeared while its files were listed",)
+    assert [len(c.files) for c in result.changes] == [100, 250]
+    assert _more_files_requests(fake) == 2  # #2's pages 2 and 3, the first shared with #1
+
+
+def test_a_pr_restarted_in_a_batch_does_not_hold_up_the_others(
+    fake: FakeForge, sleeps: Sleeps
+) -> None:
+    pr = fake.add_pr(1, files(250))
+    fake.add_pr(2, files(350, "b"))
+    fake.before_request.append(_push_on_more_files(pr, 1))
+    result = make(fake, sleeps, limits=QUICK).open_changes("main")
+    assert result.complete, result.problems
+    assert [len(c.files) for c in result.changes] == [120, 350]
+    # #2 needs pages 2, 3, 4: each request also carries #1 (restarted, then its 2 pages).
+    assert _more_files_requests(fake) == 3
+
+
+def test_a_pr_given_up_in_a_batch_does_not_hold_up_the_others(
+    fake: FakeForge, sleeps: Sleeps
+) -> None:
+    pr = fake.add_pr(1, files(250))
+    fake.add_pr(2, files(450, "b"))
+    fake.before_request.append(_push_on_more_files(pr, None))
+    result = make(fake, sleeps, limits=QUICK).open_changes("main")
+    assert result.problems == ("PR #1 kept changing while its files were listed",)
+    assert len(result.changes[1].files) == 450
+    # #2 needs pages 2 to 5; #1 rides along in the first three and is given up in the third.
+    assert _more_files_requests(fake) == 4
+
+
+def test_a_restarted_pr_is_checked_against_its_new_changed_files(
+    fake: FakeForge, sleeps: Sleeps
+) -> None:
+    """After a push the new head's ``changedFiles`` counts, not the old one's."""
+    pr = fake.add_pr(1, files(250))
+    pr.files_cap = 110  # GitHub's file list (and its totalCount) stop at 110
+    fake.before_request.append(_push_on_more_files(pr, 1))
+    result = make(fake, sleeps, limits=QUICK).open_changes("main")
+    assert not result.complete
+    assert result.problems == ("PR #1: GitHub lists 110 of its 120 changed files",)
+
+
+def test_file_pages_are_asked_with_the_page_size_github_allows(
+    fake: FakeForge, sleeps: Sleeps
+) -> None:
+    fake.add_pr(1, files(250))
+    result = make(fake, sleeps, limits=QUICK).open_changes("main")
+    assert result.complete
+    sizes = [r.body["variables"]["files"] for r in fake.requests]
+    assert sizes == [100, 100, 100]

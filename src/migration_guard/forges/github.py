@@ -288,8 +288,7 @@ class GitHubForge:
     ) -> tuple[tuple[OpenChange, ...], tuple[str, ...]]:
         states: list[_PRState] = []
         cursor: str | None = None
-        total = 0
-        while True:
+        while True:  # runs at least once: ``total`` is always set
             repo = self._graphql(
                 PR_QUERY,
                 {
@@ -341,9 +340,9 @@ class GitHubForge:
         page = _dict(files.get("pageInfo"), "files.pageInfo")
         previous = state.cursor
         state.more = bool(page.get("hasNextPage"))
-        state.cursor = page.get("endCursor") if state.more else None
+        state.cursor = page.get("endCursor")  # read only while ``more`` (a restart resets it)
         if state.more and (not isinstance(state.cursor, str) or state.cursor == previous):
-            state.more = False
+            # The problem alone stops the paging: _page_more_files skips a PR that has one.
             state.problem = f"PR #{state.node.get('number')}: its file list does not advance"
 
     def _page_more_files(self, states: list[_PRState]) -> None:
