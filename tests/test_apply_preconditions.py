@@ -162,10 +162,11 @@ def test_uncommitted_changes_name_the_first_file_and_count_the_others(repo: GitR
     assert raised.value.message == (f"{A} has uncommitted changes; not touching it (and 2 more)")
     assert raised.value.hint == "commit or stash them first, or pass --force to edit on top of them"
     assert _state(repo) == before
-    repo.git("checkout", "--", A, C)
-    with pytest.raises(UncommittedChangesError) as raised:
-        apply_plan(repo.path, plan, in_git=True)
-    assert raised.value.message == f"{B} has uncommitted changes; not touching it"
+    for path, suffix in ((A, " (and 1 more)"), (C, "")):
+        repo.git("checkout", "--", path)
+        with pytest.raises(UncommittedChangesError) as raised:
+            apply_plan(repo.path, plan, in_git=True)
+        assert raised.value.message == f"{B} has uncommitted changes; not touching it{suffix}"
 
 
 def test_a_rename_onto_a_file_the_plan_moves_away_is_not_refused(repo: GitRepo) -> None:
@@ -356,32 +357,45 @@ QUEUE = "queue/migrations/sqitch"
 RENUMBER = ("renumber", "07-billing-invoice-refund-column", "--to", "08", "--provider", "none")
 
 
+def _killed_at(repo: GitRepo, boundary: int, *args: str) -> None:
+    """``migration-guard -C REPO ARGS`` in a child process SIGKILLed at journal boundary N."""
+    child = subprocess.run(
+        [sys.executable, "-m", "migration_guard", "-C", str(repo.path), *args],
+        env={**os.environ, "PYTHONPATH": SRC, journal.TEST_HOOK: f"{boundary}:KILL"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert child.returncode == -9, child.stderr
+
+
+def _applied(repo: GitRepo) -> tuple[int, int]:
+    record = journal.load(repo.path, True)
+    assert record is not None
+    return record.applied, len(record.steps)
+
+
 def test_continue_runs_only_the_steps_the_journal_has_not_recorded(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """3 header edits and the plan (steps 0-3), 3 renames (4-6), the validation (7). Killed
-    after the last rename but before the journal recorded it (boundary 13): 6 applied, 2
-    left. Running the edits again would write the old files back beside the renamed ones.
-    kills: `range(len(steps))` (every step again), `mark(index - 1)`, `mark(index + 2)`
-    (the last rename skipped), `mark(None)`."""
+    after the last rename but before the journal recorded it (boundary 13): 6 applied. A
+    `--continue` killed after it redid step 6 and recorded it (its boundary 2): 7 applied,
+    as `--abort` would tell. The last `--continue` finishes the one step left.
+    kills: `range(len(steps))` (every step again: the journal goes back to 1 applied),
+    `mark(index - 1)`, `mark(index + 2)` (the last rename skipped), `mark(None)`."""
     template = queue_collision_repo(tmp_path / "template")
     clean = GitRepo(tmp_path / "clean", template.origin)
     shutil.copytree(template.path, clean.path, symlinks=True)
     code, _, err = _run(clean, capsys, *RENUMBER)
     assert code == 0, err
     killed = template
-    child = subprocess.run(
-        [sys.executable, "-m", "migration_guard", "-C", str(killed.path), *RENUMBER],
-        env={**os.environ, "PYTHONPATH": SRC, journal.TEST_HOOK: "13:KILL"},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert child.returncode == -9, child.stderr
-    record = journal.load(killed.path, True)
-    assert record is not None and (record.applied, len(record.steps)) == (6, 8)
+    _killed_at(killed, 13, *RENUMBER)
+    assert _applied(killed) == (6, 8)
+    _killed_at(killed, 2, "renumber", "--continue")
+    assert _applied(killed) == (7, 8)
     code, out, err = _run(killed, capsys, "renumber", "--continue")
     assert code == 0, err
-    assert "Finished the 2 remaining step(s).\n" in out
+    assert "Finished the 1 remaining step(s).\n" in out
     assert _state(killed) == _state(clean)
     assert not list((killed.path / QUEUE).rglob("*07-billing-invoice-refund-column*"))
