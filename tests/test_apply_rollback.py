@@ -10,6 +10,8 @@ read-only folder stops nothing.
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import stat
 from collections.abc import Callable
@@ -224,6 +226,14 @@ def test_a_file_the_rollback_cannot_write_is_named_and_abort_restores_it_later(
         "renumber --abort` (or restore by hand, compare with `git status`)\n"
     )
     assert _journal_of(feature).is_file()
+    # What --continue checks again and --abort reports: kept in the journal.
+    kept = json.loads(_journal_of(feature).read_text())
+    assert [b["chain"] for b in kept["bounds"]] == ["console"]
+    code, out, err = _run(feature, capsys, *RENUMBER)
+    assert (code, out) == (2, "")
+    assert err.startswith(
+        f"migration-guard renumber: error: an interrupted run left a journal in {folder}: "
+    ), err
     code, _, err = _run(feature, capsys, "renumber", "--abort")  # the folder is still there
     assert code == 3 and f"could not undo everything of `migration-guard -C {feature.path}" in err
     assert _journal_of(feature).is_file()
@@ -269,3 +279,263 @@ def test_index_entries_the_rollback_cannot_restore_are_named_and_abort_restores_
     assert code == 0, err
     assert not _journal_of(feature).exists()
     assert _state(feature) == before
+
+
+@pytest.mark.parametrize("in_git", [True, False])
+def test_a_journal_that_cannot_be_written_leaves_nothing_behind(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch, in_git: bool
+) -> None:
+    """The disk fills while the journal keeps the files' copies: nothing was changed yet, and
+    no half-written journal folder is left (outside git it would sit in the working tree).
+    kills: `_start` not removing its journal on a failure."""
+    before = _state(repo)
+    real_store = journal.Journal.store
+
+    def store(self: journal.Journal, name: str, content: bytes) -> str:
+        if name.endswith(".new"):
+            raise OSError(28, "No space left on device")
+        return real_store(self, name, content)
+
+    monkeypatch.setattr(journal.Journal, "store", store)
+    plan = EditPlan(
+        edits=(FileEdit("v/0146_b.py", "down_revision = '0145'\n", "down_revision = '0193'\n"),)
+    )
+    with pytest.raises(apply.ApplyError) as failed:
+        apply_plan(repo.path, plan, in_git=in_git)
+    assert failed.value.message == (
+        "applying failed and was rolled back: [Errno 28] No space left on device"
+    )
+    assert not journal.location(repo.path, in_git).exists()
+    assert _state(repo) == before
+
+
+# --- the folders, the odd bytes, git doing less than asked --------------------------------------
+
+
+@pytest.mark.parametrize("in_git", [True, False])
+def test_a_rename_into_new_nested_folders_is_made_and_rolled_back(
+    repo: GitRepo, in_git: bool
+) -> None:
+    """kills: `_move` creating only the last missing folder; the rollback leaving the
+    folders a rename made (they were not recorded as made)."""
+    before = _state(repo)
+    plan = EditPlan(renames=(Rename("v/0147_c.sh", "w/x/0147_c.sh"),))
+    with pytest.raises(InputError, match="injected"):
+        apply_plan(repo.path, plan, in_git=in_git, after_apply=_fail)
+    assert not (repo.path / "w").exists()
+    assert _state(repo) == before
+    apply_plan(repo.path, plan, in_git=in_git)
+    assert (repo.path / "w/x/0147_c.sh").read_text() == SCRIPT
+
+
+def test_an_edited_file_whose_folders_were_removed_meanwhile_is_written_back(
+    repo: GitRepo,
+) -> None:
+    """kills: `_restore` creating only the last missing folder of a file it writes back."""
+    repo.write("v/deep/er/0148_d.py", "down_revision = '0147'\n")
+    repo.commit_all("deep")
+    before = _state(repo)
+
+    def remove_the_folders_then_fail() -> None:
+        shutil.rmtree(repo.path / "v/deep")
+        _fail()
+
+    plan = EditPlan(edits=(FileEdit("v/deep/er/0148_d.py", "down_revision = '0147'\n", "x = 1\n"),))
+    with pytest.raises(InputError, match="injected"):
+        apply_plan(repo.path, plan, in_git=True, after_apply=remove_the_folders_then_fail)
+    assert _state(repo) == before
+
+
+def test_a_git_mv_that_moves_nothing_is_named_and_rolled_back(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`git mv -k` exits 0 when it skips a file. kills: the check's message lost."""
+    real = shutil.which("git")
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "git").write_text(f'#!/bin/sh\n[ "$1" = mv ] && exit 0\nexec {real} "$@"\n')
+    (fake / "git").chmod(0o755)
+    before = _state(repo)
+    monkeypatch.setenv("PATH", f"{fake}:{os.environ['PATH']}")
+    plan = EditPlan(renames=(Rename("v/0147_c.sh", "v/0194_c.sh"),))
+    with pytest.raises(apply.ApplyError) as failed:
+        apply_plan(repo.path, plan, in_git=True)
+    assert failed.value.message == "git mv v/0147_c.sh v/0194_c.sh did not move the file"
+    assert _state(repo) == before
+
+
+def test_a_rename_whose_file_vanished_meanwhile_is_refused_and_rolled_back(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process removed the file to rename after the edits were written.
+    kills: `_move_once` going on (or failing otherwise) when neither file exists."""
+    real_write = apply._write_bytes
+
+    def write_then_lose_the_script(path: Path, data: bytes) -> None:
+        real_write(path, data)
+        (repo.path / "v/0147_c.sh").unlink()
+
+    monkeypatch.setattr(apply, "_write_bytes", write_then_lose_the_script)
+    plan = EditPlan(
+        edits=(FileEdit("v/0146_b.py", "down_revision = '0145'\n", "down_revision = '0193'\n"),),
+        renames=(Rename("v/0147_c.sh", "v/0194_c.sh"),),
+    )
+    with pytest.raises(apply.ApplyError) as failed:
+        apply_plan(repo.path, plan, in_git=True)
+    assert failed.value.message == "cannot rename v/0147_c.sh to v/0194_c.sh: neither exists"
+    assert (repo.path / "v/0147_c.sh").read_text() == SCRIPT
+    assert (repo.path / "v/0146_b.py").read_text() == "down_revision = '0145'\n"
+
+
+def test_outside_git_a_failure_rolls_back_without_asking_git(tmp_path: Path) -> None:
+    """kills: the index compared outside git too (git fails there: the rollback stops)."""
+    (tmp_path / "v").mkdir()
+    (tmp_path / "v/0145_a.py").write_text("revision = '0145'\n")
+    plan = EditPlan(
+        edits=(FileEdit("v/0145_a.py", "revision = '0145'\n", "revision = '0193'\n"),),
+        renames=(Rename("v/0145_a.py", "v/0193_a.py"),),
+    )
+    with pytest.raises(InputError, match="injected"):
+        apply_plan(tmp_path, plan, in_git=False, after_apply=_fail)
+    assert sorted(p.name for p in (tmp_path / "v").iterdir()) == ["0145_a.py"]
+    assert (tmp_path / "v/0145_a.py").read_text() == "revision = '0145'\n"
+
+
+def test_bytes_that_are_not_utf8_survive_an_edit(repo: GitRepo) -> None:
+    """A latin-1 comment is read with surrogate escapes; the edit writes the same byte back.
+    kills: the new text encoded strictly (the run fails) or with another error handler."""
+    raw = b"# caf\xe9\nrevision = '0145'\n"
+    (repo.path / "v/0145_a.py").write_bytes(raw)
+    repo.commit_all("latin-1")
+    old = raw.decode("utf-8", "surrogateescape")
+    plan = EditPlan(edits=(FileEdit("v/0145_a.py", old, old.replace("0145", "0193")),))
+    apply_plan(repo.path, plan, in_git=True)
+    assert (repo.path / "v/0145_a.py").read_bytes() == b"# caf\xe9\nrevision = '0193'\n"
+
+
+def test_a_folder_someone_else_filled_meanwhile_is_kept(repo: GitRepo) -> None:
+    """The rollback removes the folders it made only when empty; another file there stays,
+    and the rollback goes on. kills: the folder removal's error not suppressed."""
+    plan = EditPlan(edits=(FileEdit.new_file("n/0148_new.py", "revision = '0148'\n"),))
+
+    def someone_adds_a_file_then_fail() -> None:
+        (repo.path / "n/theirs.txt").write_text("mine\n")
+        _fail()
+
+    with pytest.raises(InputError, match="injected"):
+        apply_plan(repo.path, plan, in_git=True, after_apply=someone_adds_a_file_then_fail)
+    assert [p.name for p in (repo.path / "n").iterdir()] == ["theirs.txt"]
+    assert not _journal_of(repo).exists()
+
+
+def test_a_folder_where_the_temp_file_goes_does_not_stop_the_rollback(repo: GitRepo) -> None:
+    """kills: the temp-file removal's error (here: a folder by that name) not suppressed."""
+    before = _state(repo)
+
+    def folder_then_fail() -> None:
+        (repo.path / "v/.0146_b.py.migration-guard.tmp/x").mkdir(parents=True)
+        _fail()
+
+    plan = EditPlan(
+        edits=(FileEdit("v/0146_b.py", "down_revision = '0145'\n", "down_revision = '0193'\n"),)
+    )
+    with pytest.raises(InputError, match="injected"):
+        apply_plan(repo.path, plan, in_git=True, after_apply=folder_then_fail)
+    assert (repo.path / "v/0146_b.py").read_text() == "down_revision = '0145'\n"
+    assert _state(repo) == before
+    assert not _journal_of(repo).exists()
+
+
+def test_a_plain_keyboard_interrupt_is_named_when_the_rollback_is_incomplete(
+    repo: GitRepo,
+) -> None:
+    """A KeyboardInterrupt raised by the caller's check (no signal): "interrupted".
+    kills: `_why`'s text for it."""
+    target = repo.path / "v/0146_b.py"
+
+    def folder_then_interrupt() -> None:
+        target.unlink()
+        (target / "x").mkdir(parents=True)
+        raise KeyboardInterrupt
+
+    plan = EditPlan(
+        edits=(FileEdit("v/0146_b.py", "down_revision = '0145'\n", "down_revision = '0193'\n"),)
+    )
+    with pytest.raises(apply.ApplyError) as failed:
+        apply_plan(repo.path, plan, in_git=True, after_apply=folder_then_interrupt)
+    assert failed.value.message == (
+        "applying failed (interrupted) and the rollback could not restore: "
+        f"v/0146_b.py: [Errno 21] Is a directory: '{target}'"
+    )
+
+
+# --- a registry the rollback cannot restore ------------------------------------------------------
+
+
+class _Registry:
+    """A registry whose restore fails: what is named, and what the journal keeps for --abort."""
+
+    def __init__(self, hint: str | None) -> None:
+        self.hint = hint
+        self.restored = 0
+
+    @property
+    def target_count(self) -> int:
+        return 0
+
+    def record(self, root: Path) -> dict[str, object]:
+        return {"root": str(root), "targets": []}
+
+    def revert_target(self, index: int) -> None:
+        raise AssertionError("no targets")
+
+    def deploy_target(self, index: int) -> None:
+        raise AssertionError("no targets")
+
+    def restore_all(self) -> None:
+        self.restored += 1
+        raise InputError("sqitch revert --log-only failed on db:sqlite:q.db", hint=self.hint)
+
+
+@pytest.mark.parametrize("hint", ["is the database up?", None])
+def test_a_registry_the_rollback_cannot_restore_is_named_and_kept_for_abort(
+    repo: GitRepo, hint: str | None
+) -> None:
+    """kills: the registry not passed to the rollback or not recorded in the journal; its
+    error's text (with and without a hint) changed."""
+    registry = _Registry(hint)
+    plan = EditPlan(
+        edits=(FileEdit("v/0146_b.py", "down_revision = '0145'\n", "down_revision = '0193'\n"),)
+    )
+    with pytest.raises(apply.ApplyError) as failed:
+        apply_plan(repo.path, plan, in_git=True, after_apply=_fail, registry=registry)
+    named = "sqitch revert --log-only failed on db:sqlite:q.db" + (
+        " (is the database up?)" if hint else ""
+    )
+    assert failed.value.message == (
+        "applying failed (injected: the chain has two heads after the edit) and the rollback "
+        f"could not restore: {named}"
+    )
+    assert registry.restored == 1
+    kept = json.loads(_journal_of(repo).read_text())
+    assert kept["registry"] == {"root": str(repo.path), "targets": []}
+    assert (repo.path / "v/0146_b.py").read_text() == "down_revision = '0145'\n"
+
+
+def test_a_rename_back_into_a_folder_removed_meanwhile_does_not_stop_the_rollback(
+    repo: GitRepo,
+) -> None:
+    """The rename-back fails (its folder is gone); the snapshot writes the file back.
+    kills: the rename-back's error not suppressed."""
+    repo.write("v/deep/er/0148_d.py", "down_revision = '0147'\n")
+    repo.commit_all("deep")
+    before = _state(repo)
+
+    def remove_the_folders_then_fail() -> None:
+        shutil.rmtree(repo.path / "v/deep")
+        _fail()
+
+    plan = EditPlan(renames=(Rename("v/deep/er/0148_d.py", "v/0148_d.py"),))
+    with pytest.raises(InputError, match="injected"):
+        apply_plan(repo.path, plan, in_git=True, after_apply=remove_the_folders_then_fail)
+    assert _state(repo) == before

@@ -258,7 +258,8 @@ def _start(
             content = target.read_bytes() if target.is_file() else None
             originals[path] = None if content is None else record.store(str(number), content)
         record.data["originals"] = originals
-        record.data["made_folders"] = _missing_folders(root, [e.path for e in plan.edits])
+        made = [e.path for e in plan.edits] + [r.new_path for r in plan.renames]
+        record.data["made_folders"] = _missing_folders(root, made)
         record.data["bounds"] = [bound.to_json() for bound in bounds]
         edits = iter(plan.edits)
         for number, step in enumerate(steps):
