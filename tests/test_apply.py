@@ -7,7 +7,7 @@ import pytest
 from testing.cli import snapshot as _state
 from testing.gitrepo import GitRepo
 
-from migration_guard import apply
+from migration_guard import apply, journal
 from migration_guard.apply import ApplyError, UncommittedChangesError, apply_plan
 from migration_guard.edits import EditPlan, FileEdit, Rename
 from migration_guard.errors import InputError
@@ -157,3 +157,22 @@ def test_a_failed_create_rolls_back_to_no_file_and_no_new_folder(repo: GitRepo) 
 def test_creates_outside_git(tmp_path: Path) -> None:
     apply_plan(tmp_path, EditPlan(edits=(FileEdit.new_file("a/b.sql", "x\n"),)), in_git=False)
     assert (tmp_path / "a/b.sql").read_text() == "x\n"
+
+
+def test_apply_plan_itself_refuses_while_a_journal_is_pending(repo: GitRepo) -> None:
+    """The library entry point checks the journal in the repository's own folder (``.git``)
+    too, not only the commands that call it. kills: the pending check looking in the
+    un-versioned location (``in_git`` dropped)."""
+    journal.create(
+        journal.location(repo.path, True),
+        command=["renumber", "0145"],
+        steps=[{"op": "edit", "path": "v/0145_a.py", "new": "files/0.new"}],
+        in_git=True,
+        index="",
+        registry=None,
+        hotfix=None,
+    ).save()
+    before = _state(repo)
+    with pytest.raises(journal.PendingJournalError, match="an interrupted run left a journal"):
+        apply_plan(repo.path, _plan(), in_git=True)
+    assert _state(repo) == before

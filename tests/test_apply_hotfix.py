@@ -68,8 +68,7 @@ def test_stopped_after_the_branch_or_the_commit_leaves_main_checked_out_and_no_b
     monkeypatch: pytest.MonkeyPatch,
     boundary: int,
 ) -> None:
-    """kills: the hotfix commit not reset (`reset_soft` skipped, or its condition inverted);
-    the original branch not checked out again; the hotfix branch not deleted."""
+    """kills: the original branch not checked out again; the hotfix branch not deleted."""
     before = _git_state(repo)
     _stop_at(monkeypatch, boundary)
     code, out, err = _run(repo, capsys, *RECOVER)
@@ -178,3 +177,31 @@ def test_abort_never_moves_a_branch_the_user_checked_out_meanwhile(
     _run(repo, capsys, "renumber", "--abort")
     assert repo.git("rev-parse", "pr-3277") == other
     assert repo.git("rev-parse", "--abbrev-ref", "HEAD") == "pr-3277\n"
+
+
+def test_abort_with_the_original_branch_gone_leaves_the_hotfix_branch_clean_at_the_start(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run was stopped after its commit and, before `--abort`, the branch it started
+    from was deleted: there is nothing to go back to, so the abort names the branch it stays
+    on, and that branch holds the start commit with a clean tree, not the hotfix commit and
+    its reverse in the working tree. This is the one case the soft reset alone decides
+    (elsewhere checking the original branch out again hides it).
+    kills: the hotfix commit not reset (`reset_soft` skipped, or its condition inverted)."""
+    start = repo.git("rev-parse", "HEAD")
+    _stop_at(monkeypatch, AFTER_COMMIT)
+    monkeypatch.setattr(apply, "undo", lambda *args: ["(kept for the test)"])
+    code, _, err = _run(repo, capsys, *RECOVER)
+    assert code == 3 and "could not restore: (kept for the test)" in err, err
+    monkeypatch.undo()
+    assert repo.git("rev-parse", "--abbrev-ref", "HEAD") == f"{BRANCH}\n"
+    assert repo.git("rev-parse", "HEAD") != start
+    repo.git("branch", "-q", "-D", "main")
+    code, out, err = _run(repo, capsys, "renumber", "--abort")
+    assert (code, out) == (3, ""), err
+    first = err.splitlines()[0]
+    assert first.startswith("migration-guard renumber: error: could not undo everything of "), err
+    assert first.endswith(f": still on branch {BRANCH}"), err
+    assert repo.git("rev-parse", "--abbrev-ref", "HEAD") == f"{BRANCH}\n"
+    assert repo.git("rev-parse", "HEAD") == start
+    assert repo.git("status", "--porcelain", "--untracked-files=no") == ""
