@@ -22,7 +22,7 @@ from testing.gitrepo import GitRepo
 from testing.sqitch_projects import queue_collision_repo
 
 from migration_guard import journal
-from migration_guard.apply import Hotfix, UncommittedChangesError, apply_plan
+from migration_guard.apply import ApplyError, Hotfix, UncommittedChangesError, apply_plan, execute
 from migration_guard.edits import EditPlan, FileEdit, Rename
 from migration_guard.errors import InputError
 
@@ -313,7 +313,7 @@ def test_a_created_top_level_folder_is_removed_by_the_rollback(repo: GitRepo) ->
     assert _state(repo) == before
 
 
-# --- a journal `--continue` cannot run: named, and kept --------------------------------------
+# --- a journal that cannot be run: named, and kept --------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -326,14 +326,11 @@ def test_a_created_top_level_folder_is_removed_by_the_rollback(repo: GitRepo) ->
         ),
     ],
 )
-def test_continue_refuses_a_journal_it_cannot_run(
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    steps: list[dict[str, Any]],
-    message: str,
+def test_execute_refuses_a_step_it_cannot_run(
+    tmp_path: Path, steps: list[dict[str, Any]], message: str
 ) -> None:
-    """A journal edited by hand (or by another version): exit 3, the journal kept.
-    kills: either message dropped."""
+    """The library's own guard, for a journal made in memory (``load`` refuses such a file
+    before). kills: either message dropped."""
     repo = incident.main_at_0144(tmp_path)
     record = journal.create(
         journal.location(repo.path, True),
@@ -344,10 +341,106 @@ def test_continue_refuses_a_journal_it_cannot_run(
         registry=None,
         hotfix=None,
     )
+    with pytest.raises(ApplyError) as raised:
+        execute(record, repo.path, registry=None, validate=None)
+    assert raised.value.message == message
+
+
+_STEPS = [{"op": "edit", "path": "a.py", "new": "files/0.new"}, {"op": "validate"}]
+
+
+@pytest.mark.parametrize(
+    ("damage", "problem"),
+    [
+        ({"steps": [{"op": "bogus"}]}, "step 1 is not one this version writes"),
+        ({"steps": [{"op": "rename", "from": "a.py"}]}, "step 1 is not one this version writes"),
+        ({"steps": ["edit"]}, "step 1 is not one this version writes"),
+        (
+            {"steps": [*_STEPS, {"op": "registry-deploy", "target": 0}]},
+            "step 3 names a registry target the journal does not record",
+        ),
+        (
+            {"steps": [{"op": "registry-revert", "target": 1}], "registry": {"targets": [{}]}},
+            "step 1 names a registry target the journal does not record",
+        ),
+        (
+            {"steps": [{"op": "registry-revert", "target": "0"}], "registry": {"targets": [{}]}},
+            "step 1 names a registry target the journal does not record",
+        ),
+        (
+            {"steps": [{"op": "branch"}]},
+            "step 1 needs the hotfix branch the journal does not record",
+        ),
+        (
+            {"steps": [*_STEPS, {"op": "commit"}]},
+            "step 3 needs the hotfix branch the journal does not record",
+        ),
+        (
+            {"hotfix": {"branch": "hotfix/x", "original": "main"}},
+            "'hotfix' does not name its branch, the branch it left and the start commit",
+        ),
+        (
+            {"hotfix": "x"},
+            "'hotfix' does not name its branch, the branch it left and the start commit",
+        ),
+        ({"steps": None}, "'steps' is missing or not a list"),
+        ({"applied": "1"}, "'applied' is missing or not a number"),
+        ({"applied": True}, "'applied' is missing or not a number"),
+        ({"in_git": None}, "'in_git' is missing or not true or false"),
+        ({"originals": []}, "'originals' is missing or not an object"),
+        ({"index": None}, "'index' is missing or not a string"),
+    ],
+)
+def test_a_damaged_journal_is_named_and_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: dict[str, Any], problem: str
+) -> None:
+    """A journal edited by hand or cut short is refused as it is read: nothing touched, no
+    traceback; exit 2 as for a journal of another version (the input is wrong, not the
+    repository's state unknown). kills: any field check of ``journal._damage`` dropped."""
+    _refused_with_damage(tmp_path, capsys, damage, problem, ("renumber", "--continue"))
+
+
+@pytest.mark.parametrize(
+    "command", [("renumber", "--abort"), ("renumber", "console:0144", "--to", "0145")]
+)
+def test_a_damaged_journal_stops_the_abort_and_every_writing_command_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: tuple[str, ...]
+) -> None:
+    """Undo, and the check every writing command makes first, read the journal the same
+    way: no traceback from describing a step the journal cannot name."""
+    damage = {"steps": [*_STEPS, {"op": "registry-deploy", "target": 0}]}
+    problem = "step 3 names a registry target the journal does not record"
+    _refused_with_damage(tmp_path, capsys, damage, problem, command)
+
+
+def _refused_with_damage(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    damage: dict[str, Any],
+    problem: str,
+    command: tuple[str, ...],
+) -> None:
+    repo = incident.main_at_0144(tmp_path)
+    record = journal.create(
+        journal.location(repo.path, True),
+        command=["renumber", "console:0144", "--to", "0145"],
+        steps=_STEPS,
+        in_git=True,
+        index="",
+        registry=None,
+        hotfix=None,
+    )
+    record.data.update(damage)
     record.save()
-    code, out, err = _run(repo, capsys, "renumber", "--continue")
-    assert (code, out, err) == (3, "", f"migration-guard renumber: error: {message}\n")
+    before = _state(repo)
+    code, out, err = _run(repo, capsys, *command)
+    assert (code, out) == (2, ""), err
+    assert err.splitlines()[0] == (
+        f"migration-guard renumber: error: the journal {record.file} is damaged: {problem}"
+    )
+    assert "  hint: restore the files with git" in err
     assert record.file.is_file()
+    assert _state(repo) == before
 
 
 # --- killed, then continued: exactly the steps not recorded are run ---------------------------

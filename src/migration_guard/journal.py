@@ -229,7 +229,63 @@ def load(root: Path, in_git: bool) -> Journal | None:
             hint="resolve it with that version, or restore the files with git and remove "
             f"{folder} by hand",
         )
+    problem = _damage(data)
+    if problem is not None:
+        raise InputError(
+            f"the journal {folder / 'journal.json'} is damaged: {problem}",
+            hint="restore the files with git (git status, git restore) and remove "
+            f"{folder} by hand",
+        )
     return Journal(folder, data)
+
+
+_STEP_FIELDS = {
+    "edit": ("path", "new"),
+    "rename": ("from", "to"),
+    "registry-revert": ("target",),
+    "registry-deploy": ("target",),
+    "branch": (),
+    "commit": (),
+    "validate": (),
+}
+_TOP_TYPES = {  # the journal's fields, in JSON's words
+    "steps": (list, "a list"),
+    "applied": (int, "a number"),
+    "in_git": (bool, "true or false"),
+    "originals": (dict, "an object"),
+    "index": (str, "a string"),
+}
+
+
+def _damage(data: dict[str, Any]) -> str | None:
+    """What a hand-edited or truncated journal lacks, before anything reads it (then
+    ``describe`` and ``undo`` may index it freely)."""
+    for key, (kind, words) in _TOP_TYPES.items():
+        value = data.get(key)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            return f"{key!r} is missing or not {words}"
+    hotfix = data.get("hotfix")
+    if hotfix is not None and not (
+        isinstance(hotfix, dict)
+        and all(
+            isinstance(hotfix.get(key), str) for key in ("branch", "original", "head", "message")
+        )
+    ):
+        return "'hotfix' does not name its branch, the branch it left and the start commit"
+    registry = data.get("registry")
+    targets = registry.get("targets") if isinstance(registry, dict) else None
+    targets = targets if isinstance(targets, list) else []
+    for number, step in enumerate(data["steps"], 1):
+        fields = _STEP_FIELDS.get(str(step.get("op"))) if isinstance(step, dict) else None
+        if fields is None or any(field not in step for field in fields):
+            return f"step {number} is not one this version writes"
+        if "target" in fields and not (
+            isinstance(step["target"], int) and 0 <= step["target"] < len(targets)
+        ):
+            return f"step {number} names a registry target the journal does not record"
+        if step["op"] in ("branch", "commit") and hotfix is None:
+            return f"step {number} needs the hotfix branch the journal does not record"
+    return None
 
 
 def refuse_if_pending(root: Path, in_git: bool) -> None:
