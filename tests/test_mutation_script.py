@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -90,3 +91,45 @@ def test_only_needs_exactly_one_module() -> None:
         check=False,
     )
     assert done.returncode == 2 and "--only needs exactly one MODULE" in done.stderr
+
+
+def _last_run(tmp_path: Path, script: ModuleType, target: Any, codes: dict[str, int]) -> None:
+    """A finished mutmut run of ``target`` as --report reads it: the exit code per mutant."""
+    meta = tmp_path / "numbering" / "mutants" / (target.path + ".meta")
+    meta.parent.mkdir(parents=True)
+    meta.write_text(script.json.dumps({"exit_code_by_key": codes}), encoding="utf-8")
+
+
+def test_a_report_names_unexplained_survivors_and_stale_equivalents(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = _load()
+    monkeypatch.setattr(script, "WORK", tmp_path)
+    target = script.TARGETS["numbering"]
+    name = "migration_guard.numbering.x_next_free__mutmut_"
+    _last_run(tmp_path, script, target, {name + "1": 1, name + "2": 0, name + "3": 0})
+    equivalents = {name + "3": "a reason", name + "1": "killed now", "gone__mutmut_1": "renamed"}
+    unexplained = script.run_one(target, 1, equivalents, False, False)
+    out = capsys.readouterr().out
+    assert unexplained == [name + "2"]
+    assert "3 mutants  killed 1  timeout 0  survived 2  no-tests 0  equivalent 1" in out
+    assert "score 66.7%" in out
+    assert f"STALE equivalent (no longer survives; remove it): {name}1\n" in out
+    assert "STALE equivalent (no longer survives; remove it): gone__mutmut_1\n" in out
+    assert f"UNEXPLAINED survived: {name}2\n" in out
+
+
+def test_a_narrowed_report_calls_no_equivalent_of_another_function_stale(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = _load()
+    monkeypatch.setattr(script, "WORK", tmp_path)
+    target = script.TARGETS["numbering"].only(["next_free"])
+    name = "migration_guard.numbering.x_next_free__mutmut_"
+    other = "migration_guard.numbering.x_parse_number__mutmut_4"
+    _last_run(tmp_path, script, target, {name + "1": 1, other: 0})
+    unexplained = script.run_one(target, 1, {other: "a reason", name + "1": "x"}, False, False)
+    out = capsys.readouterr().out
+    assert unexplained == []
+    assert "1 mutants  killed 1" in out
+    assert "STALE" in out and other not in out
