@@ -122,14 +122,9 @@ def test_a_branch_that_exists_already_is_refused_before_anything_is_written(
     assert _git_state(repo) == before
 
 
-def test_a_lock_after_the_commit_names_the_index_and_the_branch_and_abort_finishes(
-    repo: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Another git process holds ``index.lock`` once the hotfix is committed: the rollback
-    cannot put the index back nor check the original branch out again. Both are named, the
-    journal is kept, and `renumber --abort` finishes once the lock is gone.
-    kills: "still on branch" dropped or changed; the problems joined otherwise."""
-    before = _git_state(repo)
+def _lock_after_the_commit(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Once the hotfix is committed, another git process takes ``index.lock`` and the run
+    fails; returns the lock, for the test to remove."""
     lock = repo.path / ".git/index.lock"
     real_commit = apply._commit_once
 
@@ -139,6 +134,18 @@ def test_a_lock_after_the_commit_names_the_index_and_the_branch_and_abort_finish
         raise OSError("disk full (injected)")
 
     monkeypatch.setattr(apply, "_commit_once", commit_then_lock)
+    return lock
+
+
+def test_a_lock_after_the_commit_names_the_index_and_the_branch_and_abort_finishes(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another git process holds ``index.lock`` once the hotfix is committed: the rollback
+    cannot put the index back nor check the original branch out again. Both are named, the
+    journal is kept, and `renumber --abort` finishes once the lock is gone.
+    kills: "still on branch" dropped or changed; the problems joined otherwise."""
+    before = _git_state(repo)
+    lock = _lock_after_the_commit(repo, monkeypatch)
     code, out, err = _run(repo, capsys, *RECOVER)
     assert (code, out) == (3, ""), err
     first = err.splitlines()[0]
@@ -160,15 +167,7 @@ def test_abort_never_moves_a_branch_the_user_checked_out_meanwhile(
     """The run left its journal; before `--abort` the user deleted the hotfix branch by hand
     and checked out another one. The hotfix commit is reset only on the hotfix branch.
     kills: the reset done whenever HEAD is not the recorded commit."""
-    lock = repo.path / ".git/index.lock"
-    real_commit = apply._commit_once
-
-    def commit_then_lock(root: Path, record: journal.Journal, hotfix: dict[str, Any]) -> None:
-        real_commit(root, record, hotfix)
-        lock.touch()
-        raise OSError("disk full (injected)")
-
-    monkeypatch.setattr(apply, "_commit_once", commit_then_lock)
+    lock = _lock_after_the_commit(repo, monkeypatch)
     assert _run(repo, capsys, *RECOVER)[0] == 3
     lock.unlink()
     repo.git("checkout", "-q", "-f", "pr-3277")

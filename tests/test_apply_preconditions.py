@@ -316,6 +316,19 @@ def test_a_created_top_level_folder_is_removed_by_the_rollback(repo: GitRepo) ->
 # --- a journal that cannot be run: named, and kept --------------------------------------------
 
 
+def _journal(repo: GitRepo, steps: list[dict[str, Any]]) -> journal.Journal:
+    """A journal of `renumber console:0144 --to 0145` with these steps, not yet saved."""
+    return journal.create(
+        journal.location(repo.path, True),
+        command=["renumber", "console:0144", "--to", "0145"],
+        steps=steps,
+        in_git=True,
+        index="",
+        registry=None,
+        hotfix=None,
+    )
+
+
 @pytest.mark.parametrize(
     ("steps", "message"),
     [
@@ -332,15 +345,7 @@ def test_execute_refuses_a_step_it_cannot_run(
     """The library's own guard, for a journal made in memory (``load`` refuses such a file
     before). kills: either message dropped."""
     repo = incident.main_at_0144(tmp_path)
-    record = journal.create(
-        journal.location(repo.path, True),
-        command=["renumber", "console:0144", "--to", "0145"],
-        steps=steps,
-        in_git=True,
-        index="",
-        registry=None,
-        hotfix=None,
-    )
+    record = _journal(repo, steps)
     with pytest.raises(ApplyError) as raised:
         execute(record, repo.path, registry=None, validate=None)
     assert raised.value.message == message
@@ -421,15 +426,7 @@ def _refused_with_damage(
     command: tuple[str, ...],
 ) -> None:
     repo = incident.main_at_0144(tmp_path)
-    record = journal.create(
-        journal.location(repo.path, True),
-        command=["renumber", "console:0144", "--to", "0145"],
-        steps=_STEPS,
-        in_git=True,
-        index="",
-        registry=None,
-        hotfix=None,
-    )
+    record = _journal(repo, _STEPS)
     record.data.update(damage)
     record.save()
     before = _state(repo)

@@ -328,11 +328,25 @@ def test_a_rename_into_new_nested_folders_is_made_and_rolled_back(
     assert (repo.path / "w/x/0147_c.sh").read_text() == SCRIPT
 
 
-def test_an_edited_file_whose_folders_were_removed_meanwhile_is_written_back(
-    repo: GitRepo,
+_DEEP = "v/deep/er/0148_d.py"
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        EditPlan(edits=(FileEdit(_DEEP, "down_revision = '0147'\n", "x = 1\n"),)),
+        EditPlan(renames=(Rename(_DEEP, "v/0148_d.py"),)),
+    ],
+    ids=["edited", "renamed-out"],
+)
+def test_a_file_whose_folders_were_removed_meanwhile_is_written_back(
+    repo: GitRepo, plan: EditPlan
 ) -> None:
-    """kills: `_restore` creating only the last missing folder of a file it writes back."""
-    repo.write("v/deep/er/0148_d.py", "down_revision = '0147'\n")
+    """Before the rollback, something removed the file's folders. An edited file is written
+    back into folders made again; a renamed one's rename-back fails (its folder is gone) and
+    the snapshot writes it back. kills: `_restore` creating only the last missing folder;
+    the rename-back's error not suppressed."""
+    repo.write(_DEEP, "down_revision = '0147'\n")
     repo.commit_all("deep")
     before = _state(repo)
 
@@ -340,7 +354,6 @@ def test_an_edited_file_whose_folders_were_removed_meanwhile_is_written_back(
         shutil.rmtree(repo.path / "v/deep")
         _fail()
 
-    plan = EditPlan(edits=(FileEdit("v/deep/er/0148_d.py", "down_revision = '0147'\n", "x = 1\n"),))
     with pytest.raises(InputError, match="injected"):
         apply_plan(repo.path, plan, in_git=True, after_apply=remove_the_folders_then_fail)
     assert _state(repo) == before
@@ -520,22 +533,3 @@ def test_a_registry_the_rollback_cannot_restore_is_named_and_kept_for_abort(
     kept = json.loads(_journal_of(repo).read_text())
     assert kept["registry"] == {"root": str(repo.path), "targets": []}
     assert (repo.path / "v/0146_b.py").read_text() == "down_revision = '0145'\n"
-
-
-def test_a_rename_back_into_a_folder_removed_meanwhile_does_not_stop_the_rollback(
-    repo: GitRepo,
-) -> None:
-    """The rename-back fails (its folder is gone); the snapshot writes the file back.
-    kills: the rename-back's error not suppressed."""
-    repo.write("v/deep/er/0148_d.py", "down_revision = '0147'\n")
-    repo.commit_all("deep")
-    before = _state(repo)
-
-    def remove_the_folders_then_fail() -> None:
-        shutil.rmtree(repo.path / "v/deep")
-        _fail()
-
-    plan = EditPlan(renames=(Rename("v/deep/er/0148_d.py", "v/0148_d.py"),))
-    with pytest.raises(InputError, match="injected"):
-        apply_plan(repo.path, plan, in_git=True, after_apply=remove_the_folders_then_fail)
-    assert _state(repo) == before
