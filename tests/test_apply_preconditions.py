@@ -418,6 +418,28 @@ def test_a_damaged_journal_stops_the_abort_and_every_writing_command_too(
     _refused_with_damage(tmp_path, capsys, damage, problem, command)
 
 
+def test_a_journal_cut_short_is_named_and_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A journal whose writing was cut off is not JSON: the same refusal, with the parser's
+    place."""
+    repo = incident.main_at_0144(tmp_path)
+    record = _journal(repo, _STEPS)
+    record.save()
+    record.file.write_bytes(record.file.read_bytes()[:40])
+    code, out, err = _run(repo, capsys, "renumber", "--abort")
+    assert (code, out) == (2, ""), err
+    first, hint = err.splitlines()[:2]
+    assert first.startswith(
+        f"migration-guard renumber: error: the journal {record.file} is not valid JSON: "
+    ), err
+    assert hint == (
+        "  hint: restore the files with git (git status, git restore) and remove "
+        f"{record.folder} by hand"
+    )
+    assert record.file.is_file()
+
+
 def _refused_with_damage(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],

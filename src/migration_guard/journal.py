@@ -217,11 +217,7 @@ def load(root: Path, in_git: bool) -> Journal | None:
     try:
         data = json.loads(raw)
     except ValueError as exc:
-        raise InputError(
-            f"the journal {folder / 'journal.json'} is not valid JSON: {exc}",
-            hint="restore the files with git (git status, git restore) and remove "
-            f"{folder} by hand",
-        ) from exc
+        raise _unusable(folder, f"is not valid JSON: {exc}") from exc
     if not isinstance(data, dict) or data.get("version") != VERSION:
         raise InputError(
             f"the journal {folder / 'journal.json'} was written by another version of "
@@ -231,12 +227,16 @@ def load(root: Path, in_git: bool) -> Journal | None:
         )
     problem = _damage(data)
     if problem is not None:
-        raise InputError(
-            f"the journal {folder / 'journal.json'} is damaged: {problem}",
-            hint="restore the files with git (git status, git restore) and remove "
-            f"{folder} by hand",
-        )
+        raise _unusable(folder, f"is damaged: {problem}")
     return Journal(folder, data)
+
+
+def _unusable(folder: Path, why: str) -> InputError:
+    """A journal no version can resolve: only the user, with git, can."""
+    return InputError(
+        f"the journal {folder / 'journal.json'} {why}",
+        hint=f"restore the files with git (git status, git restore) and remove {folder} by hand",
+    )
 
 
 _STEP_FIELDS = {
