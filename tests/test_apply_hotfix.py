@@ -158,6 +158,7 @@ def test_a_lock_after_the_commit_names_the_index_and_the_branch_and_abort_finish
     lock.unlink()
     code, out, err = _run(repo, capsys, "renumber", "--abort")
     assert code == 0, err
+    assert out.endswith(f"\nEvery applied step was undone: files, git index and branch {BRANCH}.\n")
     assert _git_state(repo) == before
 
 

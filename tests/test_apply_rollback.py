@@ -240,7 +240,7 @@ def test_a_file_the_rollback_cannot_write_is_named_and_abort_restores_it_later(
     shutil.rmtree(target)
     code, out, err = _run(feature, capsys, "renumber", "--abort")
     assert code == 0, err
-    assert out.endswith("Every applied step was undone: files, git index and sqitch registry.\n")
+    assert out.endswith("Every applied step was undone: files and git index.\n")
     assert not _journal_of(feature).exists()
     assert _state(feature) == before
 
@@ -533,3 +533,19 @@ def test_a_registry_the_rollback_cannot_restore_is_named_and_kept_for_abort(
     kept = json.loads(_journal_of(repo).read_text())
     assert kept["registry"] == {"root": str(repo.path), "targets": []}
     assert (repo.path / "v/0146_b.py").read_text() == "down_revision = '0145'\n"
+
+
+def test_abort_outside_git_names_only_the_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run outside git that was killed before its first step: the abort says it restored
+    the files, not a git index or a sqitch registry it never had."""
+    (tmp_path / "v").mkdir()
+    (tmp_path / "v/0145_a.py").write_text("revision = '0145'\n")
+    plan = EditPlan(edits=(FileEdit("v/0145_a.py", "revision = '0145'\n", "x\n"),))
+    steps = apply.plan_steps(plan, registry=None, hotfix=None, validate=False)
+    apply._start(tmp_path, plan, steps, in_git=False, registry=None, hotfix=None, bounds=())
+    code, out, err = _run(tmp_path, capsys, "renumber", "--abort")
+    assert code == 0, err
+    assert out.endswith("\nEvery applied step was undone: files.\n")
+    assert not journal.location(tmp_path, False).exists()

@@ -161,7 +161,7 @@ def test_a_plain_renumber_killed_at_every_step_is_aborted_or_continued(
             f"Aborted `migration-guard -C {killed.path} {' '.join(RENUMBER)}` (started "
         )
         assert f"): {applied} of 8 steps applied" in first
-        assert second == "Every applied step was undone: files, git index and sqitch registry."
+        assert second == "Every applied step was undone: files and git index."
         assert _state(killed, registry=False) == old, boundary
 
         code, out, err = _run(resumed, capsys, "renumber", "--continue")
@@ -183,8 +183,11 @@ def test_a_deployed_rename_killed_at_every_step_restores_or_finishes_the_registr
     for boundary, killed in copies.items():
         resumed = _copy(killed, tmp_path / f"c{boundary}")
 
-        code, _, err = _run(killed, capsys, "renumber", "--abort")
+        code, out, err = _run(killed, capsys, "renumber", "--abort")
         assert code == 0, err
+        assert out.endswith(
+            "\nEvery applied step was undone: files, git index and sqitch registry.\n"
+        )
         assert _state(killed, registry=True) == old, boundary
 
         code, _, err = _run(resumed, capsys, "renumber", "--continue")

@@ -160,6 +160,20 @@ def _report(
 # --- an interrupted run: --abort / --continue -------------------------------------------------
 
 
+def _what_undo_restored(record: journal.Journal) -> str:
+    """Only what this journal's run could have changed: no git index outside git, no sqitch
+    registry for a chain without deployed changes."""
+    data = record.data
+    parts = ["files"]
+    if data["in_git"]:
+        parts.append("git index")
+    if isinstance(data.get("registry"), dict) and data["registry"].get("targets"):
+        parts.append("sqitch registry")
+    if data.get("hotfix") is not None:
+        parts.append(f"branch {data['hotfix']['branch']}")
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+
+
 def resume(*, workspace: Workspace, action: str, out: TextIO) -> int:
     """``--abort``: undo everything a killed run applied (files, index, sqitch registry, a
     hotfix branch), newest first. ``--continue``: finish its remaining steps. Either way the
@@ -185,7 +199,7 @@ def resume(*, workspace: Workspace, action: str, out: TextIO) -> int:
                 "`migration-guard renumber --abort` again",
             )
         print(f"Aborted {described}.", file=out)
-        print("Every applied step was undone: files, git index and sqitch registry.", file=out)
+        print(f"Every applied step was undone: {_what_undo_restored(record)}.", file=out)
         return 0
     left = len(record.steps) - record.applied
     with signals.interruptible():
